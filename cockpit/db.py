@@ -1,0 +1,49 @@
+"""One way to open the store, shared by the ETL (writer) and the metric layer (reader).
+
+SQLite is the embedded default; PostgreSQL is the production path. For SQLite we run in
+WAL mode (readers keep seeing the last published snapshot while a load is running) and take
+over transaction control from the sqlite3 module, so that one ETL run, DDL included, is one
+atomic transaction.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, event
+
+from cockpit.config import database_url
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    url = url or database_url()
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+@lru_cache(maxsize=8)
+def shared_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for a URL (the app and CLI use this one)."""
+    return make_engine(url)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
