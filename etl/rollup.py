@@ -1,0 +1,85 @@
+"""Roll the staged records up into `fact_measure` / `fact_model_measure`, in SQL.
+
+The SQL is generated from the measure declarations in `cockpit.metrics.measures`: one
+`SELECT … SUM(CASE WHEN <where> THEN <expr> ELSE 0 END) …` per (source, month column), so a
+staging table is scanned once per month column however many measures it feeds. Only the
+(unit, month) cells touched by this load are recomputed — from all staged rows of those
+cells, so the result is the same as a full rebuild. Portable SQL: the same statements run on
+SQLite, PostgreSQL and PostgreSQL-compatible warehouses.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from cockpit.metrics.measures import MEASURES, Measure
+from etl.bulk import insert_frame
+from etl.schema import fact_measure, fact_model_measure
+
+
+def groups() -> dict[tuple[str, str], list[Measure]]:
+    """Measures by the (source, month column) they are booked from."""
+    out: dict[tuple[str, str], list[Measure]] = defaultdict(list)
+    for m in MEASURES:
+        out[(m.source, m.month)].append(m)
+    return dict(out)
+
+
+def _select(source: str, month: str, measures: list[Measure], by_model: bool) -> str:
+    sums = ",\n  ".join(
+        f"SUM(CASE WHEN {m.where or '1 = 1'} THEN {m.expr} ELSE 0 END) AS {m.id}" for m in measures)
+    model = "s.model_id, " if by_model else ""
+    model_filter = " AND s.model_id IS NOT NULL" if by_model else ""
+    return (f"SELECT {model}s.unit_code, s.{month} AS month,\n  {sums}\n"
+            f"FROM stg_{source} s JOIN tmp_affected a ON a.unit_code = s.unit_code AND a.month = s.{month}\n"
+            f"WHERE a.grp = :grp{model_filter}\n"
+            f"GROUP BY {model}s.unit_code, s.{month}")
+
+
+def affected_cells(source: str, rows: pd.DataFrame) -> dict[str, set[tuple[str, str]]]:
+    """(unit, month) cells each month column of this source's new rows touches."""
+    cells = {}
+    for (src, month), _ in groups().items():
+        if src == source and month in rows:
+            pairs = rows[["unit_code", month]].dropna().drop_duplicates()
+            cells[month] = set(map(tuple, pairs.itertuples(index=False, name=None)))
+    return cells
+
+
+def refresh(conn: Connection, touched: dict[tuple[str, str], set[tuple[str, str]]]) -> int:
+    """Recompute the facts of the touched cells: {(source, month column): {(unit, month)}}."""
+    conn.execute(text("CREATE TEMPORARY TABLE tmp_affected (grp VARCHAR(80), unit_code VARCHAR(6), month VARCHAR(7))"))
+    written = 0
+    try:
+        for (source, month), measures in groups().items():
+            cells = touched.get((source, month))
+            if not cells:
+                continue
+            grp = f"{source}.{month}"
+            conn.execute(text("INSERT INTO tmp_affected (grp, unit_code, month) VALUES (:g, :u, :m)"),
+                         [{"g": grp, "u": u, "m": mo} for u, mo in sorted(cells)])
+            written += _refresh_group(conn, grp, source, month, measures, by_model=False)
+            model_measures = [m for m in measures if m.by_model]
+            if model_measures:
+                written += _refresh_group(conn, grp, source, month, model_measures, by_model=True)
+    finally:
+        conn.execute(text("DROP TABLE tmp_affected"))
+    return written
+
+
+def _refresh_group(conn, grp, source, month, measures, by_model: bool) -> int:
+    table = fact_model_measure if by_model else fact_measure
+    ids = ", ".join(f"'{m.id}'" for m in measures)
+    conn.execute(text(
+        f"DELETE FROM {table.name} WHERE measure_id IN ({ids}) AND EXISTS ("
+        f"SELECT 1 FROM tmp_affected a WHERE a.grp = :grp AND a.unit_code = {table.name}.unit_code "
+        f"AND a.month = {table.name}.month)"), {"grp": grp})
+    result = pd.DataFrame(conn.execute(text(_select(source, month, measures, by_model)), {"grp": grp}).mappings().all())
+    if result.empty:
+        return 0
+    keys = (["model_id"] if by_model else []) + ["unit_code", "month"]
+    long = result.melt(id_vars=keys, var_name="measure_id", value_name="value")
+    long["value"] = long["value"].astype(float)
+    return insert_frame(conn, table, long[keys + ["measure_id", "value"]])

@@ -1,0 +1,228 @@
+"""One ETL run: pick up new files, validate, stage, roll up, publish — atomically.
+
+The whole run is one database transaction: a reader sees the previous snapshot until the
+commit and the new one after it, never a mix; a run killed half-way leaves the previous
+snapshot untouched, and the next run loads the same files again from scratch.
+
+Every row of every new file ends up either in staging or in `etl_reject` with a reason; the
+ledger `etl_file` records each file with rows_read = rows_loaded + rows_rejected.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, select, text
+from tqdm import tqdm
+
+from etl import reader, rollup
+from etl.bulk import existing_keys, insert_frame
+from etl.contracts import SOURCE_BY_ID
+from etl.schema import STAGING, etl_file, etl_reject, etl_run, metadata
+from etl.validate import validate
+
+PG_LOCK_ID = 1408_0001  # one writer at a time on PostgreSQL (SQLite: BEGIN IMMEDIATE)
+
+# file statuses in the ledger
+LOADED, PARTIAL, REJECTED, EMPTY, FAILED, DUPLICATE = "loaded", "partial", "rejected", "empty", "failed", "duplicate"
+STATUS_LABEL = {LOADED: "已导入", PARTIAL: "部分导入", REJECTED: "全部退回", EMPTY: "无数据行",
+                FAILED: "无法读取", DUPLICATE: "重复文件"}
+
+
+@dataclass
+class FileResult:
+    file_name: str
+    sha256: str
+    source: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    status: str = LOADED
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    files: list[FileResult]
+    skipped: int
+    seconds: float
+    reasons: dict[str, int]
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == FAILED]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+def landing_files(landing: Path) -> list[Path]:
+    return sorted(p for p in landing.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(landing).parts))
+
+
+def run(landing: Path, engine: Engine, today: dt.date | None = None, progress: bool | None = None,
+        log=None) -> RunSummary:
+    today = today or dt.date.today()
+    log = log or (lambda msg: None)
+    started = dt.datetime.now()
+    landing = Path(landing)
+    with engine.connect() as conn:
+        conn.info["writer"] = True
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
+            metadata.create_all(conn)
+            summary = _run(conn, landing, today, progress, log, started)
+    return summary
+
+
+def _run(conn, landing, today, progress, log, started) -> RunSummary:
+    known = {(r.file_name, r.sha256) for r in conn.execute(select(etl_file.c.file_name, etl_file.c.sha256))}
+    name_of_sha = {sha: name for name, sha in known}
+    results: list[FileResult] = []
+    pending: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    rejects: list[pd.DataFrame] = []
+    skipped = 0
+    paths = landing_files(landing)
+    # progress None: a bar only when stderr is a terminal
+    bar = tqdm(paths, desc="读取文件", unit="个", disable=None if progress is None else not progress,
+               file=sys.stderr, leave=False)
+    for i, path in enumerate(bar):
+        name = path.relative_to(landing).as_posix()
+        data = path.read_bytes()
+        sha = reader.sha256(data)
+        if (name, sha) in known:
+            skipped += 1
+            continue
+        res = FileResult(name, sha)
+        results.append(res)
+        if sha in name_of_sha:
+            res.status = DUPLICATE
+            res.notes.append(f"与已导入的文件「{name_of_sha[sha]}」内容完全相同，未重复导入")
+            continue
+        name_of_sha[sha] = name
+        try:
+            table = reader.read_file(path, data)
+        except reader.Unreadable as err:
+            res.status = FAILED
+            res.notes.append(str(err))
+            log(f"[{i + 1}/{len(paths)}] {name}: 无法读取 — {err}")
+            continue
+        res.source = table.source.id
+        res.rows_read = len(table.frame)
+        if table.truncated:
+            res.notes.append("文件末尾在一个字符中间被截断")
+        if table.extra_columns:
+            res.notes.append("已忽略接口中未定义的列：" + "、".join(table.extra_columns))
+        frame = table.frame.assign(file_name=name, line_no=table.line_no, shape=table.shape, raw=table.raw)
+        if table.missing_columns:
+            missing = "、".join(f"「{h}」" for h in table.missing_columns)
+            rejects.append(pd.DataFrame({
+                "file_name": name, "line_no": table.line_no,
+                "reason": f"文件缺少必填列{missing}，整份文件未导入；请按数据接口规范补齐后重新报送",
+                "raw": table.raw}))
+            res.notes.append(f"缺少必填列{missing}")
+        elif len(frame):
+            pending[table.source.id].append(frame)
+        log(f"[{i + 1}/{len(paths)}] {name}: {table.source.name} {res.rows_read} 行")
+
+    touched: dict[tuple[str, str], set] = {}
+    for source_id, frames in pending.items():
+        source = SOURCE_BY_ID[source_id]
+        batch = pd.concat(frames, ignore_index=True)
+        del frames[:]
+        good, bad = validate(source, batch, today)
+        del batch
+        good, bad_db = _drop_already_staged(conn, source, good)
+        rejects.extend([bad, bad_db])
+        insert_frame(conn, STAGING[source_id], good.drop(columns="raw"))
+        for month, cells in rollup.affected_cells(source_id, good).items():
+            touched.setdefault((source_id, month), set()).update(cells)
+        log(f"{source.name}: 入库 {len(good)} 行，退回 {len(bad) + len(bad_db)} 行")
+
+    all_rejects = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) \
+        else pd.DataFrame(columns=["file_name", "line_no", "reason", "raw"])
+    rejected_per_file = all_rejects.groupby("file_name").size().to_dict()
+    for res in results:
+        res.rows_rejected = int(rejected_per_file.get(res.file_name, 0))
+        res.rows_loaded = res.rows_read - res.rows_rejected
+        if res.status in (FAILED, DUPLICATE):
+            continue
+        res.status = (EMPTY if res.rows_read == 0 else LOADED if res.rows_rejected == 0
+                      else REJECTED if res.rows_loaded == 0 else PARTIAL)
+        if res.status == EMPTY:
+            res.notes.append("只有表头，没有数据行")
+
+    if touched:
+        rollup.refresh(conn, touched)
+    finished = dt.datetime.now()
+    run_id = None
+    if results:
+        run_id = conn.execute(etl_run.insert().values(
+            started_at=started, finished_at=finished, files_new=len(results),
+            rows_loaded=sum(r.rows_loaded for r in results),
+            rows_rejected=sum(r.rows_rejected for r in results))).inserted_primary_key[0]
+        ledger = pd.DataFrame([{
+            "file_name": r.file_name, "sha256": r.sha256, "source": r.source, "rows_read": r.rows_read,
+            "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected, "status": r.status,
+            "loaded_at": pd.Timestamp(finished).floor("s"), "note": "；".join(r.notes) or None, "run_id": run_id,
+        } for r in results])
+        insert_frame(conn, etl_file, ledger)
+        if len(all_rejects):
+            sha_of = {r.file_name: r.sha256 for r in results}
+            all_rejects = all_rejects.assign(sha256=all_rejects["file_name"].map(sha_of), run_id=run_id)
+            insert_frame(conn, etl_reject, all_rejects[["file_name", "line_no", "reason", "raw", "sha256", "run_id"]])
+    reasons = _reason_counts(all_rejects)
+    return RunSummary(run_id, results, skipped, (finished - started).total_seconds(), reasons)
+
+
+def _drop_already_staged(conn, source, good: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows whose natural key was loaded by an earlier run are duplicates."""
+    seen = existing_keys(conn, STAGING[source.id], good["rec_key"])
+    if seen.empty:
+        return good, pd.DataFrame(columns=["file_name", "line_no", "reason", "raw"])
+    first = seen.drop_duplicates("rec_key").set_index("rec_key")
+    dup = good["rec_key"].isin(first.index).to_numpy()
+    names = "、".join(source.column(k).header for k in source.key)
+    hits = good[dup]
+    reasons = [f"重复记录：{names}已由文件「{first.at[k, 'file_name']}」第{first.at[k, 'line_no']}行导入"
+               for k in hits["rec_key"]]
+    bad = pd.DataFrame({"file_name": hits["file_name"].to_numpy(), "line_no": hits["line_no"].to_numpy(),
+                        "reason": reasons, "raw": hits["raw"].to_numpy()})
+    return good[~dup].reset_index(drop=True), bad
+
+
+_HEADERS = {c.header for s in SOURCE_BY_ID.values() for c in s.columns}
+
+
+def _reason_kind(reason: str) -> str:
+    """A reason with the row's own values blanked out, so that reasons can be counted."""
+    first = reason.split("；")[0]
+    kind = re.sub(r"「([^」]*)」", lambda m: m.group(0) if m.group(1) in _HEADERS else "「…」", first)
+    return re.sub(r"第\d+行", "第…行", kind.split("（")[0])
+
+
+def _reason_counts(rejects: pd.DataFrame) -> dict[str, int]:
+    if rejects.empty:
+        return {}
+    return rejects["reason"].map(_reason_kind).value_counts().to_dict()
+
+
+def reconcile(conn) -> list[tuple]:
+    """Files whose counts do not add up (should always be empty)."""
+    return conn.execute(text(
+        "SELECT file_name, rows_read, rows_loaded, rows_rejected FROM etl_file "
+        "WHERE rows_read <> rows_loaded + rows_rejected")).all()
+

@@ -1,0 +1,98 @@
+"""The store's tables. `etl_file`, `etl_reject` and `fact_measure` are a published interface:
+other tools read them, so their names and columns stay (columns may only be added).
+
+- etl_run            one row per published load (the snapshot id is the latest run_id)
+- etl_file           the ledger: every file ever seen, rows_read = rows_loaded + rows_rejected
+- etl_reject         every quarantined row, with its file, line and a reason a clerk understands
+- stg_<source>       the staged records of each source (contract columns + lineage)
+- fact_measure       additive measures per unit and month (no pre-summed city rows)
+- fact_model_measure the same per supervision model, for measures declared `by_model`
+"""
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Column, Date, DateTime, Float, Index, Integer, MetaData,
+                        SmallInteger, String, Table, Text)
+
+from etl.contracts import SOURCES, Source, month_column
+
+metadata = MetaData()
+
+etl_run = Table(
+    "etl_run", metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=False),
+    Column("files_new", Integer, nullable=False),
+    Column("rows_loaded", BigInteger, nullable=False),
+    Column("rows_rejected", BigInteger, nullable=False),
+)
+
+etl_file = Table(
+    "etl_file", metadata,
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source", String(32)),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+    Column("note", Text),
+    Column("run_id", Integer),
+    Index("ix_etl_file_sha", "sha256"),
+)
+
+etl_reject = Table(
+    "etl_reject", metadata,
+    Column("file_name", Text, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text),
+    Column("sha256", String(64)),
+    Column("run_id", Integer),
+    Index("ix_etl_reject_file", "file_name"),
+)
+
+fact_measure = Table(
+    "fact_measure", metadata,
+    Column("unit_code", String(6), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("measure_id", String(48), primary_key=True),
+    Column("value", Float, nullable=False),
+)
+
+fact_model_measure = Table(
+    "fact_model_measure", metadata,
+    Column("model_id", String(16), primary_key=True),
+    Column("unit_code", String(6), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("measure_id", String(48), primary_key=True),
+    Column("value", Float, nullable=False),
+)
+
+_TYPES = {
+    "text": Text, "unit": String(6), "date": Date, "datetime": DateTime, "month": String(7),
+    "int": BigInteger, "enum": Text, "flag": SmallInteger,
+}
+
+
+def staging_columns(source: Source) -> list[tuple[str, str]]:
+    """(name, contract type) of every staging column, lineage last, in insert order."""
+    cols = [(c.name, c.type) for c in source.columns]
+    cols += [(month_column(c), "month") for c in source.months]
+    cols += list(source.derived)
+    cols += [("rec_key", "text"), ("file_name", "text"), ("line_no", "int")]
+    return cols
+
+
+def _staging_table(source: Source) -> Table:
+    columns = [Column(name, _TYPES[kind]) for name, kind in staging_columns(source)]
+    indexes = [Index(f"ix_{source.table}_key", "rec_key")]
+    month_cols = {month_column(c) for c in source.months} | (
+        {"stat_month"} if any(c.name == "stat_month" for c in source.columns) else set())
+    for mc in sorted(month_cols):
+        indexes.append(Index(f"ix_{source.table}_{mc}", "unit_code", mc))
+    return Table(source.table, metadata, *columns, *indexes)
+
+
+STAGING: dict[str, Table] = {s.id: _staging_table(s) for s in SOURCES}

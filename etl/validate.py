@@ -1,0 +1,200 @@
+"""Row validation against a source contract, vectorised over all new rows of a source.
+
+`validate(source, frame, today)` returns the typed good rows (staging columns, lineage
+included) and, for every bad row, a reason in Chinese that a data clerk can act on. The
+frame comes from `etl.reader` (strings, '' = empty) with lineage columns `file_name`,
+`line_no` and `shape` (the reader's field-count verdict).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from etl.contracts import Column, Source, month_column
+from etl.reader import SHAPE_LONG, SHAPE_SHORT
+from cockpit.metrics.units import UNIT_CODES
+
+FLAGS = {"是": 1, "否": 0, "Y": 1, "N": 0, "y": 1, "n": 0, "1": 1, "0": 0, "TRUE": 1, "FALSE": 0,
+         "True": 1, "False": 0, "true": 1, "false": 0}
+_DATE_RE = (r"^(?P<year>\d{4})[-/.年]?(?P<month>\d{1,2})[-/.月]?(?P<day>\d{1,2})日?"
+            r"(?:[ T]+(?P<hour>\d{1,2})[:：](?P<minute>\d{1,2})(?:[:：](?P<second>\d{1,2}))?(?:\.\d+)?)?$")
+_MONTH_RE = r"^(?P<year>\d{4})[-/.年]?(?P<month>\d{1,2})月?$"
+DATE_HINT = "应为 2023-05-06、2023/5/6、2023年5月6日 或 20230506"
+MONTH_HINT = "应为 2023-05、2023年5月 或 202305"
+
+
+class Reasons:
+    """Collects reasons per row; several problems of one row are joined with '；'."""
+
+    def __init__(self, n: int):
+        self.items: list[list[str]] = [[] for _ in range(n)]
+        self.bad = np.zeros(n, dtype=bool)
+
+    def add(self, mask, message: str, values: pd.Series | None = None) -> None:
+        """Flag rows; `{v}` in the message is replaced by the row's value from `values`."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        if values is None:
+            for i in idx:
+                self.items[i].append(message)
+        else:
+            vals = np.asarray(values, dtype=object)
+            for i in idx:
+                self.items[i].append(message.replace("{v}", str(vals[i])))
+        self.bad[idx] = True
+
+    def text(self, i: int) -> str:
+        return "；".join(dict.fromkeys(self.items[i]))
+
+
+def parse_datetimes(s: pd.Series) -> pd.Series:
+    """Parse the date spellings Chinese case systems export; unparseable → NaT."""
+    out = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    rest = out.isna() & (s != "")
+    if rest.any():
+        out[rest] = pd.to_datetime(s[rest], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+        rest = out.isna() & (s != "")
+    if rest.any():
+        parts = s[rest].str.strip().str.extract(_DATE_RE)
+        parts = parts.astype("float64").fillna({"hour": 0, "minute": 0, "second": 0})
+        out[rest] = pd.to_datetime(parts[["year", "month", "day", "hour", "minute", "second"]], errors="coerce")
+    return out
+
+
+def parse_months(s: pd.Series) -> pd.Series:
+    parts = s.str.strip().str.extract(_MONTH_RE).astype("float64")
+    ok = parts["month"].between(1, 12) & parts["year"].between(1990, 2100)
+    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    good = ok.fillna(False)
+    out[good] = (parts.loc[good, "year"].astype(int).astype(str) + "-"
+                 + parts.loc[good, "month"].astype(int).astype(str).str.zfill(2))
+    return out
+
+
+def _clean(s: pd.Series) -> pd.Series:
+    return s.fillna("").astype(str).str.strip()
+
+
+def validate(source: Source, frame: pd.DataFrame, today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(good rows as staging columns, rejects with file_name/line_no/reason/raw)."""
+    n = len(frame)
+    reasons = Reasons(n)
+    shape = frame["shape"].to_numpy()
+    reasons.add(shape == SHAPE_SHORT, "该行字段不全（少于表头列数），文件可能在此处被截断或该行缺少分隔符")
+    reasons.add(shape == SHAPE_LONG, "该行字段多于表头列数，可能有未加引号的逗号")
+    out: dict[str, pd.Series] = {}
+    end_of_today = pd.Timestamp(today) + pd.Timedelta(days=1)
+    for col in source.columns:
+        s = _clean(frame[col.name])
+        empty = (s == "").to_numpy()
+        if col.required:
+            reasons.add(empty, f"必填项「{col.header}」为空")
+        out[col.name] = _typed(col, s, empty, reasons, end_of_today)
+    for date_col in source.months:
+        out[month_column(date_col)] = out[date_col].dt.strftime("%Y-%m").where(out[date_col].notna(), None)
+    good_frame = pd.DataFrame(out)
+    _cross_checks(source, good_frame, reasons)
+    if "review_days" in dict(source.derived):
+        days = (good_frame["concluded_date"] - good_frame["received_date"]).dt.days
+        good_frame["review_days"] = days.astype("Int64")
+    if "handle_minutes" in dict(source.derived):
+        minutes = (good_frame["handled_at"] - good_frame["occurred_at"]).dt.total_seconds() // 60
+        good_frame["handle_minutes"] = minutes.astype("Int64")
+    key = frame[list(source.key)].astype(str).apply(lambda c: c.str.strip())
+    rec_key = key.iloc[:, 0].str.cat([key[c] for c in key.columns[1:]], sep="\x1f") if len(key.columns) > 1 \
+        else key.iloc[:, 0]
+    _duplicates(source, frame, rec_key, reasons)
+    good_frame["rec_key"] = rec_key.to_numpy()
+    good_frame["file_name"] = frame["file_name"].to_numpy()
+    good_frame["line_no"] = frame["line_no"].to_numpy()
+    good_frame["raw"] = frame["raw"].to_numpy()
+    bad = reasons.bad
+    rejects = pd.DataFrame({
+        "file_name": frame["file_name"].to_numpy()[bad],
+        "line_no": frame["line_no"].to_numpy()[bad],
+        "reason": [reasons.text(i) for i in np.flatnonzero(bad)],
+        "raw": frame["raw"].to_numpy()[bad],
+    })
+    return good_frame[~bad].reset_index(drop=True), rejects
+
+
+def _typed(col: Column, s: pd.Series, empty: np.ndarray, reasons: Reasons, end_of_today) -> pd.Series:
+    head = f"「{col.header}」"
+    if col.type in ("text",):
+        return s.where(~empty, None)
+    if col.type == "unit":
+        unknown = ~empty & ~s.isin(UNIT_CODES).to_numpy()
+        reasons.add(unknown, "未知单位编码「{v}」：不是运城市两级检察院的14个单位编码之一", s)
+        return s.where(~empty, None)
+    if col.type == "enum":
+        norm = s.map(lambda v: unicodedata.normalize("NFKC", v)) if len(s) else s
+        allowed = {unicodedata.normalize("NFKC", a): a for a in col.allowed}
+        value = norm.map(allowed)
+        bad = ~empty & value.isna().to_numpy()
+        reasons.add(bad, f"{head}的值「{{v}}」不在允许范围（{'、'.join(col.allowed)}）", s)
+        return value.where(~empty, None)
+    if col.type == "flag":
+        value = s.map(FLAGS)
+        bad = ~empty & value.isna().to_numpy()
+        reasons.add(bad, f"{head}的值「{{v}}」应为“是”或“否”", s)
+        return value.astype("Int64")
+    if col.type == "int":
+        cleaned = s.str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+        num = pd.to_numeric(cleaned.where(~empty, None), errors="coerce")
+        notnum = ~empty & num.isna().to_numpy()
+        reasons.add(notnum, f"{head}的值「{{v}}」不是数字", s)
+        frac = ~notnum & ~empty & (num.fillna(0) % 1 != 0).to_numpy()
+        reasons.add(frac, f"{head}的值「{{v}}」应为整数", s)
+        neg = (num < 0).fillna(False).to_numpy()
+        reasons.add(neg, f"{head}为负数（{{v}}），数量和金额不能为负", s)
+        if col.max_value is not None:
+            reasons.add((num > col.max_value).fillna(False).to_numpy(),
+                        f"{head}的值「{{v}}」超出范围（0—{col.max_value}）", s)
+        return num.round().astype("Int64")
+    if col.type in ("date", "datetime"):
+        value = parse_datetimes(s)
+        bad = ~empty & value.isna().to_numpy()
+        reasons.add(bad, f"{head}的日期「{{v}}」无法识别（{DATE_HINT}）", s)
+        if not col.future_ok:
+            future = (value >= end_of_today).fillna(False).to_numpy()
+            today = (end_of_today - pd.Timedelta(days=1)).date()
+            reasons.add(future, f"{head}的日期「{{v}}」晚于今天（{today}），不可能已经发生，请核对", s)
+        if col.type == "date":
+            value = value.dt.normalize()
+        return value
+    if col.type == "month":
+        value = parse_months(s)
+        bad = ~empty & value.isna().to_numpy()
+        reasons.add(bad, f"{head}的月份「{{v}}」无法识别（{MONTH_HINT}）", s)
+        future = (value > end_of_today.strftime("%Y-%m")).fillna(False).to_numpy()
+        reasons.add(future, f"{head}的月份「{{v}}」晚于本月", s)
+        return value.astype(object).where(value.notna(), None)
+    raise ValueError(f"unknown column type {col.type}")
+
+
+def _cross_checks(source: Source, f: pd.DataFrame, reasons: Reasons) -> None:
+    if "concluded_after_received" in source.checks:
+        reasons.add((f["concluded_date"] < f["received_date"]).fillna(False).to_numpy(),
+                    "审结日期早于受理日期")
+    if "handled_after_occurred" in source.checks:
+        reasons.add((f["handled_at"] < f["occurred_at"]).fillna(False).to_numpy(), "处置时间早于发生时间")
+
+
+def _duplicates(source: Source, frame: pd.DataFrame, rec_key: pd.Series, reasons: Reasons) -> None:
+    dup = rec_key.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return
+    first = pd.DataFrame({"k": rec_key, "f": frame["file_name"], "l": frame["line_no"]}).drop_duplicates("k")
+    where = first.set_index("k")
+    keys = rec_key[dup]
+    files = where.loc[keys, "f"].to_numpy()
+    lines = where.loc[keys, "l"].to_numpy()
+    names = "、".join(source.column(k).header for k in source.key)
+    msgs = np.empty(len(frame), dtype=object)
+    msgs[np.flatnonzero(dup)] = [f"文件「{f}」第{l}行" for f, l in zip(files, lines)]
+    reasons.add(dup, f"重复记录：{names}与{{v}}相同", msgs)
