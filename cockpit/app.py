@@ -1,0 +1,59 @@
+"""The Dash application: shell layout, Dash Pages, locally served assets.
+
+Nothing here may reach the internet: the command-center wall and the procuratorate's
+intranet have no access to CDNs. Dash's own JS is served from the installed packages
+(`serve_locally=True`), Bootstrap from `assets/vendor/`, and fonts are system fonts only.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import html
+
+from cockpit.config import PROJECT_DIR
+
+TITLE = "运城检察 数据驾驶舱"
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+ASSETS_DIR = PROJECT_DIR / "assets"
+BOOTSTRAP_ASSET = "vendor/bootstrap.min.css"
+
+
+def _shell() -> html.Div:
+    """Header bar + the page container every page renders into."""
+    return html.Div(
+        className="cockpit-shell",
+        children=[
+            html.Header(
+                className="cockpit-header",
+                children=[
+                    html.A(TITLE, href=dash.get_relative_path("/"), className="cockpit-brand"),
+                    html.Span("运城市人民检察院 · 大数据指挥中心", className="cockpit-org"),
+                ],
+            ),
+            html.Main(dash.page_container, className="cockpit-main"),
+        ],
+    )
+
+
+def create_app() -> dash.Dash:
+    app = dash.Dash(
+        # "cockpit" (the package) as the app's name: Dash Pages then imports the page
+        # modules as `cockpit.pages.<name>`, the same names a plain import would give.
+        "cockpit",
+        use_pages=True,
+        pages_folder=str(PAGES_DIR),
+        assets_folder=str(ASSETS_DIR),
+        # Bootstrap is linked explicitly below so that it comes *before* assets/cockpit.css
+        # (Dash adds top-level asset files before those in sub-folders).
+        assets_path_ignore=["^vendor$"],
+        serve_locally=True,
+        title=TITLE,
+        update_title=None,  # no "Updating..." flicker on the wall display
+        suppress_callback_exceptions=False,
+    )
+    app.config.external_stylesheets.append(app.get_asset_url(BOOTSTRAP_ASSET))
+    # lang=zh-CN makes browsers pick Simplified-Chinese glyph forms (Noto Sans CJK SC).
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
+    app.layout = _shell
+    return app
