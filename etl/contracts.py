@@ -128,7 +128,7 @@ NC_PERSON = Source(
         Column("决定日期", "start_date", "date"),
         Column("解除日期", "end_date", "date", required=False),
         Column("保证金(元)", "bail_amount", "int", required=False, aliases=("保证金（元）", "保证金")),
-        Column("本月是否脱管", "absconded", "flag"),
+        Column("本月是否脱管", "absconded", "flag"),  # 是 only in the month the absconding happened
     ),
     key=("stat_month", "person_no"),
     months=("start_date",),

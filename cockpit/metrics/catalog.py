@@ -71,10 +71,11 @@ METRICS: tuple[Metric, ...] = (
     # --- 审查逮捕 -----------------------------------------------------------------------------
     _ratio("non_arrest_rate", "不捕率",
            "不批准逮捕人数 ÷（批准逮捕人数 + 不批准逮捕人数），按审结日期统计。",
-           "arrest_not_approved", "arrest_concluded", direction=POLICY,
+           "arrest_not_approved", "arrest_decided", direction=POLICY,
            national={2018: 22.1, 2022: 43.4}, core=True),
     _ratio("pretrial_detention_rate", "诉前羁押率",
-           "批准和决定逮捕人数 ÷（提起公诉人数 + 不起诉人数），分子按审查逮捕审结日期、分母按审查起诉审结日期统计。",
+           "批准和决定逮捕人数 ÷（提起公诉人数 + 不起诉人数），分子按审查逮捕审结日期、分母按审查起诉审结日期统计。"
+           "（审查逮捕导出中的“批准逮捕”含自侦案件决定逮捕。）",
            "arrest_approved", "pros_concluded", direction=LOWER,
            national={2018: 54.9, 2021: 42.7, 2022: 26.7}, core=True),
     _ratio("assessment_coverage", "社会危险性评估覆盖率",
@@ -89,8 +90,8 @@ METRICS: tuple[Metric, ...] = (
            "arrest_review_days", "arrest_concluded", unit="天", scale=1.0, direction=LOWER, target=7.0),
     _count("arrest_concluded", "审查逮捕审结人数", "审查逮捕案件审结的犯罪嫌疑人人数，按审结日期统计。",
            "arrest_concluded", "人"),
-    _count("arrest_approved", "批准逮捕人数", "审查后批准逮捕的犯罪嫌疑人人数。", "arrest_approved", "人",
-           direction=POLICY),
+    _count("arrest_approved", "批准逮捕人数", "审查后批准（决定）逮捕的犯罪嫌疑人人数。", "arrest_approved", "人",
+           direction=LOWER),
     _count("arrest_assessed", "已量化评估人数", "审查逮捕中完成60项指标社会危险性量化评估的人数。",
            "arrest_assessed", "人", platform="P01"),
     # --- 审查起诉 -----------------------------------------------------------------------------

@@ -44,6 +44,8 @@ MEASURES: tuple[Measure, ...] = (
     # 审查逮捕 (arrest review; the case system, plus the social-danger assessment)
     _m("arrest_received", "审查逮捕受理人数", "人", "arrest", "received_month"),
     _m("arrest_concluded", "审查逮捕审结人数", "人", "arrest", "concluded_month"),
+    _m("arrest_decided", "批准逮捕和不批准逮捕人数", "人", "arrest", "concluded_month",
+       "decision IN ('批准逮捕', '不批准逮捕')"),
     _m("arrest_approved", "批准逮捕人数", "人", "arrest", "concluded_month", "decision = '批准逮捕'"),
     _m("arrest_not_approved", "不批准逮捕人数", "人", "arrest", "concluded_month", "decision = '不批准逮捕'"),
     _m("arrest_not_approved_no_danger", "无社会危险性不捕人数", "人", "arrest", "concluded_month",
@@ -56,7 +58,8 @@ MEASURES: tuple[Measure, ...] = (
     _m("arrest_consistent", "决定与评估等级一致人数", "人", "arrest", "concluded_month",
        "(risk_band = '高' AND decision = '批准逮捕') OR (risk_band IN ('低', '中') AND decision = '不批准逮捕')"),
     # 审查起诉 (prosecution outcomes)
-    _m("pros_concluded", "审查起诉审结人数", "人", "prosecution", "concluded_month"),
+    _m("pros_concluded", "审查起诉审结人数（起诉 + 不起诉）", "人", "prosecution", "concluded_month",
+       "outcome IN ('提起公诉', '不起诉')"),
     _m("pros_indicted", "提起公诉人数", "人", "prosecution", "concluded_month", "outcome = '提起公诉'"),
     _m("pros_not_indicted", "不起诉人数", "人", "prosecution", "concluded_month", "outcome = '不起诉'"),
     _m("pros_plea", "适用认罪认罚审结人数", "人", "prosecution", "concluded_month", "plea = 1"),
@@ -76,6 +79,7 @@ MEASURES: tuple[Measure, ...] = (
        time_agg="last"),
     _m("nc_new", "新增非羁押人数", "人", "nc_person", "stat_month", "start_month = stat_month"),
     _m("nc_released", "解除非羁押措施人数", "人", "nc_person", "stat_month", "end_date IS NOT NULL"),
+    # 本月是否脱管 is flagged in the month the absconding happened, so this counts persons
     _m("nc_absconded", "脱管人数", "人", "nc_person", "stat_month", "absconded = 1"),
     _m("nc_bail_amount", "新增保证金", "元", "nc_person", "stat_month",
        "start_month = stat_month AND bail_amount IS NOT NULL", expr="bail_amount"),
