@@ -11,32 +11,19 @@ from pathlib import Path
 import dash
 from dash import html
 
+from cockpit import data
+from cockpit.cache import init_cache
+from cockpit.components.shell import TITLE
 from cockpit.config import PROJECT_DIR
 
-TITLE = "运城检察 数据驾驶舱"
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ASSETS_DIR = PROJECT_DIR / "assets"
 BOOTSTRAP_ASSET = "vendor/bootstrap.min.css"
 
 
-def _shell() -> html.Div:
-    """Header bar + the page container every page renders into."""
-    return html.Div(
-        className="cockpit-shell",
-        children=[
-            html.Header(
-                className="cockpit-header",
-                children=[
-                    html.A(TITLE, href=dash.get_relative_path("/"), className="cockpit-brand"),
-                    html.Span("运城市人民检察院 · 大数据指挥中心", className="cockpit-org"),
-                ],
-            ),
-            html.Main(dash.page_container, className="cockpit-main"),
-        ],
-    )
-
-
-def create_app() -> dash.Dash:
+def create_app(engine=None) -> dash.Dash:
+    """The app on the store of `DATABASE_URL` (or the given engine)."""
+    data.init(engine)
     app = dash.Dash(
         # "cockpit" (the package) as the app's name: Dash Pages then imports the page
         # modules as `cockpit.pages.<name>`, the same names a plain import would give.
@@ -55,5 +42,7 @@ def create_app() -> dash.Dash:
     app.config.external_stylesheets.append(app.get_asset_url(BOOTSTRAP_ASSET))
     # lang=zh-CN makes browsers pick Simplified-Chinese glyph forms (Noto Sans CJK SC).
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
-    app.layout = _shell
+    # Pages bring their own chrome (cockpit.components.shell); the wall has none.
+    app.layout = html.Div(dash.page_container, id="cockpit-root")
+    init_cache(app.server)
     return app

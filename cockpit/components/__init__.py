@@ -1,0 +1,1 @@
+"""Reusable pieces of pages. Pages compose these and ask `cockpit.metrics`; no SQL here."""

@@ -1,0 +1,84 @@
+"""The app's view of the store: the current MetricStore, reloaded when a new snapshot is
+published, kept when the database is unreachable.
+
+Every page and the wall ask `current()`; it costs a dictionary lookup most of the time, one
+`SELECT MAX(run_id)` every few seconds, and a reload (~0.3 s) only after an ETL publish.
+If the database cannot be reached, the last good store is served with `stale=True` (the wall
+shows "数据暂停更新") and the next check after the interval tries again, so the app recovers
+by itself when the database returns.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from cockpit.db import shared_engine
+from cockpit.metrics.query import MetricStore
+
+log = logging.getLogger(__name__)
+CHECK_EVERY_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class StoreState:
+    store: MetricStore
+    stale: bool            # the database could not be reached at the last check
+    error: str | None      # why, for the log and an admin
+
+
+class StoreProvider:
+    def __init__(self, engine: Engine, check_every: float = CHECK_EVERY_SECONDS):
+        self.engine = engine
+        self.check_every = check_every
+        self._lock = threading.Lock()
+        self._state = StoreState(MetricStore.from_frames(None), stale=False, error=None)
+        self._snapshot: int | None = None
+        self._checked = 0.0
+
+    def get(self) -> StoreState:
+        if time.monotonic() - self._checked < self.check_every:
+            return self._state
+        with self._lock:
+            if time.monotonic() - self._checked >= self.check_every:
+                self._refresh()
+        return self._state
+
+    def _refresh(self) -> None:
+        try:
+            snapshot = MetricStore.current_snapshot(self.engine)
+            if snapshot != self._snapshot or self._state.stale:
+                store = MetricStore.load(self.engine) if snapshot != self._snapshot else self._state.store
+                self._snapshot = snapshot
+                self._state = StoreState(store, stale=False, error=None)
+        except Exception as err:  # noqa: BLE001 - any database failure: keep serving the last store
+            if not self._state.stale:
+                log.warning("store unreachable, serving snapshot %s: %s", self._snapshot, err)
+            self._state = StoreState(self._state.store, stale=True, error=str(err).splitlines()[0])
+        finally:
+            self._checked = time.monotonic()
+
+
+_provider: StoreProvider | None = None
+
+
+def init(engine: Engine | None = None, check_every: float = CHECK_EVERY_SECONDS) -> StoreProvider:
+    global _provider
+    _provider = StoreProvider(engine or shared_engine(), check_every)
+    return _provider
+
+
+def current() -> StoreState:
+    """The store every callback reads."""
+    if _provider is None:
+        init()
+    return _provider.get()
+
+
+def engine() -> Engine:
+    if _provider is None:
+        init()
+    return _provider.engine
