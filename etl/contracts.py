@@ -50,6 +50,11 @@ class Source:
     def table(self) -> str:
         return f"stg_{self.id}"
 
+    @property
+    def key_column(self) -> str:
+        """The staging column holding the natural key (`rec_key` joins a composite key)."""
+        return self.key[0] if len(self.key) == 1 else "rec_key"
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:

@@ -1,12 +1,15 @@
 """Reading one export file: format and encoding detection, the header row, the source.
 
-The result is a frame of strings (one column per recognised contract column, internal
-names) with the physical line number of every row, or a reason the file cannot be read
-at all. Nothing is validated here beyond "is this a row of the table".
+The result is the file's rows as string columns (one per contract column, internal names)
+with the physical line number of every row, or a reason the file cannot be read at all.
+Nothing is validated here beyond "is this a row of the table". Most exports are small
+files, and a DataFrame per file costs more than the file: well-formed CSV bodies are parsed
+together, one pyarrow call per layout; the rest come back as plain lists.
 """
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import unicodedata
@@ -15,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from python_calamine import CalamineWorkbook
 
 from etl.contracts import SOURCES, Source
 
@@ -46,15 +52,20 @@ SHAPE_OK, SHAPE_SHORT, SHAPE_LONG = 0, 1, 2  # a row has as many fields as the h
 
 @dataclass
 class Table:
+    """One file's rows, column by column (plain lists: cheap for the thousands of small files
+    a load reads; `etl.run` turns them into one frame per source)."""
     source: Source
-    frame: pd.DataFrame              # internal column names, str values ('' = empty)
-    line_no: np.ndarray              # physical line (CSV) or sheet row (XLSX) of each row
-    raw: list[str]                   # raw text of each row, same order
-    shape: np.ndarray                # SHAPE_* of each row
+    columns: dict[str, list[str]]    # internal name -> values ('' = empty), every contract column
+    line_no: list[int]               # physical line (CSV) or sheet row (XLSX) of each row
+    raw: list[str]                   # raw text of each row
+    shape: list[int]                 # SHAPE_* of each row
     missing_columns: list[str] = field(default_factory=list)  # required headers not found
     extra_columns: list[str] = field(default_factory=list)    # headers the contract lacks
     encoding: str = ""
     truncated: bool = False
+
+    def __len__(self) -> int:
+        return len(self.line_no)
 
 
 def sha256(data: bytes) -> str:
@@ -80,7 +91,7 @@ def _decode(data: bytes) -> tuple[str, str, bool]:
     raise Unreadable("无法识别文件编码：既不是 UTF-8 也不是 GB18030，请以 UTF-8 或 GB18030 编码另存后重新报送")
 
 
-def identify(headers: list[str], file_name: str = "") -> tuple[Source | None, int]:
+def identify(headers: list[str]) -> tuple[Source | None, int]:
     """The contract these headers belong to, and how many of its columns were found."""
     normed = [norm_header(h) for h in headers]
     best, best_score, best_found = None, 0.0, 0
@@ -88,7 +99,7 @@ def identify(headers: list[str], file_name: str = "") -> tuple[Source | None, in
         index = _HEADER_INDEX[src.id]
         found = sum(1 for h in normed if h in index)
         unknown = sum(1 for h in normed if h and h not in index)
-        score = found - 0.5 * unknown + (0.25 if src.name in file_name else 0)
+        score = found - 0.5 * unknown
         if score > best_score:
             best, best_score, best_found = src, score, found
     if best is None or best_found < max(2, len(best.columns) // 2):
@@ -96,117 +107,190 @@ def identify(headers: list[str], file_name: str = "") -> tuple[Source | None, in
     return best, best_found
 
 
-def _header_row(rows: list[list[str]], file_name: str) -> tuple[int, Source]:
+_IDENTIFIED: dict[tuple[str, ...], tuple[Source | None, int]] = {}
+
+
+def _header_row(rows: list[list[str]]) -> tuple[int, Source]:
     best = (-1, None, 0)
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        src, found = identify([c for c in row if c], file_name)
+        cells = tuple(c for c in row if c)
+        if cells not in _IDENTIFIED:  # the same few header rows recur in thousands of files
+            _IDENTIFIED[cells] = identify(list(cells))
+        src, found = _IDENTIFIED[cells]
         if src is not None and found > best[2]:
             best = (i, src, found)
+            if found == len(cells):  # every cell is a column of this contract: the header
+                break
     if best[1] is None:
         raise Unreadable("无法识别的文件：前10行中找不到与任何数据接口相符的表头，请核对是否为规定的导出表")
     return best[0], best[1]
 
 
-def _map_columns(source: Source, headers: list[str]) -> tuple[dict[int, str], list[str], list[str]]:
+def _map_columns(source: Source, headers: list[str]) -> tuple[dict[str, int], list[str], list[str]]:
     index = _HEADER_INDEX[source.id]
-    mapping, extra, seen = {}, [], set()
+    positions, extra = {}, []
     for pos, h in enumerate(headers):
         name = index.get(norm_header(h))
-        if name and name not in seen:
-            mapping[pos] = name
-            seen.add(name)
+        if name and name not in positions:
+            positions[name] = pos
         elif norm_header(h):
             extra.append(str(h).strip())
-    missing = [c.header for c in source.columns if c.required and c.name not in seen]
-    return mapping, missing, extra
+    missing = [c.header for c in source.columns if c.required and c.name not in positions]
+    return positions, missing, extra
 
 
-def _finish(source, headers, body: pd.DataFrame, line_no, raw, shape, **kw) -> Table:
-    mapping, missing, extra = _map_columns(source, headers)
-    frame = pd.DataFrame({name: body.iloc[:, pos] for pos, name in mapping.items()})
-    for col in source.columns:
-        if col.name not in frame:
-            frame[col.name] = ""
-    frame = frame[[c.name for c in source.columns]].reset_index(drop=True)
-    return Table(source, frame, np.asarray(line_no, dtype=np.int64), raw, np.asarray(shape, dtype=np.int8),
-                 missing, extra, **kw)
+def _table(source, headers, rows: list[list[str]], line_no, raw, **kw) -> Table:
+    """Rows (lists of strings) → a Table of the contract's columns."""
+    width = len(headers)
+    shape = [SHAPE_OK if len(r) == width else SHAPE_SHORT if len(r) < width else SHAPE_LONG for r in rows]
+    if any(shape):
+        rows = [(r + [""] * width)[:width] for r in rows]
+    positions, missing, extra = _map_columns(source, headers)
+    transposed = list(zip(*rows)) if rows else [()] * width
+    columns = {c.name: list(transposed[positions[c.name]]) if c.name in positions else [""] * len(rows)
+               for c in source.columns}
+    return Table(source, columns, list(line_no), raw, shape, missing, extra, **kw)
 
 
-def read_csv(data: bytes, file_name: str) -> Table:
+@dataclass
+class CsvBody:
+    """A well-formed CSV file's body, parsed later together with every other file of the same
+    layout in one pyarrow call (thousands of small files cost one parse, not thousands)."""
+    source: Source
+    headers: tuple[str, ...]
+    text: str                # the lines after the header, each ending in a newline
+    first_line: int          # physical line number of the first body line
+    n_rows: int
+    encoding: str
+    extra_columns: list[str]
+
+
+def read_csv(data: bytes, defer: bool = False) -> Table | CsvBody:
+    """The file's rows; with `defer`, a well-formed file comes back as a CsvBody instead."""
     text, encoding, truncated = _decode(data)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise Unreadable("文件为空：没有表头，也没有数据行")
     head = list(csv.reader(lines[:HEADER_SCAN_ROWS]))
-    hdr, source = _header_row(head, file_name)
+    hdr, source = _header_row(head)
     headers = head[hdr]
-    width = len(headers)
-    raw_lines = lines[hdr + 1:]
-    try:
-        body = pd.read_csv(io.StringIO(text), skiprows=hdr + 1, header=None, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False, engine="c")
-        if body.shape[1] > width or len(body) != len(raw_lines):
-            raise ValueError("a row wider than the header, or a quoted line break")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
-        return _finish(source, headers, *_read_csv_rows(text, hdr, width), encoding=encoding, truncated=truncated)
-    for pos in range(body.shape[1], width):
-        body[pos] = ""
-    # pandas pads a short row with empty strings; a line with fewer separators than the
-    # header is short (quoted commas can only add separators, never hide a missing field)
-    raw_series = pd.Series(raw_lines, dtype="str")
-    blank = (raw_series.str.strip() == "").to_numpy()
-    shape = np.where((raw_series.str.count(",") < width - 1).to_numpy() & ~blank, SHAPE_SHORT, SHAPE_OK)
-    keep = ~blank
-    line_no = np.arange(hdr + 2, hdr + 2 + len(body))[keep]
-    raw = raw_lines if keep.all() else [raw_lines[i] for i in np.flatnonzero(keep)]
-    body = body[keep]
-    return _finish(source, headers, body, line_no, raw, shape[keep], encoding=encoding, truncated=truncated)
+    body = lines[hdr + 1:]
+    if defer and not truncated and body:
+        text_body = "\n".join(body) + "\n"
+        _, missing, extra = _map_columns(source, headers)
+        if not missing and '"' not in text_body and "\r" not in text_body and "\n\n" not in text_body \
+                and body[0].strip():
+            return CsvBody(source, tuple(headers), text_body, hdr + 2, len(body), encoding, extra)
+    rows = list(csv.reader(body))
+    if len(rows) == len(body):  # one row per line (no quoted line breaks)
+        keep = [i for i, r in enumerate(rows) if any(c.strip() for c in r)]
+        if len(keep) == len(rows):
+            line_no, raw = range(hdr + 2, hdr + 2 + len(rows)), body
+        else:
+            rows = [rows[i] for i in keep]
+            line_no, raw = [hdr + 2 + i for i in keep], [body[i] for i in keep]
+    else:
+        rows, line_no, raw = _rows_with_line_breaks(body, hdr)
+    return _table(source, headers, rows, line_no, raw, encoding=encoding, truncated=truncated)
 
 
-def _read_csv_rows(text: str, hdr: int, width: int):
-    """Row by row, for files pandas refuses (a row wider than the header, quoted newlines)."""
-    rows, line_no, raw, shape = [], [], [], []
-    lines = text.splitlines()
-    reader = csv.reader(io.StringIO(text))
-    for i, row in enumerate(reader):
-        if i <= hdr or not any(c.strip() for c in row):
-            continue
+STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str" dtype
+
+
+def parse_bodies(bodies: list[tuple[str, CsvBody]]) -> pd.DataFrame | None:
+    """Parse the bodies (file name, body) of files sharing one header in a single pyarrow call:
+    the contract's columns plus file_name and line_no. None if any row has the wrong number of
+    fields — the caller then reads those files one by one, where each bad row gets its line."""
+    source, headers = bodies[0][1].source, bodies[0][1].headers
+    names = [f"c{i}" for i in range(len(headers))]
+    invalid = []
+
+    def on_invalid(row):
+        invalid.append(row)
+        return "skip"
+
+    buffer = "".join(b.text for _, b in bodies).encode("utf-8")
+    table = pacsv.read_csv(
+        io.BytesIO(buffer),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False))
+    if invalid or table.num_rows != sum(b.n_rows for _, b in bodies):
+        return None
+    positions, _, _ = _map_columns(source, list(headers))
+    to_str = {pa.string(): STR, pa.large_string(): STR}.get
+    frame = pd.DataFrame({c.name: table.column(positions[c.name]).to_pandas(types_mapper=to_str)
+                          if c.name in positions else pd.Series([""] * table.num_rows, dtype=STR)
+                          for c in source.columns})
+    frame["file_name"] = pd.Categorical(np.repeat([n for n, _ in bodies], [b.n_rows for _, b in bodies]))
+    frame["line_no"] = np.concatenate([np.arange(b.first_line, b.first_line + b.n_rows) for _, b in bodies])
+    return frame
+
+
+def _rows_with_line_breaks(body: list[str], hdr: int):
+    rows, line_no, raw = [], [], []
+    reader = csv.reader(body)
+    start = 0
+    for row in reader:
         end = reader.line_num
-        line_no.append(end)
-        raw.append(lines[end - 1] if end - 1 < len(lines) else "")
-        shape.append(SHAPE_SHORT if len(row) < width else SHAPE_LONG if len(row) > width else SHAPE_OK)
-        rows.append((row + [""] * width)[:width])
-    body = pd.DataFrame(rows, columns=range(width), dtype=str)
-    return body, line_no, raw, shape
+        if any(c.strip() for c in row):
+            rows.append(row)
+            line_no.append(hdr + 2 + start)
+            raw.append("\n".join(body[start:end]))
+        start = end
+    return rows, line_no, raw
 
 
-def read_xlsx(data: bytes, file_name: str) -> Table:
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) else v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.time):
+        return v.strftime("%H:%M:%S")
+    return str(v)
+
+
+def read_xlsx(data: bytes) -> Table:
     try:
-        sheet = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, dtype=str, engine="calamine")
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
     except Exception as err:  # calamine raises its own error types for broken workbooks
         raise Unreadable(f"Excel 文件无法打开（文件损坏或不是 xlsx/xls 格式）：{err}") from None
-    if sheet.empty:
+    cells = [[_cell(v) for v in row] for row in sheet]
+    if not any(any(c.strip() for c in row) for row in cells):
         raise Unreadable("文件为空：工作表中没有表头，也没有数据行")
-    sheet = sheet.fillna("")
-    head = sheet.head(HEADER_SCAN_ROWS).astype(str).values.tolist()
-    hdr, source = _header_row(head, file_name)
-    headers = [str(h) for h in head[hdr]]
-    body = sheet.iloc[hdr + 1:]
-    blank = (body.astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy()
-    body = body[~blank]
-    line_no = body.index.to_numpy() + 1  # Excel rows are 1-based
-    raw = [",".join(map(str, r)) for r in body.values.tolist()]
-    shape = np.full(len(body), SHAPE_OK, dtype=np.int8)
-    return _finish(source, headers, body.astype(str), line_no, raw, shape, encoding="xlsx")
+    hdr, source = _header_row(cells[:HEADER_SCAN_ROWS])
+    headers = cells[hdr]
+    while headers and not headers[-1].strip():
+        headers = headers[:-1]
+    rows, line_no, raw = [], [], []
+    for i, row in enumerate(cells[hdr + 1:], start=hdr + 2):  # Excel rows are 1-based
+        if any(c.strip() for c in row):
+            while len(row) > len(headers) and not row[-1].strip():
+                row = row[:-1]
+            rows.append(row)
+            line_no.append(i)
+            raw.append(",".join(row))
+    return _table(source, headers, rows, line_no, raw, encoding="xlsx")
 
 
-def read_file(path: Path, data: bytes | None = None) -> Table:
+def decoded_lines(path: Path) -> list[str]:
+    """The lines of a CSV file as text (for showing a rejected row as it came)."""
+    return _decode(path.read_bytes())[0].splitlines()
+
+
+def read_file(path: Path, data: bytes | None = None, defer: bool = False) -> Table | CsvBody:
     data = path.read_bytes() if data is None else data
     if not data.strip():
         raise Unreadable("文件为空（0 字节）：没有表头，也没有数据行")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xls") or data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return read_xlsx(data, path.name)
+        return read_xlsx(data)
     if suffix == ".csv":
-        return read_csv(data, path.name)
+        return read_csv(data, defer)
     raise Unreadable(f"不支持的文件类型「{suffix or '无扩展名'}」：只接受 CSV、XLSX 和 XLS 导出文件")

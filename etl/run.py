@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +66,50 @@ class RunSummary:
         return sum(f.rows_rejected for f in self.files)
 
 
+class _Batch:
+    """The new rows of one source, gathered file by file and turned into frames in chunks
+    (a frame per file would cost more than reading the file)."""
+
+    CHUNK_ROWS = 200_000
+
+    def __init__(self, source):
+        self.source = source
+        self.chunks: list[pd.DataFrame] = []
+        self._reset()
+
+    def _reset(self):
+        self.cols = {c.name: [] for c in self.source.columns}
+        self.lineage = {"file_name": [], "line_no": [], "shape": [], "raw": []}
+        self.n = 0
+
+    def add(self, file_name: str, table: reader.Table) -> None:
+        for name, values in table.columns.items():
+            self.cols[name].extend(values)
+        self.lineage["file_name"].extend([file_name] * len(table))
+        self.lineage["line_no"].extend(table.line_no)
+        self.lineage["shape"].extend(table.shape)
+        self.lineage["raw"].extend(table.raw)
+        self.n += len(table)
+        if self.n >= self.CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self):
+        if self.n:
+            data = {name: pd.array(values, dtype="str") for name, values in self.cols.items()}
+            data["file_name"] = pd.array(self.lineage["file_name"], dtype="str")
+            data["line_no"] = pd.array(self.lineage["line_no"], dtype="int64")
+            data["shape"] = pd.array(self.lineage["shape"], dtype="int8")
+            data["raw"] = pd.array(self.lineage["raw"], dtype="str")
+            self.chunks.append(pd.DataFrame(data))
+        self._reset()
+
+    def frame(self) -> pd.DataFrame:
+        self._flush()
+        frame = pd.concat(self.chunks, ignore_index=True) if len(self.chunks) > 1 else self.chunks[0]
+        self.chunks = []
+        return frame
+
+
 def landing_files(landing: Path) -> list[Path]:
     return sorted(p for p in landing.rglob("*")
                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(landing).parts))
@@ -92,7 +135,8 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
     known = {(r.file_name, r.sha256) for r in conn.execute(select(etl_file.c.file_name, etl_file.c.sha256))}
     name_of_sha = {sha: name for name, sha in known}
     results: list[FileResult] = []
-    pending: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    pending: dict[str, _Batch] = {}                      # rows read one file at a time
+    deferred: dict[tuple, list] = {}                     # well-formed CSV bodies by layout
     rejects: list[pd.DataFrame] = []
     skipped = 0
     paths = landing_files(landing)
@@ -114,35 +158,39 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
             continue
         name_of_sha[sha] = name
         try:
-            table = reader.read_file(path, data)
+            table = reader.read_file(path, data, defer=True)
         except reader.Unreadable as err:
             res.status = FAILED
             res.notes.append(str(err))
             log(f"[{i + 1}/{len(paths)}] {name}: 无法读取 — {err}")
             continue
         res.source = table.source.id
-        res.rows_read = len(table.frame)
-        if table.truncated:
-            res.notes.append("文件末尾在一个字符中间被截断")
-        if table.extra_columns:
-            res.notes.append("已忽略接口中未定义的列：" + "、".join(table.extra_columns))
-        frame = table.frame.assign(file_name=name, line_no=table.line_no, shape=table.shape, raw=table.raw)
-        if table.missing_columns:
-            missing = "、".join(f"「{h}」" for h in table.missing_columns)
-            rejects.append(pd.DataFrame({
-                "file_name": name, "line_no": table.line_no,
-                "reason": f"文件缺少必填列{missing}，整份文件未导入；请按数据接口规范补齐后重新报送",
-                "raw": table.raw}))
-            res.notes.append(f"缺少必填列{missing}")
-        elif len(frame):
-            pending[table.source.id].append(frame)
+        if isinstance(table, reader.CsvBody):
+            res.rows_read = table.n_rows
+            if table.extra_columns:
+                res.notes.append("已忽略接口中未定义的列：" + "、".join(table.extra_columns))
+            deferred.setdefault((table.source.id, table.headers), []).append((name, table))
+            continue
+        _take_table(name, table, res, pending, rejects)
         log(f"[{i + 1}/{len(paths)}] {name}: {table.source.name} {res.rows_read} 行")
 
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for (source_id, _), bodies in deferred.items():
+        frame = reader.parse_bodies(bodies)
+        if frame is not None:
+            frames.setdefault(source_id, []).append(frame.assign(shape=0, raw=None))
+            continue
+        for name, _ in bodies:  # a malformed row somewhere: read these files one by one
+            res = next(r for r in results if r.file_name == name)
+            _take_table(name, reader.read_file(landing / name), res, pending, rejects)
+    for source_id, batch in pending.items():
+        frames.setdefault(source_id, []).append(batch.frame())
+
     touched: dict[tuple[str, str], set] = {}
-    for source_id, frames in pending.items():
+    for source_id, parts in frames.items():
         source = SOURCE_BY_ID[source_id]
-        batch = pd.concat(frames, ignore_index=True)
-        del frames[:]
+        batch = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        parts.clear()
         good, bad = validate(source, batch, today)
         del batch
         good, bad_db = _drop_already_staged(conn, source, good)
@@ -152,6 +200,7 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
             touched.setdefault((source_id, month), set()).update(cells)
         log(f"{source.name}: 入库 {len(good)} 行，退回 {len(bad) + len(bad_db)} 行")
 
+    rejects = [_with_raw(r, landing) for r in rejects if len(r)]
     all_rejects = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) \
         else pd.DataFrame(columns=["file_name", "line_no", "reason", "raw"])
     rejected_per_file = all_rejects.groupby("file_name").size().to_dict()
@@ -188,17 +237,51 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
     return RunSummary(run_id, results, skipped, (finished - started).total_seconds(), reasons)
 
 
+def _take_table(name: str, table: reader.Table, res: FileResult, pending: dict, rejects: list) -> None:
+    """A file read row by row: its rows join the source's batch (or all are rejected)."""
+    res.rows_read = len(table)
+    res.notes.clear()
+    if table.truncated:
+        res.notes.append("文件末尾在一个字符中间被截断")
+    if table.extra_columns:
+        res.notes.append("已忽略接口中未定义的列：" + "、".join(table.extra_columns))
+    if table.missing_columns:
+        missing = "、".join(f"「{h}」" for h in table.missing_columns)
+        rejects.append(pd.DataFrame({
+            "file_name": name, "line_no": table.line_no,
+            "reason": f"文件缺少必填列{missing}，整份文件未导入；请按数据接口规范补齐后重新报送",
+            "raw": table.raw}))
+        res.notes.append(f"缺少必填列{missing}")
+    elif len(table):
+        pending.setdefault(table.source.id, _Batch(table.source)).add(name, table)
+
+
+def _with_raw(rejects: pd.DataFrame, landing: Path) -> pd.DataFrame:
+    """Fill in the raw text of rejected rows that were parsed in bulk (read back from the file)."""
+    missing = rejects["raw"].isna()
+    if not missing.any():
+        return rejects
+    rejects = rejects.copy()
+    rejects["raw"] = rejects["raw"].astype(object)
+    for name, idx in rejects[missing].groupby("file_name", observed=True).groups.items():
+        lines = reader.decoded_lines(landing / name)
+        rejects.loc[idx, "raw"] = [lines[n - 1] if 0 < n <= len(lines) else None
+                                   for n in rejects.loc[idx, "line_no"]]
+    return rejects
+
+
 def _drop_already_staged(conn, source, good: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows whose natural key was loaded by an earlier run are duplicates."""
-    seen = existing_keys(conn, STAGING[source.id], good["rec_key"])
+    keys = good[source.key_column]
+    seen = existing_keys(conn, STAGING[source.id], source.key_column, keys)
     if seen.empty:
         return good, pd.DataFrame(columns=["file_name", "line_no", "reason", "raw"])
-    first = seen.drop_duplicates("rec_key").set_index("rec_key")
-    dup = good["rec_key"].isin(first.index).to_numpy()
+    first = seen.drop_duplicates("key").set_index("key")
+    dup = keys.isin(first.index).to_numpy()
     names = "、".join(source.column(k).header for k in source.key)
     hits = good[dup]
     reasons = [f"重复记录：{names}已由文件「{first.at[k, 'file_name']}」第{first.at[k, 'line_no']}行导入"
-               for k in hits["rec_key"]]
+               for k in hits[source.key_column]]
     bad = pd.DataFrame({"file_name": hits["file_name"].to_numpy(), "line_no": hits["line_no"].to_numpy(),
                         "reason": reasons, "raw": hits["raw"].to_numpy()})
     return good[~dup].reset_index(drop=True), bad

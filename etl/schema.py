@@ -81,13 +81,15 @@ def staging_columns(source: Source) -> list[tuple[str, str]]:
     cols = [(c.name, c.type) for c in source.columns]
     cols += [(month_column(c), "month") for c in source.months]
     cols += list(source.derived)
-    cols += [("rec_key", "text"), ("file_name", "text"), ("line_no", "int")]
+    if source.key_column == "rec_key":
+        cols.append(("rec_key", "text"))
+    cols += [("file_name", "text"), ("line_no", "int")]
     return cols
 
 
 def _staging_table(source: Source) -> Table:
     columns = [Column(name, _TYPES[kind]) for name, kind in staging_columns(source)]
-    indexes = [Index(f"ix_{source.table}_key", "rec_key")]
+    indexes = [Index(f"ix_{source.table}_key", source.key_column)]
     month_cols = {month_column(c) for c in source.months} | (
         {"stat_month"} if any(c.name == "stat_month" for c in source.columns) else set())
     for mc in sorted(month_cols):

@@ -14,6 +14,8 @@ from sqlalchemy import create_engine, text
 
 from cockpit.db import make_engine
 
+pytest_plugins = ["browser_support"]
+
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -82,3 +84,26 @@ def landing(tmp_path):
     folder = tmp_path / "landing"
     folder.mkdir()
     return folder
+
+
+SMALL_DEMO = {"size": "small", "start": "2022-01", "end": "2024-06"}
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory):
+    """The small demo's export files (2022-01..2024-06), written once per session."""
+    from etl.demo import generate
+    out = tmp_path_factory.mktemp("demo") / "landing"
+    generate(out, **SMALL_DEMO)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(small_demo, tmp_path_factory):
+    """An SQLite store with the small demo loaded, shared by the browser tests (read only)."""
+    from etl.run import run
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo-db') / 'cockpit.db'}"
+    engine = make_engine(url)
+    run(small_demo, engine, progress=False)
+    engine.dispose()
+    return url

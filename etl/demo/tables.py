@@ -1,0 +1,229 @@
+"""Turn the generated world into one table per source, shaped as the contracts say.
+
+A table is a dict of equal-length numpy arrays keyed by the contract's internal column names,
+plus `_unit` (the office whose export carries the row) and `_month` (the month of the file).
+Dates are day numbers, datetimes seconds, months month indexes; -1 / "" mean empty.
+Everything is cut at `as_of`: nothing dated after it exists yet (except 回复期限).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cockpit.metrics.platforms import PLATFORM_BY_ID
+from cockpit.metrics.units import UNIT_BY_CODE
+from etl.demo import rates as R
+from etl.demo.assessment_items import AGGRAVATING, BANDS, FORCE_HIGH, FORCE_LOW, MITIGATING
+from etl.demo.cases import CaseWorld
+from etl.demo.models import ModelWorld, registry_rows
+from etl.demo.profiles import CITY, quality
+from etl.demo.timeline import DAY_SECONDS, day, interp, month, month_first, month_last, month_of, stream, year_of
+
+VALIDATION_ASSESSED = 905  # persons assessed in the validation period (the article's 905 cases)
+_SEQ5: np.ndarray | None = None
+
+
+def _unit_names(units: np.ndarray) -> np.ndarray:
+    lut = {c: u.name for c, u in UNIT_BY_CODE.items()}
+    return np.array([lut[u] for u in units], dtype=object)
+
+
+def _case_numbers(units, gids, received, kind: str) -> np.ndarray:
+    """运盐检捕受〔2023〕123号: numbered per unit and year in order of receipt."""
+    df = pd.DataFrame({"unit": units.astype(str), "gid": gids, "received": received})
+    cases = df.drop_duplicates(["unit", "gid"]).sort_values(["unit", "received", "gid"], kind="stable")
+    cases["year"] = year_of(cases["received"].to_numpy())
+    cases["seq"] = cases.groupby(["unit", "year"], sort=False).cumcount() + 1
+    abbr = {c: u.abbr for c, u in UNIT_BY_CODE.items()}
+    cases["no"] = [f"运{abbr[u]}检{kind}〔{y}〕{s}号" for u, y, s in
+                   zip(cases["unit"], cases["year"], cases["seq"])]
+    merged = df.merge(cases[["unit", "gid", "no"]], on=["unit", "gid"], how="left", sort=False)
+    return merged["no"].to_numpy(dtype=object)
+
+
+def _per_unit(units: np.ndarray, months: np.ndarray, fn) -> np.ndarray:
+    out = np.zeros(len(units))
+    for u in np.unique(units.astype(str)):
+        sel = units == u
+        out[sel] = fn(str(u), months[sel])
+    return out
+
+
+def _assessment(seed: int, a: dict, as_of: int):
+    n = len(a["concluded"])
+    p01 = PLATFORM_BY_ID["P01"]
+    cm = month_of(a["concluded"])
+    elig = (cm >= month(p01.launch)) & (a["concluded"] <= as_of)
+    cov = _per_unit(a["unit"], cm, lambda u, m: 1 - (1 - interp(m, R.ASSESS_COVERAGE))
+                    * np.exp(-0.8 * quality(u, "assessment")))
+    assessed = elig & (a["u_assess"] < cov)
+    v0, v1 = (month(x) for x in p01.validation)
+    val = elig & (cm >= v0) & (cm <= v1)
+    if as_of >= month_last(v1) and val.sum() >= VALIDATION_ASSESSED:
+        pool = np.flatnonzero(val)
+        keys = np.log(np.maximum(a["u_assess"][pool], 1e-300)) / cov[pool]  # weighted sampling without replacement
+        top = pool[np.argsort(-keys, kind="stable")[:VALIDATION_ASSESSED]]
+        assessed[val] = False
+        assessed[top] = True
+    rng = stream(seed, "assessment")
+    ix = np.flatnonzero(assessed)
+    k = len(ix)
+    cons_p = _per_unit(a["unit"][ix], cm[ix], lambda u, m: R.shifted(R.ASSESS_CONSISTENCY, m, u, "consistency", 0.5))
+    consistent = rng.random(k) < cons_p
+    approved = a["approved"][ix]
+    u = rng.random(k)
+    band = np.where(approved, np.where(consistent, "高", np.where(u < 0.8, "中", "低")),
+                    np.where(consistent, np.where(u < 0.55, "低", "中"), "高")).astype(object)
+    lo = np.select([band == "低", band == "中"], [BANDS[0][1] + 8, BANDS[1][1]], BANDS[2][1])
+    hi = np.select([band == "低", band == "中"], [BANDS[0][2], BANDS[1][2]], BANDS[2][2] - 3)
+    score = lo + (rng.random(k) * (hi - lo + 1)).astype("int64")
+    n_agg = np.select([band == "高", band == "中"], [rng.integers(2, 6, k), rng.integers(1, 4, k)], rng.integers(0, 2, k))
+    n_mit = np.select([band == "高", band == "中"], [rng.integers(0, 2, k), rng.integers(1, 4, k)], rng.integers(2, 6, k))
+    agg = np.array(AGGRAVATING, dtype=object)
+    mit = np.array(MITIGATING, dtype=object)
+    agg_order = np.argsort(rng.random((k, len(agg))), axis=1)
+    mit_order = np.argsort(rng.random((k, len(mit))), axis=1)
+    force_hi = np.array(FORCE_HIGH, dtype=object)[rng.integers(0, len(FORCE_HIGH), k)]
+    force_lo = np.array(FORCE_LOW, dtype=object)[rng.integers(0, len(FORCE_LOW), k)]
+    u_force = rng.random(k)
+    items = []
+    for j in range(k):
+        codes = list(agg[agg_order[j, :n_agg[j]]]) + list(mit[mit_order[j, :n_mit[j]]])
+        if band[j] == "高" and approved[j] and u_force[j] < 0.3:
+            codes.append(force_hi[j])
+        elif band[j] == "低" and u_force[j] < 0.06:
+            codes.append(force_lo[j])
+        items.append(";".join(sorted(set(codes))))
+    score_all = np.full(n, -1, dtype="int64")
+    band_all = np.full(n, "", dtype=object)
+    items_all = np.full(n, "", dtype=object)
+    score_all[ix] = score
+    band_all[ix] = band
+    items_all[ix] = np.array(items, dtype=object)
+    return score_all, band_all, items_all
+
+
+def arrest(seed: int, w: CaseWorld, as_of: int) -> dict:
+    a = w.arrest
+    case_no = _case_numbers(a["unit"], a["case_gid"], a["received"], "捕受")
+    score, band, items = _assessment(seed, a, as_of)
+    keep = (a["concluded"] <= as_of) & (month_of(a["concluded"]) >= month("2021-01"))
+    t = dict(case_no=case_no, unit_code=a["unit"], unit_name=_unit_names(a["unit"]), person_name=a["person_name"],
+             id_number=a["id_number"], charge=a["charge"], received_date=a["received"], concluded_date=a["concluded"],
+             decision=np.where(a["approved"], "批准逮捕", "不批准逮捕").astype(object), non_arrest_reason=a["reason"],
+             risk_score=score, risk_band=band, risk_items=items)
+    t = {k: v[keep] for k, v in t.items()}
+    return _finish(t, t["unit_code"], t["concluded_date"], (t["case_no"],))
+
+
+def prosecution(seed: int, w: CaseWorld, as_of: int) -> tuple[dict, dict]:
+    p = w.prosecution
+    case_no = _case_numbers(p["unit"], p["case_gid"], p["received"], "刑诉受")
+    judged = (p["judgment_day"] >= 0) & (p["judgment_day"] <= as_of)
+    has_rec = np.isin(p["rec"], ["确定刑", "幅度刑"])
+    adopted = np.where(judged & has_rec, (p["adopted"] & (p["judgment"] != "无罪")).astype("int8"), -1)
+    keep = (p["concluded"] <= as_of) & (month_of(p["concluded"]) >= month("2021-01"))
+    t = dict(case_no=case_no, unit_code=p["unit"], unit_name=_unit_names(p["unit"]), person_name=p["person_name"],
+             id_number=p["id_number"], charge=p["charge"], received_date=p["received"], concluded_date=p["concluded"],
+             outcome=p["outcome"], custody=p["custody"], plea=p["plea"].astype("int8"), sentencing_rec=p["rec"],
+             rec_adopted=adopted, judgment_date=np.where(judged, p["judgment_day"], -1),
+             judgment=np.where(judged, p["judgment"], "").astype(object))
+    pros = _finish({k: v[keep] for k, v in t.items()}, p["unit"][keep], p["concluded"][keep], (case_no[keep],))
+    # plea statements: one per person who pleaded, from the recording platform's launch
+    p03 = month_first(month(PLATFORM_BY_ID["P03"].launch))
+    sel = p["plea"] & (p["signed"] >= p03) & (p["signed"] <= as_of)
+    rng = stream(seed, "plea")
+    units, signed = p["unit"][sel], p["signed"][sel]
+    sm = month_of(signed)
+    k = int(sel.sum())
+    rec_p = _per_unit(units, sm, lambda u, m: R.shifted(R.RECORDED, m, u, "recording", 0.8))
+    remote_p = _per_unit(units, sm, lambda u, m: R.shifted(R.REMOTE, m, u, "remote", 0.6))
+    efp_p = _per_unit(units, sm, lambda u, m: R.shifted(R.EFP_RETURNED, m, u, "efp", 0.6))
+    remote = rng.random(k) < remote_p
+    plea = dict(case_no=case_no[sel], unit_code=units, unit_name=_unit_names(units), person_name=p["person_name"][sel],
+                signed_date=signed, recorded=(rng.random(k) < rec_p).astype("int8"),
+                hearing_mode=np.where(remote, "远程", "现场").astype(object),
+                efp_returned=(rng.random(k) < efp_p).astype("int8"))
+    return pros, _finish(plea, units, signed, (plea["case_no"],))
+
+
+def juvenile(w: CaseWorld, as_of: int) -> dict:
+    j = w.juvenile
+    if not j:
+        return {}
+    case_no = _case_numbers(j["unit"], j["case_gid"], j["received"], "未检受")
+    keep = j["concluded"] <= as_of
+    t = dict(case_no=case_no, unit_code=j["unit"], unit_name=_unit_names(j["unit"]), person_name=j["person_name"],
+             id_number=j["id_number"], charge=j["charge"], concluded_date=j["concluded"], outcome=j["outcome"],
+             social_survey=j["survey"].astype("int8"))
+    t = {k: v[keep] for k, v in t.items()}
+    return _finish(t, t["unit_code"], t["concluded_date"], (t["case_no"],))
+
+
+def nc_person(roster: dict) -> dict:
+    t = dict(roster)
+    t["unit_name"] = _unit_names(t["unit_code"])
+    order = np.lexsort((t["person_no"].astype(str), t["stat_month"]))
+    t = {k: v[order] for k, v in t.items()}
+    t["_unit"] = t["unit_code"]
+    t["_month"] = t["stat_month"]
+    return t
+
+
+def nc_event(ev: dict, date_compact) -> dict:
+    t = {k: v for k, v in ev.items() if not k.startswith("_")}
+    global _SEQ5
+    if _SEQ5 is None:
+        _SEQ5 = np.array([f"{i:05d}" for i in range(100_000)], dtype=object)
+    seq = _SEQ5[ev["_seq"]]
+    t["event_no"] = "SJ" + t["unit_code"] + date_compact(ev["_day"]) + seq
+    t["_unit"] = t["unit_code"]
+    t["_month"] = month_of(ev["_day"])
+    return t
+
+
+def clue(mw: ModelWorld) -> dict:
+    t = dict(mw.clues)
+    order = np.lexsort((t["clue_no"].astype(str), t["found_date"]))
+    t = {k: v[order] for k, v in t.items()}
+    t["_unit"] = t["unit_code"]
+    t["_month"] = month_of(t["found_date"])
+    return t
+
+
+def suggestion(mw: ModelWorld) -> dict:
+    t = dict(mw.suggestions)
+    if len(t["issued_date"]) == 0:
+        return {}
+    order = np.lexsort((t["doc_no"].astype(str), t["issued_date"]))
+    t = {k: np.asarray(v)[order] for k, v in t.items()}
+    t["_unit"] = t["unit_code"]
+    t["_month"] = month_of(t["issued_date"])
+    return t
+
+
+def collection(mw: ModelWorld) -> dict:
+    t = dict(mw.collection)
+    order = np.lexsort((t["provider"].astype(str), t["model_id"].astype(str), t["stat_month"]))
+    t = {k: v[order] for k, v in t.items()}
+    t["_unit"] = np.full(len(order), CITY, dtype=object)
+    t["_month"] = t["stat_month"]
+    return t
+
+
+def registry(as_of: int, end_mi: int) -> dict:
+    rows = registry_rows(as_of)
+    if not rows:
+        return {}
+    t = {k: np.array([r[k] for r in rows], dtype=object if k != "launch_date" else "int64") for k in rows[0]}
+    t["_unit"] = np.full(len(rows), CITY, dtype=object)
+    t["_month"] = np.full(len(rows), end_mi, dtype="int64")
+    return t
+
+
+def _finish(t: dict, units: np.ndarray, dates: np.ndarray, tiebreak: tuple) -> dict:
+    order = np.lexsort(tuple(x.astype(str) for x in tiebreak) + (dates,))
+    t = {k: v[order] for k, v in t.items()}
+    t["_unit"] = units[order]
+    t["_month"] = month_of(dates[order])
+    return t
