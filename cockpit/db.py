@@ -19,7 +19,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # check_same_thread off: the ETL writes bulk rows from a helper thread of the same
+        # transaction (etl.bulk); SQLAlchemy's pool never shares a connection between threads.
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, _record):

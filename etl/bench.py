@@ -43,7 +43,8 @@ def _child(argv: list[str]) -> None:
         assert summary.rows_rejected == 0, summary.reasons
     seconds = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak_mb}))
+    phases = {} if a.what == "floor" else {k: round(v, 2) for k, v in summary.phases.items()}
+    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak_mb, "phases": phases}))
 
 
 def _read_only(landing: Path) -> int:

@@ -7,6 +7,7 @@ run on we hand the rows to the driver in the same transaction: `executemany` on 
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -18,18 +19,14 @@ CHUNK = 50_000
 
 
 def _as_text_dates(df: pd.DataFrame) -> pd.DataFrame:
-    """Dates as 'YYYY-MM-DD' and date-times (columns named *_at) as 'YYYY-MM-DD HH:MM:SS'."""
+    """Dates as 'YYYY-MM-DD' and date-times (columns named *_at) as 'YYYY-MM-DD HH:MM:SS'
+    (Arrow's cast to string writes exactly these forms, and fast)."""
     out = {}
     for name, col in df.items():
         if pd.api.types.is_datetime64_any_dtype(col):
-            arr = col.to_numpy(dtype="datetime64[ns]")
-            unit = "s" if name.endswith("_at") else "D"
-            text = np.datetime_as_string(arr, unit=unit)
-            if unit == "s":
-                text = np.char.replace(text, "T", " ")
-            text = text.astype(object)
-            text[np.isnat(arr)] = None
-            out[name] = text
+            unit = pa.timestamp("s") if name.endswith("_at") else pa.date32()
+            text = pa.array(col, from_pandas=True).cast(unit).cast(pa.string())
+            out[name] = pd.Series(pd.arrays.ArrowExtensionArray(text), index=df.index)
         else:
             out[name] = col
     return pd.DataFrame(out, index=df.index)
@@ -57,16 +54,41 @@ def insert_frame(conn: Connection, table: Table, df: pd.DataFrame) -> int:
                                     pacsv.WriteOptions(include_header=False))
                     copy.write(buf.getvalue())
         return len(df)
-    for start in range(0, len(df), CHUNK):  # Python objects for a chunk at a time: memory stays flat
+    if dialect == "sqlite":
+        _sqlite_insert(conn.connection.driver_connection, table.name, names, df)
+        return len(df)
+    for start in range(0, len(df), CHUNK):
         part = df.iloc[start:start + CHUNK]
         rows = list(zip(*[pa.array(col, from_pandas=True).to_pylist() for _, col in part.items()]))
-        if dialect == "sqlite":
-            cur = conn.connection.driver_connection.cursor()
-            cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({", ".join("?" for _ in names)})', rows)
-            cur.close()
-        else:
-            conn.execute(table.insert(), [dict(zip(names, r)) for r in rows])
+        conn.execute(table.insert(), [dict(zip(names, r)) for r in rows])
     return len(df)
+
+
+def _sqlite_insert(dbapi, table: str, names: list[str], df: pd.DataFrame) -> None:
+    """executemany, chunk by chunk: Python objects for one chunk at a time (memory stays flat),
+    built while the previous chunk is being written (sqlite3 releases the GIL while it steps).
+    Columns that are all NULL in a chunk are left out of its INSERT."""
+    def rows_of(part: pd.DataFrame):
+        arrays = [pa.array(col, from_pandas=True) for _, col in part.items()]
+        keep = [i for i, a in enumerate(arrays) if a.null_count < len(a)]
+        cols = ", ".join(f'"{names[i]}"' for i in keep)
+        sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" for _ in keep)})'
+        return sql, list(zip(*[arrays[i].to_pylist() for i in keep]))
+
+    def write(sql, rows):
+        cur = dbapi.cursor()
+        cur.executemany(sql, rows)
+        cur.close()
+
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
+        for start in range(0, len(df), CHUNK):
+            sql, rows = rows_of(df.iloc[start:start + CHUNK])
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(write, sql, rows)
+        if pending is not None:
+            pending.result()
 
 
 def existing_keys(conn: Connection, table: Table, column: str, keys: pd.Series) -> pd.DataFrame:

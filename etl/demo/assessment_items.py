@@ -123,3 +123,50 @@ AGGRAVATING = tuple(i.code for i in ITEMS if i.weight > 0 and i.code not in ("A0
 MITIGATING = tuple(i.code for i in ITEMS if i.weight < 0 and i.code not in ("C13", "C14", "C15", "C01", "C02"))
 FORCE_HIGH = ("A01", "C08", "B17", "C04")     # notes 1–4
 FORCE_LOW = ("C13", "C14", "C15")             # note 5
+
+
+# Which offences an item can describe (items not listed fit any offence), so that the triggered
+# items of a person make sense for the charge: no 过失犯罪 for a fraud, no 持械 for a drunk driver.
+CHARGE_KINDS = {
+    "violent": ("故意伤害罪", "抢劫罪", "强奸罪", "故意杀人罪", "寻衅滋事罪", "聚众斗殴罪", "非法拘禁罪",
+                "组织、领导、参加黑社会性质组织罪", "猥亵儿童罪", "妨害公务罪", "敲诈勒索罪"),
+    "property": ("盗窃罪", "诈骗罪", "帮助信息网络犯罪活动罪", "掩饰、隐瞒犯罪所得罪", "非法吸收公众存款罪",
+                 "合同诈骗罪", "职务侵占罪", "信用卡诈骗罪", "集资诈骗罪", "受贿罪", "开设赌场罪",
+                 "拒不执行判决、裁定罪", "非法采矿罪"),
+    "drug": ("贩卖毒品罪", "非法持有毒品罪"),
+    "negligent": ("交通肇事罪", "失火罪", "重大责任事故罪"),
+}
+ITEM_FITS = {
+    "A04": ("violent",), "A05": ("violent",), "A12": ("violent", "negligent"), "A13": ("violent", "negligent"),
+    "A19": ("violent",), "A10": ("violent", "property"), "A11": ("violent", "property"),
+    "A14": ("property", "drug"), "A15": ("property",), "A18": ("negligent",), "A20": ("drug",),
+    "A06": ("violent", "property"), "A07": ("violent", "property", "drug", "other"),
+    "A08": ("violent", "property", "drug", "other"), "B05": ("property",), "B15": ("property",),
+    "B06": ("violent", "property", "negligent"), "B07": ("violent", "property", "negligent"),
+    "B08": ("violent", "negligent"), "A16": ("violent", "drug", "negligent", "other"),
+}
+TYPICAL = {"violent": "A04", "drug": "A20", "negligent": "A18"}  # the item an offence nearly always triggers
+
+
+def charge_kind(charge: str) -> str:
+    for kind, charges in CHARGE_KINDS.items():
+        if charge in charges:
+            return kind
+    return "other"
+
+
+def fits(code: str, kind: str) -> bool:
+    return kind in ITEM_FITS.get(code, (kind,))
+
+# items that cannot both apply to one person: (the aggravating one, the mitigating one)
+EXCLUSIVE = (("A01", "A02"), ("A01", "A03"), ("A02", "A03"), ("A12", "A13"), ("A14", "A15"), ("A07", "A08"),
+             ("C09", "C10"), ("C18", "C10"), ("C11", "C12"), ("B14", "B03"), ("B09", "B19"), ("B10", "B19"))
+
+
+def consistent_items(codes: set[str], band: str) -> list[str]:
+    """Drop the contradictory half of each exclusive pair (the high band keeps the aggravating one)."""
+    codes = set(codes)
+    for hi, lo in EXCLUSIVE:
+        if hi in codes and lo in codes:
+            codes.discard(lo if band == "高" or hi == "A01" else hi)
+    return sorted(codes)

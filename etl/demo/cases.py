@@ -24,6 +24,7 @@ WARMUP = month("2020-07")        # arrests before the case data starts feed 2021
 CASE_START = month("2021-01")
 NC_OTHER_START = month("2022-03")
 JUVENILE_START = month("2023-08")
+MAX_SURVEILLANCE_DAYS = 180      # 监视居住 lasts at most 6 months (取保候审 at most 12)
 
 # (charge, weight, logit shift of the non-arrest chance)
 COUNTY_ARREST_CHARGES = (
@@ -150,9 +151,7 @@ def _prosecution_outcomes(rng, unit: str, received, concluded, custody, charge) 
                        np.where(drunk, np.searchsorted(cum["d"], u * cum["d"][-1]),
                                 np.searchsorted(cum["f"], u * cum["f"][-1])))
     judgment = np.array(JUDGMENTS, dtype=object)[np.minimum(idx, len(JUDGMENTS) - 1)]
-    span = np.maximum(concluded - received, 1)
-    signed = received + 1 + (rng.random(n) * span).astype("int64")
-    signed = np.minimum(signed, concluded)
+    signed = CALENDAR.sample_between(rng, np.minimum(received + 1, concluded), concluded)
     return dict(plea=plea, outcome=np.where(indicted, "提起公诉", "不起诉").astype(object), rec=rec,
                 adopted=adopted, judgment_day=np.where(indicted, judgment_day, -1),
                 judgment=np.where(indicted, judgment, "").astype(object), signed=signed)
@@ -175,7 +174,7 @@ def _days_in(rng, case_month: np.ndarray) -> np.ndarray:
 
 def _durations(rng, n):
     """Days under a non-custody measure: 3–12 months, most around half a year."""
-    return np.clip(90 + rng.gamma(2.2, 52.0, n), 90, 365).astype("int64")
+    return np.clip(90 + rng.gamma(2.2, 55.0, n), 90, 365).astype("int64")
 
 
 def _bail(rng, measure):
@@ -195,7 +194,7 @@ def _arrest_unit(seed: int, unit: str, end_mi: int, acc_a: _Acc, acc_p: _Acc, ac
     case_month, sizes = _cases_by_month(rng, months, lam, [0.78, 0.13, 0.06, 0.03])
     k, n = len(sizes), int(sizes.sum())
     if n == 0:
-        return
+        return 0
     case_ix = np.repeat(np.arange(k), sizes)
     received_c = _days_in(rng, case_month)
     review_c = rng.choice(np.arange(1, 8), size=k, p=_review_p(unit))
@@ -249,6 +248,8 @@ def _arrest_unit(seed: int, unit: str, end_mi: int, acc_a: _Acc, acc_p: _Acc, ac
     abscond_day = nc_start + 15 + (rng.random(n) * span).astype("int64")
     recapture = abscond_day + rng.integers(3, 41, n)
     nc_end = np.where(absconds, np.minimum(nc_end, recapture), nc_end)
+    nc_end = np.where(measure == "监视居住", np.minimum(nc_end, nc_start + MAX_SURVEILLANCE_DAYS), nc_end)
+    absconds &= abscond_day < nc_end
     custody = np.where(approved, np.where(u3 < 0.93, "逮捕", "取保候审"), measure).astype(object)
     custody = np.where(absconds & (recapture <= p_concluded), "逮捕", custody).astype(object)
     charge = charge_names[charge_c[case_ix]]
@@ -349,11 +350,13 @@ def _other_nc_unit(seed: int, unit: str, end_mi: int, acc_nc: _Acc) -> None:
     ids = id_numbers(rng, region_for(rng, unit, n), births, male)
     measure = np.where(rng.random(n) < 0.92, "取保候审", "监视居住").astype(object)
     dur = _durations(rng, n)
+    dur = np.where(measure == "监视居住", np.minimum(dur, MAX_SURVEILLANCE_DAYS), dur)
     bail = _bail(rng, measure)
     absconds = rng.random(n) < R.ABSCOND_P
     abscond_day = start + 15 + (rng.random(n) * (dur - 25)).astype("int64")
     recapture = abscond_day + rng.integers(3, 41, n)
     end = np.where(absconds, np.minimum(start + dur, recapture), start + dur)
+    absconds &= abscond_day < end
     acc_nc.add(unit=np.full(n, unit, object), person_name=nm, id_number=ids, measure=measure, start=start,
                end=end, bail=bail, abscond_day=np.where(absconds, abscond_day, -1),
                recapture=np.where(absconds, recapture, -1), origin=np.ones(n, np.int8))

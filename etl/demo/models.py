@@ -17,7 +17,8 @@ from cockpit.metrics.units import UNIT_BY_CODE
 from etl.demo.people import SURNAME_P, SURNAMES
 from etl.demo.profiles import CITY, COUNTY_CODES, county_share, quality
 from etl.demo.rates import expit, logit
-from etl.demo.timeline import CALENDAR, add_months, day, interp, month, month_first, month_last, month_of, stream, year_of
+from etl.demo.timeline import (CALENDAR, add_months, day, interp, month, month_first, month_last, month_of,
+                                seq_in_groups, stream, year_of)
 
 PERIOD_FIRST = day("2022-01-01")
 PERIOD_LAST = day("2023-12-31")
@@ -360,26 +361,12 @@ def build(seed: int, end_mi: int, as_of: int) -> ModelWorld:
     order = np.lexsort((clues["model_id"].astype(str), clues["found_date"], clues["unit_code"].astype(str)))
     clues = {k: v[order] for k, v in clues.items()}
     yr = year_of(clues["found_date"])
-    seq = _seq_in_groups(clues["unit_code"].astype(str), yr)
+    seq = seq_in_groups(clues["unit_code"].astype(str), yr)
     clues["clue_no"] = np.array([f"XS{u_}-{y}-{s:04d}" for u_, y, s in zip(clues["unit_code"], yr, seq)], dtype=object)
 
     suggestions = _suggestions(seed, clues, figures, end_mi, as_of, horizon)
     collection, figures["records"] = collection_rows(seed, end_mi, as_of)
     return ModelWorld(clues, suggestions, collection, figures)
-
-
-def _seq_in_groups(*keys) -> np.ndarray:
-    """1, 2, 3 … within runs of equal keys (the arrays must already be sorted by the keys)."""
-    n = len(keys[0])
-    if n == 0:
-        return np.zeros(0, dtype="int64")
-    new = np.ones(n, dtype=bool)
-    new[1:] = np.zeros(n - 1, dtype=bool)
-    for k in keys:
-        new[1:] |= k[1:] != k[:-1]
-    starts = np.flatnonzero(new)
-    run = np.repeat(starts, np.diff(np.append(starts, n)))
-    return np.arange(n) - run + 1
 
 
 def _suggestions(seed: int, clues: dict, figures: dict, end_mi: int, as_of: int, horizon: int) -> dict:
@@ -459,7 +446,7 @@ def _suggestions(seed: int, clues: dict, figures: dict, end_mi: int, as_of: int,
     # numbering per unit, year and kind of suggestion, in order of issue
     o2 = np.lexsort((out["issued_date"], out["_kind"].astype(str), yr, out["unit_code"].astype(str)))
     seq = np.zeros(n, dtype="int64")
-    seq[o2] = _seq_in_groups(out["unit_code"][o2].astype(str), yr[o2], out["_kind"][o2].astype(str))
+    seq[o2] = seq_in_groups(out["unit_code"][o2].astype(str), yr[o2], out["_kind"][o2].astype(str))
     abbr = np.array([UNIT_BY_CODE[u_].abbr for u_ in out["unit_code"]], dtype=object)
     out["doc_no"] = np.array([f"运{a}检{k}〔{y}〕{s}号" for a, k, y, s in zip(abbr, out["_kind"], yr, seq)], dtype=object)
     del out["_kind"]

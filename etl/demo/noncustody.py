@@ -11,19 +11,25 @@ from __future__ import annotations
 import numpy as np
 
 from etl.demo import rates as R
-from etl.demo.models import _seq_in_groups
-from etl.demo.timeline import CALENDAR, DAY_SECONDS, month_first, month_last, month_of, stream, year_of
+from etl.demo.profiles import UNIT_CODES
+from etl.demo.timeline import CALENDAR, DAY_SECONDS, month_first, month_last, month_of, seq_in_groups, stream, year_of
 
 KIND_CHECKIN, KIND_SUMMONS, KIND_WARNING = "打卡", "传唤", "预警"
 
 
-def _by_unit(values_unit: np.ndarray, months: np.ndarray, fn) -> np.ndarray:
-    """Evaluate fn(unit, months) for each row, grouped by unit."""
-    out = np.empty(len(months))
-    for u in np.unique(values_unit.astype(str)):
-        sel = values_unit == u
-        out[sel] = fn(str(u), months[sel])
-    return out
+_UNITS = np.array(UNIT_CODES)                 # sorted unit codes
+assert (np.sort(_UNITS) == _UNITS).all()
+_UNITS_OBJ = np.array(UNIT_CODES, dtype=object)
+
+
+def _rate_table(first_month: int, last_month: int, fn) -> np.ndarray:
+    """fn(unit, months) for every unit (rows, in UNIT_CODES order) and month (columns)."""
+    months = np.arange(first_month, last_month + 1)
+    return np.array([fn(u, months) for u in UNIT_CODES]).reshape(len(UNIT_CODES), len(months))
+
+
+def _lookup(table: np.ndarray, first_month: int, uix: np.ndarray, months: np.ndarray) -> np.ndarray:
+    return table[uix, np.clip(months - first_month, 0, table.shape[1] - 1)]
 
 
 def enroll(people: dict, launch: int, as_of: int) -> dict:
@@ -36,7 +42,7 @@ def enroll(people: dict, launch: int, as_of: int) -> dict:
     yr = year_of(p["enroll"])
     o2 = np.lexsort((np.arange(len(yr)), yr, p["unit"].astype(str)))
     seq = np.zeros(len(yr), dtype="int64")
-    seq[o2] = _seq_in_groups(p["unit"][o2].astype(str), yr[o2])
+    seq[o2] = seq_in_groups(p["unit"][o2].astype(str), yr[o2])
     p["person_no"] = np.array([f"FJY{u}-{y}-{s:04d}" for u, y, s in zip(p["unit"], yr, seq)], dtype=object)
     return p
 
@@ -67,7 +73,8 @@ def events(seed: int, p: dict, as_of: int, checkin_step: int) -> dict:
     n_people = len(p["enroll"])
     first = p["enroll"]
     last = np.minimum(p["end"] - 1, as_of)
-    units = p["unit"]
+    uix = np.searchsorted(_UNITS, p["unit"].astype("U6"))
+    m_lo, m_hi = int(month_of(first.min() if n_people else as_of)), int(month_of(as_of))
     # each person's own reliability (some forget, most don't)
     person_shift = stream(seed, "nc_event", "people").normal(0.0, 0.55, n_people) + 0.12
 
@@ -77,7 +84,8 @@ def events(seed: int, p: dict, as_of: int, checkin_step: int) -> dict:
     k = np.arange(len(idx)) - np.repeat(np.cumsum(n_days) - n_days, n_days)
     cday = first[idx] + k * checkin_step
     cm = month_of(cday)
-    base = _by_unit(units[idx], cm, lambda u, m: R.logit(R.shifted(R.CHECKIN_RATE, m, u, "checkin", 0.6)))
+    table = _rate_table(m_lo, m_hi, lambda u, m: R.logit(R.shifted(R.CHECKIN_RATE, m, u, "checkin", 0.6)))
+    base = _lookup(table, m_lo, uix[idx], cm)
     done = rng_c.random(len(idx)) < R.expit(base + person_shift[idx])
     a, r = p["abscond_day"][idx], p["recapture"][idx]
     gone = (a >= 0) & (cday >= a) & (cday < r)
@@ -104,7 +112,8 @@ def events(seed: int, p: dict, as_of: int, checkin_step: int) -> dict:
     s_pi, s_lo, s_hi, s_m = pi[summoned], lo[summoned], hi[summoned], mm[summoned]
     s_day = CALENDAR.sample_between(rng_s, s_lo, s_hi)
     s_time = s_day * DAY_SECONDS + 9 * 3600 + rng_s.integers(0, int(7.5 * 3600), len(s_day))
-    s_base = _by_unit(units[s_pi], s_m, lambda u, m: R.logit(R.shifted(R.SUMMONS_RATE, m, u, "summons", 0.6)))
+    table = _rate_table(m_lo, m_hi, lambda u, m: R.logit(R.shifted(R.SUMMONS_RATE, m, u, "summons", 0.6)))
+    s_base = _lookup(table, m_lo, uix[s_pi], s_m)
     on_time = rng_s.random(len(s_day)) < R.expit(s_base + 0.5 * person_shift[s_pi])
     sa, sr = p["abscond_day"][s_pi], p["recapture"][s_pi]
     on_time &= ~((sa >= 0) & (s_day >= sa) & (s_day < sr))
@@ -126,8 +135,8 @@ def events(seed: int, p: dict, as_of: int, checkin_step: int) -> dict:
     w_day = np.concatenate([w_day, p["abscond_day"][ab]])
     w_secs = np.concatenate([w_secs, rng_w.integers(9 * 3600, 23 * 3600, len(ab))])
     w_time = w_day * DAY_SECONDS + w_secs
-    p_in = _by_unit(units[w_pi], month_of(w_day),
-                    lambda u, m: R.shifted(R.WARNING_IN_TIME, m, u, "warnings", 0.7))
+    table = _rate_table(m_lo, m_hi, lambda u, m: R.shifted(R.WARNING_IN_TIME, m, u, "warnings", 0.7))
+    p_in = _lookup(table, m_lo, uix[w_pi], month_of(w_day))
     in_time = rng_w.random(len(w_pi)) < p_in
     delay_min = np.where(in_time, np.clip(rng_w.lognormal(np.log(140), 1.0, len(w_pi)), 6, 1430),
                          np.clip(1445 + rng_w.gamma(2.0, 700.0, len(w_pi)), 1445, 7000))
@@ -151,15 +160,15 @@ def events(seed: int, p: dict, as_of: int, checkin_step: int) -> dict:
         handling=np.concatenate([np.full(n_c + n_s, "", dtype=object), handling]),
     )
     kind_code = np.concatenate([np.zeros(n_c, np.int8), np.ones(n_s, np.int8), np.full(n_w, 2, np.int8)])
-    unit_of = units[ev["person"]].astype(str)
+    unit_of = uix[ev["person"]]
     order = np.lexsort((kind_code, ev["person"], ev["occurred_at"], unit_of))
     ev = {k: v[order] for k, v in ev.items()}
     unit_of = unit_of[order]
     day_of = ev["occurred_at"] // DAY_SECONDS
-    seq = _seq_in_groups(unit_of, day_of)
-    ev["unit_code"] = units[ev["person"]]
-    ev["person_no"] = p["person_no"][ev["person"]]
-    ev["_seq"] = seq
+    ev["_seq"] = seq_in_groups(unit_of, day_of)  # numbered per unit and day
+    ev["_uix"] = unit_of
     ev["_day"] = day_of
+    ev["unit_code"] = _UNITS_OBJ[unit_of]
+    ev["person_no"] = p["person_no"][ev["person"]]
     del ev["person"]
     return ev

@@ -8,19 +8,18 @@ Everything is cut at `as_of`: nothing dated after it exists yet (except 回复�
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 from cockpit.metrics.units import UNIT_BY_CODE
 from etl.demo import rates as R
-from etl.demo.assessment_items import AGGRAVATING, BANDS, FORCE_HIGH, FORCE_LOW, MITIGATING
+from etl.demo.assessment_items import (AGGRAVATING, BANDS, FORCE_HIGH, FORCE_LOW, MITIGATING, TYPICAL,
+                                       charge_kind, consistent_items, fits)
 from etl.demo.cases import CaseWorld
 from etl.demo.models import ModelWorld, registry_rows
-from etl.demo.profiles import CITY, quality
-from etl.demo.timeline import DAY_SECONDS, day, interp, month, month_first, month_last, month_of, stream, year_of
+from etl.demo.profiles import CITY, UNIT_CODES, quality
+from etl.demo.timeline import interp, month, month_first, month_last, month_of, seq_in_groups, stream, year_of
 
 VALIDATION_ASSESSED = 905  # persons assessed in the validation period (the article's 905 cases)
-_SEQ5: np.ndarray | None = None
 
 
 def _unit_names(units: np.ndarray) -> np.ndarray:
@@ -30,15 +29,17 @@ def _unit_names(units: np.ndarray) -> np.ndarray:
 
 def _case_numbers(units, gids, received, kind: str) -> np.ndarray:
     """运盐检捕受〔2023〕123号: numbered per unit and year in order of receipt."""
-    df = pd.DataFrame({"unit": units.astype(str), "gid": gids, "received": received})
-    cases = df.drop_duplicates(["unit", "gid"]).sort_values(["unit", "received", "gid"], kind="stable")
-    cases["year"] = year_of(cases["received"].to_numpy())
-    cases["seq"] = cases.groupby(["unit", "year"], sort=False).cumcount() + 1
-    abbr = {c: u.abbr for c, u in UNIT_BY_CODE.items()}
-    cases["no"] = [f"运{abbr[u]}检{kind}〔{y}〕{s}号" for u, y, s in
-                   zip(cases["unit"], cases["year"], cases["seq"])]
-    merged = df.merge(cases[["unit", "gid", "no"]], on=["unit", "gid"], how="left", sort=False)
-    return merged["no"].to_numpy(dtype=object)
+    uix = np.searchsorted(np.array(UNIT_CODES), np.asarray(units).astype("U6"))
+    keys, first, inverse = np.unique(uix * 10**8 + np.asarray(gids), return_index=True, return_inverse=True)
+    cu, cr = uix[first], np.asarray(received)[first]
+    cy = year_of(cr)
+    order = np.lexsort((keys, cr, cu))
+    seq = np.empty(len(keys), dtype="int64")
+    seq[order] = seq_in_groups(cu[order], cy[order])
+    abbr = [UNIT_BY_CODE[c].abbr for c in UNIT_CODES]
+    numbers = np.array([f"运{abbr[u]}检{kind}〔{y}〕{n}号" for u, y, n in zip(cu.tolist(), cy.tolist(), seq.tolist())],
+                       dtype=object)
+    return numbers[inverse.ravel()]
 
 
 def _per_unit(units: np.ndarray, months: np.ndarray, fn) -> np.ndarray:
@@ -79,21 +80,37 @@ def _assessment(seed: int, a: dict, as_of: int):
     score = lo + (rng.random(k) * (hi - lo + 1)).astype("int64")
     n_agg = np.select([band == "高", band == "中"], [rng.integers(2, 6, k), rng.integers(1, 4, k)], rng.integers(0, 2, k))
     n_mit = np.select([band == "高", band == "中"], [rng.integers(0, 2, k), rng.integers(1, 4, k)], rng.integers(2, 6, k))
-    agg = np.array(AGGRAVATING, dtype=object)
-    mit = np.array(MITIGATING, dtype=object)
-    agg_order = np.argsort(rng.random((k, len(agg))), axis=1)
-    mit_order = np.argsort(rng.random((k, len(mit))), axis=1)
+    kinds = np.array([charge_kind(c) for c in a["charge"][ix]], dtype=object)
+    female = np.array([int(x[16]) % 2 == 0 if x else False for x in a["id_number"][ix]], dtype=bool)
+
+    def draw(pool: tuple[str, ...], counts: np.ndarray) -> list[list[str]]:
+        """`counts` distinct items per person from `pool`, only items that fit the offence."""
+        kind_names = sorted(set(kinds.tolist()))
+        by_kind = np.array([[fits(code, kd) for code in pool] for kd in kind_names]).reshape(-1, len(pool))
+        fit = by_kind[np.searchsorted(np.array(kind_names), kinds.astype(str))] if k else np.zeros((0, len(pool)), bool)
+        keys = rng.random((k, len(pool))) + np.where(fit, 0.0, 2.0)
+        order = np.argsort(keys, axis=1)
+        take = np.minimum(counts, fit.sum(axis=1))
+        codes = np.array(pool, dtype=object)
+        return [list(codes[order[j, :take[j]]]) for j in range(k)]
+
+    agg = draw(AGGRAVATING, n_agg)
+    mit = draw(MITIGATING, n_mit)
     force_hi = np.array(FORCE_HIGH, dtype=object)[rng.integers(0, len(FORCE_HIGH), k)]
     force_lo = np.array(FORCE_LOW, dtype=object)[rng.integers(0, len(FORCE_LOW), k)]
-    u_force = rng.random(k)
+    force_lo = np.where((force_lo == "C14") & ~female, "C13", force_lo)
+    u_force, u_typical = rng.random(k), rng.random(k)
     items = []
     for j in range(k):
-        codes = list(agg[agg_order[j, :n_agg[j]]]) + list(mit[mit_order[j, :n_mit[j]]])
+        codes = set(agg[j] + mit[j])
+        typical = TYPICAL.get(kinds[j])
+        if typical and u_typical[j] < 0.8:
+            codes.add(typical)
         if band[j] == "高" and approved[j] and u_force[j] < 0.3:
-            codes.append(force_hi[j])
+            codes.add(force_hi[j])
         elif band[j] == "低" and u_force[j] < 0.06:
-            codes.append(force_lo[j])
-        items.append(";".join(sorted(set(codes))))
+            codes.add(force_lo[j])
+        items.append(";".join(consistent_items(codes, band[j])))
     score_all = np.full(n, -1, dtype="int64")
     band_all = np.full(n, "", dtype=object)
     items_all = np.full(n, "", dtype=object)
@@ -170,14 +187,17 @@ def nc_person(roster: dict) -> dict:
     return t
 
 
-def nc_event(ev: dict, date_compact) -> dict:
+def nc_event(ev: dict) -> dict:
+    """Event numbers SJ<unit><yyyymmdd><seq>: unique across all units and days."""
     t = {k: v for k, v in ev.items() if not k.startswith("_")}
-    global _SEQ5
-    if _SEQ5 is None:
-        _SEQ5 = np.array([f"{i:05d}" for i in range(100_000)], dtype=object)
-    seq = _SEQ5[ev["_seq"]]
-    t["event_no"] = "SJ" + t["unit_code"] + date_compact(ev["_day"]) + seq
-    t["_unit"] = t["unit_code"]
+    d = ev["_day"].astype("datetime64[D]")
+    y = d.astype("datetime64[Y]").astype("int64") + 1970
+    m = d.astype("datetime64[M]").astype("int64") % 12 + 1
+    dom = (d - d.astype("datetime64[M]")).astype("int64") + 1
+    unit = np.array(UNIT_CODES, dtype="int64")[ev["_uix"]]
+    number = unit * 10**13 + (y * 10_000 + m * 100 + dom) * 10**5 + ev["_seq"]
+    t["event_no"] = np.char.add("SJ", number.astype("U19")).astype(object)
+    t["_unit"] = np.array(UNIT_CODES)[ev["_uix"]]
     t["_month"] = month_of(ev["_day"])
     return t
 

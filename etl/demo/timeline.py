@@ -111,6 +111,20 @@ def interp(months, points) -> np.ndarray:
     return np.interp(np.asarray(months, dtype=float), *xy)
 
 
+def seq_in_groups(*keys) -> np.ndarray:
+    """1, 2, 3 … within runs of equal keys (the arrays must already be sorted by the keys)."""
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, dtype="int64")
+    new = np.ones(n, dtype=bool)
+    new[1:] = np.zeros(n - 1, dtype=bool)
+    for k in keys:
+        new[1:] |= k[1:] != k[:-1]
+    starts = np.flatnonzero(new)
+    run = np.repeat(starts, np.diff(np.append(starts, n)))
+    return np.arange(n) - run + 1
+
+
 class Calendar:
     """Day weights for office work: weekends, Spring Festival and National Day are quiet."""
 
@@ -128,7 +142,9 @@ class Calendar:
         md = (dates - dates.astype("datetime64[M]")).astype("int64") + 1
         mon = dates.astype("datetime64[M]").astype("int64") % 12 + 1
         national = (mon == 10) & (md <= 7)
-        w = np.where(national, 0.08, w)
+        labour = (mon == 5) & (md <= 3)
+        new_year = (mon == 1) & (md == 1)
+        w = np.where(national | labour | new_year, 0.08, w)
         # the year-end push (年底结案) and a quieter harvest season in the countryside
         w = np.where((mon == 12) & (md >= 10), w * 1.12, w)
         self.days = days
