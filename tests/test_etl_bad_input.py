@@ -268,3 +268,23 @@ def test_row_with_too_many_fields(engine, landing, encoding):
     assert bad["line_no"] == 4 and "多于表头" in bad["reason"]
     assert len(staged(engine)) == 2
     assert_reconciles(engine)
+
+
+def test_flags_and_enums_accept_common_variants_and_reject_others(engine, landing):
+    rows = [arrest_row(1, 审查结论="批准逮捕 "), arrest_row(2, 评估等级="高"), arrest_row(3, 评估等级="极高")]
+    write_csv(landing / "a.csv", ARREST_HEADERS, rows)
+    pros_headers = [c.header for c in SOURCE_BY_ID["prosecution"].columns]
+    base = {"部门受案号": "运盐检刑诉受〔2024〕1号", "承办单位编码": "140802", "犯罪嫌疑人": "赵一", "涉嫌罪名": "盗窃罪",
+            "受理日期": "2024-02-01", "审结日期": "2024-03-01", "审结情况": "提起公诉", "审结时强制措施": "取保候审",
+            "量刑建议": "确定刑", "法院是否采纳量刑建议": ""}
+    pros = [dict(base, 是否认罪认罚="是"), dict(base, 部门受案号="运盐检刑诉受〔2024〕2号", 是否认罪认罚="Y"),
+            dict(base, 部门受案号="运盐检刑诉受〔2024〕3号", 是否认罪认罚="认罪")]
+    write_csv(landing / "p.csv", pros_headers, pros)
+    load(engine, landing)
+    (bad_a,) = rejects(engine, "a.csv")
+    assert bad_a["line_no"] == 4 and "「评估等级」的值「极高」不在允许范围（低、中、高）" in bad_a["reason"]
+    (bad_p,) = rejects(engine, "p.csv")
+    assert bad_p["line_no"] == 4 and "「是否认罪认罚」的值「认罪」应为“是”或“否”" in bad_p["reason"]
+    assert fact(engine, "pros_plea") == 2
+    assert fact(engine, "arrest_approved") == 1  # row 1, "批准逮捕 " with a trailing blank, counts
+    assert_reconciles(engine)
