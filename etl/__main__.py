@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--landing", type=Path, required=True)
     p.add_argument("--database", default=None, help="database URL (default: DATABASE_URL or the SQLite file)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--verbose", action="store_true", help="log every file and the time and memory of each phase")
 
     p = sub.add_parser("bench", help="time full and incremental loads against the pandas read floor")
     p.add_argument("--database", action="append", default=None,
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         from etl.cli import run_command
-        return run_command(args.landing, args.database, quiet=args.quiet)
+        return run_command(args.landing, args.database, quiet=args.quiet, verbose=args.verbose)
     if args.command == "bench":
         from etl.bench import main as bench_main
         return bench_main(args.database, args.size, args.work)

@@ -9,12 +9,13 @@ from cockpit.db import make_engine
 from etl.run import FAILED, STATUS_LABEL, RunSummary, run
 
 
-def run_command(landing: Path, database: str | None, quiet: bool = False) -> int:
+def run_command(landing: Path, database: str | None, quiet: bool = False, verbose: bool = False) -> int:
     if not landing.is_dir():
         print(f"找不到落地目录：{landing}", file=sys.stderr)
         return 2
     engine = make_engine(database)
-    summary = run(landing, engine, progress=False if quiet else None)
+    log = (lambda msg: print(msg, file=sys.stderr)) if verbose else None
+    summary = run(landing, engine, progress=False if quiet else None, log=log)
     print(format_summary(summary))
     engine.dispose()
     return 1 if summary.failed else 0

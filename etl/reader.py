@@ -158,29 +158,43 @@ class CsvBody:
     layout in one pyarrow call (thousands of small files cost one parse, not thousands)."""
     source: Source
     headers: tuple[str, ...]
-    text: str                # the lines after the header, each ending in a newline
+    data: bytes              # the lines after the header, UTF-8, each ending in a newline
     first_line: int          # physical line number of the first body line
     n_rows: int
     encoding: str
     extra_columns: list[str]
 
 
+def _body_start(text: str, n_lines: int) -> int:
+    """Index in `text` just after its first `n_lines` lines."""
+    pos = 0
+    for _ in range(n_lines):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return len(text)
+        pos = nl + 1
+    return pos
+
+
 def read_csv(data: bytes, defer: bool = False) -> Table | CsvBody:
     """The file's rows; with `defer`, a well-formed file comes back as a CsvBody instead."""
     text, encoding, truncated = _decode(data)
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
+    head_lines = text[:65536].splitlines()[:HEADER_SCAN_ROWS]
+    if not text.strip():
         raise Unreadable("文件为空：没有表头，也没有数据行")
-    head = list(csv.reader(lines[:HEADER_SCAN_ROWS]))
+    head = list(csv.reader(head_lines))
     hdr, source = _header_row(head)
     headers = head[hdr]
-    body = lines[hdr + 1:]
-    if defer and not truncated and body:
-        text_body = "\n".join(body) + "\n"
+    if defer and not truncated:
+        body = text[_body_start(text, hdr + 1):]
         _, missing, extra = _map_columns(source, headers)
-        if not missing and '"' not in text_body and "\r" not in text_body and "\n\n" not in text_body \
-                and body[0].strip():
-            return CsvBody(source, tuple(headers), text_body, hdr + 2, len(body), encoding, extra)
+        if body and not missing and body[0] not in "\n \t" and '"' not in body and "\r" not in body \
+                and "\n\n" not in body:
+            if not body.endswith("\n"):
+                body += "\n"
+            return CsvBody(source, tuple(headers), body.encode("utf-8"), hdr + 2, body.count("\n"), encoding, extra)
+    lines = text.splitlines()
+    body = lines[hdr + 1:]
     rows = list(csv.reader(body))
     if len(rows) == len(body):  # one row per line (no quoted line breaks)
         keep = [i for i, r in enumerate(rows) if any(c.strip() for c in r)]
@@ -195,6 +209,9 @@ def read_csv(data: bytes, defer: bool = False) -> Table | CsvBody:
 
 
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str" dtype
+# The system allocator hands freed Arrow buffers back to the OS; the default pool keeps them,
+# which nearly doubled the load's peak memory.
+pa.set_memory_pool(pa.system_memory_pool())
 
 
 def parse_bodies(bodies: list[tuple[str, CsvBody]]) -> pd.DataFrame | None:
@@ -209,12 +226,12 @@ def parse_bodies(bodies: list[tuple[str, CsvBody]]) -> pd.DataFrame | None:
         invalid.append(row)
         return "skip"
 
-    buffer = "".join(b.text for _, b in bodies).encode("utf-8")
     table = pacsv.read_csv(
-        io.BytesIO(buffer),
+        pa.BufferReader(b"".join(b.data for _, b in bodies)),
         read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+        # large_string is what pandas' "str" dtype stores: the columns become pandas without a copy
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                              strings_can_be_null=False, quoted_strings_can_be_null=False))
     if invalid or table.num_rows != sum(b.n_rows for _, b in bodies):
         return None
@@ -223,7 +240,9 @@ def parse_bodies(bodies: list[tuple[str, CsvBody]]) -> pd.DataFrame | None:
     frame = pd.DataFrame({c.name: table.column(positions[c.name]).to_pandas(types_mapper=to_str)
                           if c.name in positions else pd.Series([""] * table.num_rows, dtype=STR)
                           for c in source.columns})
-    frame["file_name"] = pd.Categorical(np.repeat([n for n, _ in bodies], [b.n_rows for _, b in bodies]))
+    counts = [b.n_rows for _, b in bodies]
+    frame["file_name"] = pd.Categorical.from_codes(np.repeat(np.arange(len(bodies)), counts),
+                                                   categories=[n for n, _ in bodies])
     frame["line_no"] = np.concatenate([np.arange(b.first_line, b.first_line + b.n_rows) for _, b in bodies])
     return frame
 

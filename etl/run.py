@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import resource
 import time
 import sys
 from dataclasses import dataclass, field
@@ -141,6 +142,8 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
         now = time.perf_counter()
         phases[name] = phases.get(name, 0.0) + now - clock[0]
         clock[0] = now
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        log(f"  {name}: {phases[name]:.2f} s so far, peak memory {peak} MB")
     known = {(r.file_name, r.sha256) for r in conn.execute(select(etl_file.c.file_name, etl_file.c.sha256))}
     name_of_sha = {sha: name for name, sha in known}
     results: list[FileResult] = []

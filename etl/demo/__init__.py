@@ -9,6 +9,9 @@ per source, unit and month with rows (see etl.demo.writer). The platform and mod
 (`registry`) is one file in the last month's folder from the city office; the model data
 collection register is one file a month from the city office.
 
+A hidden list of the files written (`OUT/.demo-files`) lets the next run into the same folder
+remove them first; nothing else in OUT is touched.
+
 Same arguments and same day → byte-identical files. `size` only changes the density of the
 non-custody check-ins (daily in "full", weekly in "small"); all other data, and so the article's
 figures, are the same in both.
@@ -19,174 +22,180 @@ import datetime as dt
 import multiprocessing
 import os
 import re
-import shutil
+import threading
 from pathlib import Path
 
 from cockpit.metrics.platforms import PLATFORM_BY_ID
-from etl.contracts import SOURCES
+from etl.contracts import SOURCE_BY_ID, SOURCES
 from etl.demo import cases, models, noncustody, tables
 from etl.demo.profiles import UNIT_CODES, XLSX, export_style
 from etl.demo.timeline import day_of, month, month_first, month_label, month_last, to_date
-from etl.demo.writer import Spellings, plan, write_unit
+from etl.demo.writer import Spellings, plan, write_csv_unit, write_xlsx_job, xlsx_jobs
 
 __all__ = ["generate", "SIZES"]
 
 SIZES = {"small": 7, "full": 1}   # days between two check-ins in the event stream
-_FILE_RE = re.compile(r"^\d{6}_.+_\d{6}\.(csv|xlsx)$")
-_DIR_RE = re.compile(r"^\d{4}-\d{2}$")
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MANIFEST = ".demo-files"  # the files the last run wrote, so that the next run can remove them
 
 
 def _clean(out: Path) -> None:
-    """Remove files a previous run left (only our own file names inside YYYY-MM folders)."""
-    if not out.exists():
+    """Remove the files the previous run wrote into `out` (and only those)."""
+    manifest = out / MANIFEST
+    if not manifest.is_file():
         return
-    for d in sorted(out.iterdir()):
-        if d.is_dir() and _DIR_RE.match(d.name):
-            for f in sorted(d.iterdir()):
-                if f.is_file() and _FILE_RE.match(f.name):
-                    f.unlink()
-            if not any(d.iterdir()):
-                shutil.rmtree(d)
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        path = out / line
+        if line and ".." not in Path(line).parts and path.is_file():
+            path.unlink()
+            if path.parent != out and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+    manifest.unlink()
 
 
-# ---- writing, in parallel where the platform can fork -----------------------------------------
-_JOBS: tuple | None = None
-
-
-def _job_cost(job) -> float:
-    source, t, unit, groups, _ = job
-    rows = sum(len(r) for _, r in groups)
-    if export_style(unit, source.id).format == XLSX:
-        return len(groups) * 3.0 + rows * len(source.columns) * 0.012
-    return len(groups) * 0.4 + rows * len(source.columns) * 0.0004
-
-
-def _run_job(i: int):
-    out, jobs, sp, as_of = _JOBS
-    source, t, unit, groups, title = jobs[i]
-    return i, write_unit(out, source, t, unit, groups, sp, as_of, title)
-
-
+# ---- writing ------------------------------------------------------------------------------------
 def _workers() -> int:
+    """Worker processes for the XLSX files (0 = write everything here)."""
     try:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         n = os.cpu_count() or 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(n, 4))
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return 0  # no fork on this platform, or called from a threaded program (a web server)
+    return max(1, min(n - 1, 3))
 
 
-def _write_all(out: Path, jobs: list, sp, as_of: int, progress: bool) -> list:
-    """Write every job's files; the order of the results follows `jobs`."""
-    global _JOBS
-    results: list = [None] * len(jobs)
-    order = sorted(range(len(jobs)), key=lambda i: -_job_cost(jobs[i]))  # biggest first
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(jobs), desc="files", unit="export")
-    _JOBS = (out, jobs, sp, as_of)
-    try:
-        workers = _workers()
-        if workers > 1 and len(jobs) > 1:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for i, written in pool.imap_unordered(_run_job, order, chunksize=1):
-                    results[i] = written
-                    if bar is not None:
-                        bar.update(1)
-        else:
-            for i in order:
-                results[i] = _run_job(i)[1]
-                if bar is not None:
-                    bar.update(1)
-    finally:
-        _JOBS = None
-        if bar is not None:
-            bar.close()
-    return results
+class _Writer:
+    """Writes the files: CSV in this process, XLSX in worker processes forked at the start (while this
+    process is still small), so that Excel files are written while the rest is generated."""
+
+    def __init__(self, out: Path, sp: Spellings, as_of: int, progress: bool) -> None:
+        self.out, self.sp, self.as_of = out, sp, as_of
+        self.files: dict[str, list[tuple[Path, int, str]]] = {s.id: [] for s in SOURCES}
+        self.pending: list = []
+        n = _workers()
+        self.pool = multiprocessing.get_context("fork").Pool(n) if n else None
+        self.bar = None
+        if progress:
+            from tqdm import tqdm
+            self.bar = tqdm(desc="files", unit="file")
+
+    def add(self, source, t: dict, first_mi: int, last_mi: int, title: str | None = None) -> None:
+        for unit, groups in plan(source, t, first_mi, last_mi):
+            style = export_style(unit, source.id)
+            if style.format == XLSX:
+                jobs = xlsx_jobs(self.out, source, t, unit, groups, self.sp, self.as_of, title)
+                self.files[source.id] += [(path, n, XLSX) for path, _, n in jobs]
+                if self.pool is not None:
+                    self.pending.append((len(jobs), self.pool.map_async(write_xlsx_job, jobs, chunksize=16)))
+                else:
+                    for job in jobs:
+                        write_xlsx_job(job)
+                    self._tick(len(jobs))
+            else:
+                written = write_csv_unit(self.out, source, t, unit, groups, self.sp)
+                self.files[source.id] += [(path, n, style.format) for path, n in written]
+                self._tick(len(written))
+
+    def _tick(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def finish(self) -> None:
+        try:
+            for n, result in self.pending:
+                result.get()
+                self._tick(n)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def abort(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+        self.close()
 
 
 def generate(out: Path, size: str = "full", seed: int = 20231, start: str = "2021-01",
              end: str | None = None, progress: bool = False) -> dict:
     """Write the demo export files into `out` and return a summary.
 
-    start, end: first and last month written (YYYY-MM); `end` defaults to the current month.
-    Data never lies after today (except the 回复期限 deadlines of suggestions).
+    start, end: first and last month written (YYYY-MM); `end` defaults to the current month (a later
+    one is cut back to it). Data never lies after today (except the 回复期限 deadlines of suggestions).
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, not {size!r}")
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not _MONTH_RE.match(value):
+            raise ValueError(f"{name} must be a month YYYY-MM, not {value!r}")
     out = Path(out)
     today = dt.date.today()
-    start_mi = month(start)
-    end_mi = month(end) if end else (today.year - 1970) * 12 + today.month - 1
     today_mi = (today.year - 1970) * 12 + today.month - 1
-    if end_mi > today_mi:
-        end_mi = today_mi
+    start_mi = month(start)
+    end_mi = min(month(end), today_mi) if end else today_mi
     if start_mi > end_mi:
         raise ValueError(f"start {start} is after end {month_label(end_mi)}")
     as_of = min(int(month_last(end_mi)), day_of(today))
 
-    steps = ["cases", "models", "non-custody", "tables"]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(steps), desc="demo", unit="step")
-
-    def step(name: str) -> None:
-        if bar is not None:
-            bar.set_postfix_str(name)
-            bar.update(1)
-
-    world = cases.build(seed, UNIT_CODES, end_mi)
-    step("cases")
-    mw = models.build(seed, end_mi, as_of)
-    step("models")
-    p02 = int(month_first(month(PLATFORM_BY_ID["P02"].launch)))
-    people = noncustody.enroll(world.nc_people, p02, as_of)
-    roster = noncustody.roster(people, as_of)
-    ev = noncustody.events(seed, people, as_of, SIZES[size])
-    step("non-custody")
-    sp = Spellings()
-    pros, plea = tables.prosecution(seed, world, as_of)
-    source_tables = {
-        "arrest": tables.arrest(seed, world, as_of),
-        "prosecution": pros,
-        "nc_person": tables.nc_person(roster),
-        "nc_event": tables.nc_event(ev),
-        "plea": plea,
-        "registry": tables.registry(as_of, end_mi),
-        "collection": tables.collection(mw),
-        "clue": tables.clue(mw),
-        "suggestion": tables.suggestion(mw),
-        "juvenile": tables.juvenile(world, as_of),
-    }
-    step("tables")
-    if bar is not None:
-        bar.close()
+    def first_month(source) -> int:
+        if source.id == "registry":
+            return end_mi  # a snapshot, written in the last month's folder
+        return max(start_mi, month(PLATFORM_BY_ID[source.platform].launch))
 
     _clean(out)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = []
-    for source in SOURCES:
-        t = source_tables[source.id]
-        launch_mi = month(PLATFORM_BY_ID[source.platform].launch)
-        first = max(start_mi, launch_mi)
-        if source.id == "registry":
-            first = end_mi  # a snapshot, written in the last month's folder
-        for unit, groups in plan(source, t, first, end_mi):
-            title = None
-            if source.id == "registry":
-                d = to_date(as_of)
-                title = f"运城市人民检察院{source.name}（截至{d.year}年{d.month}月{d.day}日）"
-            jobs.append((source, t, unit, groups, title))
-    results = _write_all(out, jobs, sp, as_of, progress)
-    by_source = {s.id: {"files": 0, "rows": 0} for s in SOURCES}
+    sp = Spellings()
+    writer = _Writer(out, sp, as_of, progress)
+    try:
+        # the model family first: its registers are mostly Excel files, written while the rest is made
+        mw = models.build(seed, end_mi, as_of)
+        d = to_date(as_of)
+        model_tables = {
+            "registry": tables.registry(as_of, end_mi),
+            "collection": tables.collection(mw),
+            "clue": tables.clue(mw),
+            "suggestion": tables.suggestion(mw),
+        }
+        for sid, t in model_tables.items():
+            source = SOURCE_BY_ID[sid]
+            title = f"运城市人民检察院{source.name}（截至{d.year}年{d.month}月{d.day}日）" if sid == "registry" else None
+            writer.add(source, t, first_month(source), end_mi, title)
+        # the case world and the non-custody platform
+        world = cases.build(seed, UNIT_CODES, end_mi)
+        p02 = int(month_first(month(PLATFORM_BY_ID["P02"].launch)))
+        people = noncustody.enroll(world.nc_people, p02, as_of)
+        pros, plea = tables.prosecution(seed, world, as_of)
+        case_tables = {
+            "arrest": tables.arrest(seed, world, as_of),
+            "prosecution": pros,
+            "plea": plea,
+            "juvenile": tables.juvenile(world, as_of),
+            "nc_person": tables.nc_person(noncustody.roster(people, as_of)),
+            "nc_event": tables.nc_event(noncustody.events(seed, people, as_of, SIZES[size])),
+        }
+        for sid, t in case_tables.items():
+            writer.add(SOURCE_BY_ID[sid], t, first_month(SOURCE_BY_ID[sid]), end_mi)
+        writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
+
+    written = sorted(path.relative_to(out).as_posix() for files in writer.files.values() for path, _, _ in files)
+    (out / MANIFEST).write_text("".join(f"{p}\n" for p in written), encoding="utf-8")
+    by_source = {sid: {"files": len(files), "rows": sum(n for _, n, _ in files)} for sid, files in writer.files.items()}
     by_format: dict[str, int] = {}
-    for (source, *_), written in zip(jobs, results):
-        for path, n, fmt in written:
-            by_source[source.id]["files"] += 1
-            by_source[source.id]["rows"] += n
+    for files in writer.files.values():
+        for _, _, fmt in files:
             by_format[fmt] = by_format.get(fmt, 0) + 1
     return {
         "out": str(out),
@@ -195,7 +204,7 @@ def generate(out: Path, size: str = "full", seed: int = 20231, start: str = "202
         "start": month_label(start_mi),
         "end": month_label(end_mi),
         "as_of": to_date(as_of).isoformat(),
-        "files": sum(v["files"] for v in by_source.values()),
+        "files": len(written),
         "rows": sum(v["rows"] for v in by_source.values()),
         "by_source": by_source,
         "by_format": dict(sorted(by_format.items())),

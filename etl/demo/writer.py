@@ -106,7 +106,8 @@ def csv_bytes(headers: list[str], cols: list[np.ndarray], encoding: str) -> byte
     else:
         body = ""
     text = head + body
-    if text.count(",") != (n + 1) * (len(headers) - 1) or '"' in text or "\r" in text:
+    if (text.count(",") != (n + 1) * (len(headers) - 1) or text.count("\n") != n + 1
+            or '"' in text or "\r" in text):
         buf = io.StringIO()  # a field needs quoting: let the csv module do it
         wr = csv.writer(buf, lineterminator="\n")
         wr.writerow(headers)
@@ -222,32 +223,41 @@ def plan(source: Source, t: dict, first_mi: int, last_mi: int):
         yield str(u), groups
 
 
-def write_unit(out: Path, source: Source, t: dict, unit: str, groups, sp: Spellings, as_of: int,
-               title_override: str | None = None) -> list[tuple[Path, int, str]]:
-    """Write one unit's files of a source; returns (path, rows, format) per file."""
+def _path(out: Path, unit: str, source: Source, mi: int, style: ExportStyle) -> Path:
+    return out / f"{1970 + mi // 12:04d}-{mi % 12 + 1:02d}" / file_name(unit, source, mi, style)
+
+
+def xlsx_jobs(out: Path, source: Source, t: dict, unit: str, groups, sp: Spellings, as_of: int,
+              title_override: str | None = None) -> list[tuple[Path, XlsxSheet, int]]:
+    """One unit's XLSX files of a source, ready to write: (path, sheet, rows) per file."""
     style = export_style(unit, source.id)
-    written = []
-    if style.format == XLSX:
-        for mi, rows in groups:
-            title = None
-            if style.title_row:
-                title = title_override or title_for(unit, source, mi)
-            sh = xlsx_sheet(source, t, rows, style, sp, title, created_at(mi, as_of))
-            path = out / f"{1970 + mi // 12:04d}-{mi % 12 + 1:02d}" / file_name(unit, source, mi, style)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            xlsx_write(path, sh)
-            written.append((path, len(rows), style.format))
-        return written
+    jobs = []
+    for mi, rows in groups:
+        title = (title_override or title_for(unit, source, mi)) if style.title_row else None
+        sheet = xlsx_sheet(source, t, rows, style, sp, title, created_at(mi, as_of))
+        jobs.append((_path(out, unit, source, mi, style), sheet, len(rows)))
+    return jobs
+
+
+def write_xlsx_job(job: tuple[Path, XlsxSheet, int]) -> None:
+    path, sheet, _ = job
+    path.parent.mkdir(parents=True, exist_ok=True)
+    xlsx_write(path, sheet)
+
+
+def write_csv_unit(out: Path, source: Source, t: dict, unit: str, groups, sp: Spellings) -> list[tuple[Path, int]]:
+    """Write one unit's CSV files of a source; returns (path, rows) per file."""
+    style = export_style(unit, source.id)
     all_rows = np.concatenate([r for _, r in groups])
     cols = text_columns(source, t, all_rows, style, sp)
     headers = [c.header for c in source.columns]
-    pos = 0
+    written, pos = [], 0
     for mi, rows in groups:
         n = len(rows)
         data = csv_bytes(headers, [c[pos:pos + n] for c in cols], style.encoding)
         pos += n
-        path = out / f"{1970 + mi // 12:04d}-{mi % 12 + 1:02d}" / file_name(unit, source, mi, style)
+        path = _path(out, unit, source, mi, style)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        written.append((path, n, style.format))
+        written.append((path, n))
     return written
