@@ -203,7 +203,8 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
     touched: dict[tuple[str, str], set] = {}
     fresh: set[str] = set()  # sources whose staging was empty before this load
     lap("parse")
-    for source_id, parts in frames.items():
+    for source_id, parts in tqdm(list(frames.items()), desc="校验入库", unit="类", file=sys.stderr, leave=False,
+                                 disable=None if progress is None else not progress):
         source = SOURCE_BY_ID[source_id]
         batch = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         parts.clear()
