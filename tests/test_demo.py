@@ -139,7 +139,8 @@ def tables(root) -> dict[str, pd.DataFrame]:
 
 
 def all_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file())
+    """The exported files (without the generator's hidden list of them)."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 # ---- files and formats ------------------------------------------------------------------------------
@@ -432,10 +433,13 @@ def test_platform_launches(tables):
     assert tables["clue"]["found_date"].min() >= pd.Timestamp("2022-03-01")
 
 
-def test_start_and_end_cut_the_period(tmp_path):
+def test_start_and_end_cut_the_period_and_a_rerun_replaces_the_files(tmp_path):
+    generate(tmp_path, size="small", start="2023-09", end="2023-10")
+    mine = tmp_path / "2023-10" / "my_notes.txt"
+    mine.write_text("not a demo file")
     summary = generate(tmp_path, size="small", start="2023-11", end="2023-12")
-    months = {p.name for p in tmp_path.iterdir()}
-    assert months == {"2023-11", "2023-12"}
     assert summary["end"] == "2023-12"
-    registry = list(tmp_path.glob("2023-12/*_数字检察平台和模型台账_*"))
-    assert len(registry) == 1
+    assert {p.parent.name for p in all_files(tmp_path)} == {"2023-10", "2023-11", "2023-12"}
+    assert [p.name for p in (tmp_path / "2023-10").iterdir()] == ["my_notes.txt"]  # only the old demo files went
+    assert not list(tmp_path.glob("2023-09"))
+    assert len(list(tmp_path.glob("2023-12/*_数字检察平台和模型台账_*"))) == 1

@@ -73,6 +73,7 @@ class _Writer:
         self.out, self.sp, self.as_of = out, sp, as_of
         self.files: dict[str, list[tuple[Path, int, str]]] = {s.id: [] for s in SOURCES}
         self.pending: list = []
+        self.made: set[Path] = set()  # folders created
         n = _workers()
         self.pool = multiprocessing.get_context("fork").Pool(n) if n else None
         self.bar = None
@@ -93,7 +94,7 @@ class _Writer:
                         write_xlsx_job(job)
                     self._tick(len(jobs))
             else:
-                written = write_csv_unit(self.out, source, t, unit, groups, self.sp)
+                written = write_csv_unit(self.out, source, t, unit, groups, self.sp, self.made)
                 self.files[source.id] += [(path, n, style.format) for path, n in written]
                 self._tick(len(written))
 
@@ -189,9 +190,9 @@ def generate(out: Path, size: str = "full", seed: int = 20231, start: str = "202
     except BaseException:
         writer.abort()
         raise
-
-    written = sorted(path.relative_to(out).as_posix() for files in writer.files.values() for path, _, _ in files)
-    (out / MANIFEST).write_text("".join(f"{p}\n" for p in written), encoding="utf-8")
+    finally:  # even after a failure, so that the next run removes what this one wrote
+        written = sorted(path.relative_to(out).as_posix() for files in writer.files.values() for path, _, _ in files)
+        (out / MANIFEST).write_text("".join(f"{p}\n" for p in written), encoding="utf-8")
     by_source = {sid: {"files": len(files), "rows": sum(n for _, n, _ in files)} for sid, files in writer.files.items()}
     by_format: dict[str, int] = {}
     for files in writer.files.values():

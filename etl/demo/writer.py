@@ -245,8 +245,10 @@ def write_xlsx_job(job: tuple[Path, XlsxSheet, int]) -> None:
     xlsx_write(path, sheet)
 
 
-def write_csv_unit(out: Path, source: Source, t: dict, unit: str, groups, sp: Spellings) -> list[tuple[Path, int]]:
-    """Write one unit's CSV files of a source; returns (path, rows) per file."""
+def write_csv_unit(out: Path, source: Source, t: dict, unit: str, groups, sp: Spellings,
+                   made: set | None = None) -> list[tuple[Path, int]]:
+    """Write one unit's CSV files of a source; returns (path, rows) per file. `made`: folders known to exist."""
+    made = set() if made is None else made
     style = export_style(unit, source.id)
     all_rows = np.concatenate([r for _, r in groups])
     cols = text_columns(source, t, all_rows, style, sp)
@@ -257,7 +259,9 @@ def write_csv_unit(out: Path, source: Source, t: dict, unit: str, groups, sp: Sp
         data = csv_bytes(headers, [c[pos:pos + n] for c in cols], style.encoding)
         pos += n
         path = _path(out, unit, source, mi, style)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
         path.write_bytes(data)
         written.append((path, n))
     return written
