@@ -161,7 +161,7 @@ NC_EVENT = Source(
     key=("event_no",),
     months=("occurred_at",),
     derived=(("handle_minutes", "int"),),
-    checks=("handled_after_occurred",),
+    checks=("handled_after_occurred", "event_fields"),
 )
 
 PLEA = Source(

@@ -212,6 +212,12 @@ def _cross_checks(source: Source, f: pd.DataFrame, reasons: Reasons) -> None:
     if "concluded_after_received" in source.checks:
         reasons.add((f["concluded_date"] < f["received_date"]).fillna(False).to_numpy(),
                     "审结日期早于受理日期")
+    if "event_fields" in source.checks:
+        kind = f["kind"]
+        reasons.add(((kind == "预警") & f["warning_type"].isna()).fillna(False).to_numpy(),
+                    "事件类型为“预警”时必须填写「预警类型」")
+        reasons.add((kind.isin(["打卡", "传唤"]) & f["result"].isna()).fillna(False).to_numpy(),
+                    "事件类型为“打卡”或“传唤”时必须填写「结果」")
     if "handled_after_occurred" in source.checks:
         reasons.add((f["handled_at"] < f["occurred_at"]).fillna(False).to_numpy(), "处置时间早于发生时间")
 

@@ -288,3 +288,23 @@ def test_flags_and_enums_accept_common_variants_and_reject_others(engine, landin
     assert fact(engine, "pros_plea") == 2
     assert fact(engine, "arrest_approved") == 1  # row 1, "批准逮捕 " with a trailing blank, counts
     assert_reconciles(engine)
+
+
+def test_event_rows_must_carry_the_fields_their_kind_needs(engine, landing):
+    headers = [c.header for c in SOURCE_BY_ID["nc_event"].columns]
+    base = {"承办单位编码": "140802", "人员编号": "FJY140802-2024-0001", "发生时间": "2024-03-05 08:00:00"}
+    rows = [dict(base, 事件编号="SJ1", 事件类型="打卡", 结果="已打卡"),
+            dict(base, 事件编号="SJ2", 事件类型="预警", 预警类型="越界预警", 处置时间="2024-03-05 09:30:00",
+                 处置结果="核实正常"),
+            dict(base, 事件编号="SJ3", 事件类型="预警"),
+            dict(base, 事件编号="SJ4", 事件类型="打卡"),
+            dict(base, 事件编号="SJ5", 事件类型="预警", 预警类型="脱管预警", 处置时间="2024-03-05 07:00:00")]
+    write_csv(landing / "e.csv", headers, rows)
+    load(engine, landing)
+    bad = rejects(engine)
+    assert [r["line_no"] for r in bad] == [4, 5, 6]
+    assert "必须填写「预警类型」" in bad[0]["reason"]
+    assert "必须填写「结果」" in bad[1]["reason"]
+    assert "处置时间早于发生时间" in bad[2]["reason"]
+    assert fact(engine, "nc_warnings_in_time") == 1
+    assert_reconciles(engine)
