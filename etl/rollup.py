@@ -32,11 +32,13 @@ def _select(source: str, month: str, measures: list[Measure], by_model: bool, fu
         f"SUM(CASE WHEN {m.where or '1 = 1'} THEN {m.expr} ELSE 0 END) AS {m.id}" for m in measures)
     model = "s.model_id, " if by_model else ""
     model_filter = " AND s.model_id IS NOT NULL" if by_model else ""
-    cells = "" if full else \
-        f" JOIN tmp_affected a ON a.unit_code = s.unit_code AND a.month = s.{month} AND a.grp = :grp"
+    # Touched cells drive the scan (tmp_affected first: SQLite keeps CROSS JOIN's order and
+    # then seeks each cell through the staging index; PostgreSQL plans it as an inner join).
+    cells = "" if full else "tmp_affected a CROSS JOIN "
+    cell_filter = "" if full else f" AND a.grp = :grp AND a.unit_code = s.unit_code AND a.month = s.{month}"
     return (f"SELECT {model}s.unit_code, s.{month} AS month,\n  {sums}\n"
-            f"FROM stg_{source} s{cells}\n"
-            f"WHERE s.{month} IS NOT NULL{model_filter}\n"
+            f"FROM {cells}stg_{source} s\n"
+            f"WHERE s.{month} IS NOT NULL{cell_filter}{model_filter}\n"
             f"GROUP BY {model}s.unit_code, s.{month}")
 
 
@@ -77,10 +79,12 @@ def refresh(conn: Connection, touched: dict[tuple[str, str], set[tuple[str, str]
 def _refresh_group(conn, grp, source, month, measures, by_model: bool, full: bool) -> int:
     table = fact_model_measure if by_model else fact_measure
     ids = ", ".join(f"'{m.id}'" for m in measures)
-    conn.execute(text(
-        f"DELETE FROM {table.name} WHERE measure_id IN ({ids}) AND EXISTS ("
-        f"SELECT 1 FROM tmp_affected a WHERE a.grp = :grp AND a.unit_code = {table.name}.unit_code "
-        f"AND a.month = {table.name}.month)"), {"grp": grp})
+    if full:
+        conn.execute(text(f"DELETE FROM {table.name} WHERE measure_id IN ({ids})"))
+    else:  # row-value IN: both databases look the cells up through the primary key
+        conn.execute(text(
+            f"DELETE FROM {table.name} WHERE measure_id IN ({ids}) AND (unit_code, month) IN "
+            f"(SELECT unit_code, month FROM tmp_affected WHERE grp = :grp)"), {"grp": grp})
     sql = text(_select(source, month, measures, by_model, full))
     result = pd.DataFrame(conn.execute(sql, {} if full else {"grp": grp}).mappings().all())
     if result.empty:

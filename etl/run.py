@@ -45,6 +45,8 @@ class FileResult:
     rows_rejected: int = 0
     status: str = LOADED
     notes: list[str] = field(default_factory=list)
+    size_bytes: int | None = None
+    mtime_ns: int | None = None
 
 
 @dataclass
@@ -144,7 +146,10 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
         clock[0] = now
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         log(f"  {name}: {phases[name]:.2f} s so far, peak memory {peak} MB")
-    known = {(r.file_name, r.sha256) for r in conn.execute(select(etl_file.c.file_name, etl_file.c.sha256))}
+    ledger_rows = conn.execute(select(etl_file.c.file_name, etl_file.c.sha256, etl_file.c.size_bytes,
+                                      etl_file.c.mtime_ns)).all()
+    known = {(r.file_name, r.sha256) for r in ledger_rows}
+    unchanged = {(r.file_name, r.size_bytes, r.mtime_ns) for r in ledger_rows}  # skip these unread
     name_of_sha = {sha: name for name, sha in known}
     results: list[FileResult] = []
     pending: dict[str, _Batch] = {}                      # rows read one file at a time
@@ -157,12 +162,16 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
                file=sys.stderr, leave=False)
     for i, path in enumerate(bar):
         name = path.relative_to(landing).as_posix()
+        stat = path.stat()
+        if (name, stat.st_size, stat.st_mtime_ns) in unchanged:
+            skipped += 1
+            continue
         data = path.read_bytes()
         sha = reader.sha256(data)
         if (name, sha) in known:
             skipped += 1
             continue
-        res = FileResult(name, sha)
+        res = FileResult(name, sha, size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
         results.append(res)
         if sha in name_of_sha:
             res.status = DUPLICATE
@@ -256,6 +265,7 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
             "file_name": r.file_name, "sha256": r.sha256, "source": r.source, "rows_read": r.rows_read,
             "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected, "status": r.status,
             "loaded_at": pd.Timestamp(finished).floor("s"), "note": "；".join(r.notes) or None, "run_id": run_id,
+            "size_bytes": r.size_bytes, "mtime_ns": r.mtime_ns,
         } for r in results])
         insert_frame(conn, etl_file, ledger)
         if len(all_rejects):

@@ -39,6 +39,8 @@ etl_file = Table(
     Column("loaded_at", DateTime, nullable=False),
     Column("note", Text),
     Column("run_id", Integer),
+    Column("size_bytes", BigInteger),   # with mtime_ns: an unchanged file is skipped unread
+    Column("mtime_ns", BigInteger),
     Index("ix_etl_file_sha", "sha256"),
 )
 
