@@ -12,9 +12,11 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl.contracts import Column, Source, month_column
-from etl.reader import SHAPE_LONG, SHAPE_SHORT
+from etl.reader import SHAPE_LONG, SHAPE_SHORT, STR
 from cockpit.metrics.units import UNIT_CODES
 
 FLAGS = {"是": 1, "否": 0, "Y": 1, "N": 0, "y": 1, "n": 0, "1": 1, "0": 0, "TRUE": 1, "FALSE": 0,
@@ -49,8 +51,7 @@ class Reasons:
         return "；".join(dict.fromkeys(self.items[i]))
 
 
-# The spellings case systems export, tried in turn on what is still unparsed (each is a fast
-# vectorised strptime); the regular expression below catches anything else that is a date.
+# The spellings case systems export; the regular expression below catches any other date.
 _FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
             "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M")
 
@@ -59,26 +60,39 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
     """Parse the date spellings Chinese case systems export; unparseable → NaT.
 
     The formats are tried in the order of how often they parse a sample of the column (each
-    file uses one spelling, a column of many files a few), each a fast vectorised strptime
-    over what is still unparsed; a regular expression takes whatever is left."""
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    rest = (s != "").to_numpy()
-    if not rest.any():
-        return out
-    sample = s[rest].iloc[:: max(1, int(rest.sum()) // 3000)]
-    hits = {fmt: int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum()) for fmt in _FORMATS}
-    for fmt in sorted((f for f in _FORMATS if hits[f]), key=lambda f: -hits[f]):
-        if not rest.any():
-            return out
-        parsed = pd.to_datetime(s[rest], format=fmt, errors="coerce")
-        out[rest] = parsed.to_numpy()
-        rest = rest & out.isna().to_numpy()
+    file uses one spelling, a column of many files a few), each a vectorised Arrow strptime
+    (which also takes unpadded months and days, 2023/5/6); a regular expression takes
+    whatever is left."""
+    arr = pa.array(s, from_pandas=True)
+    filled = pc.not_equal(arr, "")
+    todo = int(pc.sum(filled).as_py() or 0)
+    out = pa.nulls(len(arr), pa.timestamp("s"))
+    used: list[str] = []
+    if todo:
+        sample = arr.filter(filled)[:: max(1, todo // 3000)]
+        hits = {fmt: len(sample) - pc.strptime(sample, format=fmt, unit="s", error_is_null=True).null_count
+                for fmt in _FORMATS}
+        for fmt in sorted((f for f in _FORMATS if hits[f]), key=lambda f: -hits[f]):
+            used.append(fmt)
+            out = pc.coalesce(out, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
+            if len(out) - out.null_count == todo:
+                break
+    result = pd.Series(out.to_pandas(), index=s.index).astype("datetime64[ns]")
+    # Arrow rolls impossible days over (2024-02-30 → 2024-03-01): a parsed day of 1–3 may be
+    # such a roll-over, so those rows are parsed again by pandas, which refuses them.
+    rolled = (result.dt.day <= 3).fillna(False).to_numpy()
+    if rolled.any():
+        strict = pd.Series(pd.NaT, index=s.index[rolled], dtype="datetime64[ns]")
+        for fmt in used:
+            strict = strict.fillna(pd.to_datetime(s[rolled], format=fmt, errors="coerce"))
+        result[rolled] = strict.to_numpy()
+    rest = (result.isna() & (s != "")).to_numpy()
     if rest.any():
         parts = s[rest].str.strip().str.extract(_DATE_RE)
         parts = parts.astype("float64").fillna({"hour": 0, "minute": 0, "second": 0})
-        out[rest] = pd.to_datetime(parts[["year", "month", "day", "hour", "minute", "second"]],
-                                   errors="coerce").to_numpy()
-    return out
+        result[rest] = pd.to_datetime(parts[["year", "month", "day", "hour", "minute", "second"]],
+                                      errors="coerce").to_numpy()
+    return result
 
 
 def parse_months(s: pd.Series) -> pd.Series:
@@ -92,11 +106,10 @@ def parse_months(s: pd.Series) -> pd.Series:
 
 
 def month_strings(values: pd.Series) -> pd.Series:
-    """'YYYY-MM' of each datetime (None for NaT), vectorised."""
-    arr = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
-    text = np.datetime_as_string(arr, unit="M").astype(object)
-    text[np.isnat(arr)] = None
-    return pd.Series(text, index=values.index, dtype=object)
+    """'YYYY-MM' of each datetime (missing stays missing), vectorised in Arrow."""
+    days = pa.array(values, from_pandas=True).cast(pa.date32()).cast(pa.large_string())
+    return pd.Series(pc.utf8_slice_codeunits(days, 0, 7).to_pandas(types_mapper={pa.large_string(): STR}.get),
+                     index=values.index)
 
 
 def _clean(s: pd.Series) -> pd.Series:
