@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from cockpit.metrics.measures import MEASURES, Measure
-from etl.bulk import insert_frame
+from etl.bulk import analyze, insert_frame
 from etl.schema import fact_measure, fact_model_measure
 
 
@@ -67,6 +67,7 @@ def refresh(conn: Connection, touched: dict[tuple[str, str], set[tuple[str, str]
             grp, full = f"{source}.{month}", source in fresh
             conn.execute(text("INSERT INTO tmp_affected (grp, unit_code, month) VALUES (:g, :u, :m)"),
                          [{"g": grp, "u": u, "m": mo} for u, mo in sorted(cells)])
+            analyze(conn, "tmp_affected")
             written += _refresh_group(conn, grp, source, month, measures, by_model=False, full=full)
             model_measures = [m for m in measures if m.by_model]
             if model_measures:

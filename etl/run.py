@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select, text
 from tqdm import tqdm
 
 from etl import reader, rollup
-from etl.bulk import existing_keys, insert_frame
+from etl.bulk import analyze, existing_keys, insert_frame
 from etl.contracts import SOURCE_BY_ID
 from etl.schema import STAGING, etl_file, etl_reject, etl_run, metadata
 from etl.validate import validate
@@ -128,6 +128,12 @@ def run(landing: Path, engine: Engine, today: dt.date | None = None, progress: b
     landing = Path(landing)
     with engine.connect() as conn:
         conn.info["writer"] = True
+        if conn.dialect.name == "sqlite":
+            # A bulk writer: a 256 MB page cache and in-memory sort space for the index builds
+            # (both only for this connection; pages still reach the WAL before COMMIT returns).
+            dbapi = conn.connection.driver_connection
+            dbapi.execute("PRAGMA cache_size = -262144")
+            dbapi.execute("PRAGMA temp_store = MEMORY")
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
@@ -231,6 +237,7 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
         if source_id in fresh:
             for index in staging.indexes:
                 index.create(conn)
+            analyze(conn, staging.name)
         lap("stage")
         for month, cells in rollup.affected_cells(source_id, good).items():
             touched.setdefault((source_id, month), set()).update(cells)
