@@ -11,14 +11,19 @@ from pathlib import Path
 import dash
 from dash import html
 
-from cockpit import data
+from cockpit import auth, data
 from cockpit.cache import init_cache
 from cockpit.components.shell import TITLE
+from cockpit.components.userbar import user_bar
 from cockpit.config import PROJECT_DIR
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ASSETS_DIR = PROJECT_DIR / "assets"
 BOOTSTRAP_ASSET = "vendor/bootstrap.min.css"
+
+
+def _layout():
+    return html.Div([user_bar(), dash.page_container], id="cockpit-root")
 
 
 def create_app(engine=None) -> dash.Dash:
@@ -42,7 +47,9 @@ def create_app(engine=None) -> dash.Dash:
     app.config.external_stylesheets.append(app.get_asset_url(BOOTSTRAP_ASSET))
     # lang=zh-CN makes browsers pick Simplified-Chinese glyph forms (Noto Sans CJK SC).
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
-    # Pages bring their own chrome (cockpit.components.shell); the wall has none.
-    app.layout = html.Div(dash.page_container, id="cockpit-root")
+    # Pages bring their own chrome (cockpit.components.shell); the wall has none. The bar of
+    # the signed-in user is built per request, outside the pages' shared layouts.
+    app.layout = _layout
     init_cache(app.server)
+    auth.init_app(app)  # sign-in, roles, audit, security headers (COCKPIT_AUTH=off: none)
     return app

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv

@@ -52,22 +52,40 @@ def affected_cells(source: str, rows: pd.DataFrame) -> dict[str, set[tuple[str, 
     return cells
 
 
+def undeclared_groups(conn: Connection) -> set[tuple[str, str]]:
+    """Groups with a measure that has no fact at all although its staging table has rows: a
+    measure declared after those rows were loaded. They are rolled up again in full, so a new
+    declaration reaches the history at the next load (every computed cell holds a row for
+    every measure of its group, zeros included, so "no row" means "never computed")."""
+    have = {r[0] for r in conn.execute(text(f"SELECT DISTINCT measure_id FROM {fact_measure.name}"))}
+    have |= {r[0] for r in conn.execute(text(f"SELECT DISTINCT measure_id FROM {fact_model_measure.name}"))}
+    out = set()
+    for (source, month), measures in groups().items():
+        if any(m.id not in have for m in measures) and \
+                conn.execute(text(f"SELECT 1 FROM stg_{source} WHERE {month} IS NOT NULL LIMIT 1")).first():
+            out.add((source, month))
+    return out
+
+
 def refresh(conn: Connection, touched: dict[tuple[str, str], set[tuple[str, str]]],
-            fresh: set[str] = frozenset()) -> int:
+            fresh: set[str] = frozenset(), rebuild: set[tuple[str, str]] = frozenset()) -> int:
     """Recompute the facts of the touched cells: {(source, month column): {(unit, month)}}.
     For `fresh` sources (staging was empty before this load) every cell is new: their groups
-    are computed with one scan, without the join on the touched cells."""
+    are computed with one scan, without the join on the touched cells; so are the `rebuild`
+    groups (see `undeclared_groups`)."""
     conn.execute(text("CREATE TEMPORARY TABLE tmp_affected (grp VARCHAR(80), unit_code VARCHAR(6), month VARCHAR(7))"))
     written = 0
     try:
         for (source, month), measures in groups().items():
             cells = touched.get((source, month))
-            if not cells:
+            full = source in fresh or (source, month) in rebuild
+            if not cells and not full:
                 continue
-            grp, full = f"{source}.{month}", source in fresh
-            conn.execute(text("INSERT INTO tmp_affected (grp, unit_code, month) VALUES (:g, :u, :m)"),
-                         [{"g": grp, "u": u, "m": mo} for u, mo in sorted(cells)])
-            analyze(conn, "tmp_affected")
+            grp = f"{source}.{month}"
+            if cells and not full:
+                conn.execute(text("INSERT INTO tmp_affected (grp, unit_code, month) VALUES (:g, :u, :m)"),
+                             [{"g": grp, "u": u, "m": mo} for u, mo in sorted(cells)])
+                analyze(conn, "tmp_affected")
             written += _refresh_group(conn, grp, source, month, measures, by_model=False, full=full)
             model_measures = [m for m in measures if m.by_model]
             if model_measures:

@@ -258,12 +258,15 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
             res.notes.append("只有表头，没有数据行")
 
     lap("validate")
-    if touched:
-        rollup.refresh(conn, touched, fresh)
+    rebuild = {g for g in rollup.undeclared_groups(conn) if g[0] not in fresh}
+    if rebuild:
+        log("按新增的指标声明重算：" + "、".join(sorted(f"{s}.{m}" for s, m in rebuild)))
+    if touched or rebuild:
+        rollup.refresh(conn, touched, fresh, rebuild)
     lap("rollup")
     finished = dt.datetime.now()
     run_id = None
-    if results:
+    if results or rebuild:   # recomputed facts are a new snapshot too
         run_id = conn.execute(etl_run.insert().values(
             started_at=started, finished_at=finished, files_new=len(results),
             rows_loaded=sum(r.rows_loaded for r in results),

@@ -4,13 +4,16 @@ own host: any other request is aborted and recorded, and `Session.check_clean()`
 test (the command-center wall has no internet).
 
 `server` serves the database of the `server_db_url` fixture — an empty SQLite file unless a
-test module overrides that fixture (e.g. with `demo_db_url`, the small demo loaded once).
+test module overrides that fixture (e.g. with `demo_db_url`, the small demo loaded once) —
+with sign-in on, as in production: before it starts, one account per role and a kiosk token
+are written into that database (`server.accounts`, `server.kiosk_token`), and
+`open_page(role=...)` signs its browser context in (default: a leader; `role=None` stays
+signed out; `role="screen"` is the wall with its kiosk token).
 Without Chromium or Playwright these tests are skipped, except under CI=true where they fail.
 """
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -64,9 +67,55 @@ def server_db_url(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('empty-db') / 'cockpit.db'}"
 
 
+# the accounts every test server gets (name, role, unit)
+TEST_ACCOUNTS = {
+    "admin": ("t_admin", "admin", None),
+    "leader": ("t_leader", "leader", None),
+    "county": ("t_county", "county", "140802"),   # 盐湖区
+}
+
+
+class Server(str):
+    """The base URL (a str, so `server + "/path"` works) with the accounts made for it."""
+    accounts: dict[str, tuple[str, str]]   # role → (name, password)
+    kiosk_token: str
+    db_url: str
+
+
+def make_accounts(db_url: str, base: str) -> Server:
+    """One account per role and a kiosk token in the database at `db_url`."""
+    from cockpit.auth import testing as T
+    srv = Server(base)
+    srv.db_url = db_url
+    srv.accounts = {role: (name, T.create_user(db_url, name, r, unit=unit))
+                    for role, (name, r, unit) in TEST_ACCOUNTS.items()}
+    srv.kiosk_token = T.issue_kiosk(db_url, "测试大屏")
+    return srv
+
+
+def sign_in(context, srv: Server, role: str) -> None:
+    """Sign a browser context in as `role` over HTTP (no page is rendered): the session cookie
+    lands in the context's cookie jar, as after the login form."""
+    import re
+    if role == "screen":
+        resp = context.request.get(f"{srv}/screen?token={srv.kiosk_token}", max_redirects=0)
+        assert resp.status == 302, f"kiosk sign-in failed: {resp.status} {resp.text()[:200]}"
+        return
+    name, password = srv.accounts[role]
+    form = context.request.get(f"{srv}/login?next=/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text())
+    assert token, f"no CSRF token on the login page ({form.status})"
+    resp = context.request.post(f"{srv}/login", form={"username": name, "password": password,
+                                                      "csrf_token": token.group(1), "next": "/"},
+                                max_redirects=0)
+    assert resp.status == 302 and "/login" not in resp.headers.get("location", ""), \
+        f"sign-in as {name} failed: {resp.status} {resp.text()[:200]}"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, server_db_url):
-    """`python app.py` on a free port serving `server_db_url`; yields its base URL."""
+    """`python app.py` on a free port serving `server_db_url` with sign-in on; yields a
+    `Server` (its base URL, the accounts and the kiosk token)."""
     tmp = tmp_path_factory.mktemp("server")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -77,13 +126,14 @@ def server(tmp_path_factory, server_db_url):
         "PORT": str(port),
         "DATABASE_URL": server_db_url,
         "COCKPIT_DATA_DIR": str(tmp / "data"),
+        "COCKPIT_AUTH": "on",
         "PYTHONUNBUFFERED": "1",
     })
     log_path = tmp / "server.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    base = make_accounts(server_db_url, f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     try:
         while True:
@@ -141,14 +191,18 @@ class Session:
 
 
 @pytest.fixture
-def open_page(browser):
-    """Factory: a fresh context at a given viewport, every request to another host aborted."""
+def open_page(browser, request):
+    """Factory: a fresh context at a given viewport, every request to another host aborted,
+    signed in as `role` on `server` (default: the module's `server` fixture)."""
     contexts = []
 
-    def make(width: int = 1366, height: int = 768) -> Session:
+    def make(width: int = 1366, height: int = 768, role: str | None = "leader",
+             server: Server | None = None, bypass_csp: bool = False) -> Session:
         context = browser.new_context(viewport={"width": width, "height": height},
-                                      locale="zh-CN", timezone_id="Asia/Shanghai")
+                                      locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=bypass_csp)
         contexts.append(context)
+        if role is not None:
+            sign_in(context, server or request.getfixturevalue("server"), role)
         page = context.new_page()
         session = Session(context, page)
 

@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from cockpit.db import make_engine
@@ -72,6 +71,23 @@ def test_a_month_before_launch_is_not_live(engine, small_demo):
     assert before["status"] == "not_live" and before["value"] is None
     after = store.query(["checkin_rate"], ["CITY"], "2023-06").iloc[0]
     assert after["status"] == "ok" and 80 < after["value"] <= 100
+
+
+def test_a_measure_declared_later_reaches_the_history_at_the_next_load(engine, small_demo):
+    """Facts of a measure that were never computed (here: removed, as if the measure had been
+    declared after the data was loaded) are rolled up in full by the next run — even one
+    without new files — and published as a new snapshot."""
+    first = run(small_demo, engine, progress=False)
+    before = facts(engine)
+    assert any(k[2] == "pros_rec_judged" for k in before)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM fact_measure WHERE measure_id = 'pros_rec_judged'"))
+    again = run(small_demo, engine, progress=False)
+    assert again.files == [] and again.run_id is not None and again.run_id > first.run_id
+    assert facts(engine) == before
+    assert MetricStore.current_snapshot(engine) == again.run_id
+    # and nothing is recomputed when nothing is missing
+    assert run(small_demo, engine, progress=False).run_id is None
 
 
 def _writer_holds_lock(url: str) -> bool:

@@ -411,3 +411,22 @@ def test_load_from_a_plain_sqlite_file(tmp_path):
     assert s.snapshot == 0 and s.published_at is None
     assert s.value("pros_concluded", CITY, "2024-05") == 12
     engine.dispose()
+
+
+def test_data_month_is_the_last_month_every_core_indicator_reaches(demo_db_url):
+    """The small demo's cases end 2024-06, but 检察建议 deadlines are booked two months ahead:
+    `latest_month` says 2024-08, the data (and every default period) ends 2024-06."""
+    from cockpit.db import make_engine
+    from cockpit.metrics.catalog import CORE_METRICS
+    engine = make_engine(demo_db_url)
+    try:
+        s = MetricStore.load(engine)
+    finally:
+        engine.dispose()
+    assert s.latest_month > "2024-06"
+    assert s.data_month == "2024-06"
+    assert s.default_period().end == "2024-06"
+    at = s.query(list(CORE_METRICS), [CITY], "2024-06")
+    assert (at["status"].isin(["ok", "not_live"])).all()
+    after = s.query(list(CORE_METRICS), [CITY], s.latest_month)
+    assert (after["status"] == "no_data").any()

@@ -101,8 +101,10 @@ METRICS: tuple[Metric, ...] = (
            "pros_plea", "pros_concluded", national={2020: 86.8, 2023: 90.0}, core=True),
     _ratio("fixed_rec_rate", "确定刑量刑建议提出率", "提出确定刑量刑建议数 ÷ 提出量刑建议数。",
            "pros_rec_fixed", "pros_rec", target=90.0),
-    _ratio("rec_adoption_rate", "量刑建议采纳率", "法院采纳量刑建议数 ÷ 提出量刑建议数。",
-           "pros_rec_adopted", "pros_rec", target=95.0, core=True),
+    _ratio("rec_adoption_rate", "量刑建议采纳率",
+           "法院采纳量刑建议人数 ÷ 提出量刑建议且法院已判决人数（按审查起诉审结月统计；尚未判决的不计入分子分母，"
+           "故最近几个月的人数会随判决陆续增加）。",
+           "pros_rec_adopted", "pros_rec_judged", target=95.0, core=True),
     _ratio("post_arrest_non_prosecution_rate", "捕后不诉率", "捕后不起诉人数 ÷ 捕后审查起诉审结人数。",
            "post_arrest_not_indicted", "post_arrest_concluded", direction=LOWER),
     _ratio("post_arrest_light_rate", "捕后判轻刑率",

@@ -65,6 +65,8 @@ MEASURES: tuple[Measure, ...] = (
     _m("pros_plea", "适用认罪认罚审结人数", "人", "prosecution", "concluded_month", "plea = 1"),
     _m("pros_rec", "提出量刑建议人数", "人", "prosecution", "concluded_month", "sentencing_rec IN ('确定刑', '幅度刑')"),
     _m("pros_rec_fixed", "提出确定刑量刑建议人数", "人", "prosecution", "concluded_month", "sentencing_rec = '确定刑'"),
+    _m("pros_rec_judged", "提出量刑建议且法院已判决人数", "人", "prosecution", "concluded_month",
+       "sentencing_rec IN ('确定刑', '幅度刑') AND rec_adopted IS NOT NULL"),
     _m("pros_rec_adopted", "量刑建议被法院采纳人数", "人", "prosecution", "concluded_month",
        "sentencing_rec IN ('确定刑', '幅度刑') AND rec_adopted = 1"),
     _m("post_arrest_concluded", "捕后审查起诉审结人数", "人", "prosecution", "concluded_month", "custody = '逮捕'"),

@@ -325,8 +325,30 @@ class MetricStore:
     def first_month(self) -> str | None:
         return None if self._n == 0 else month_from_ordinal(self._o0)
 
+    @property
+    def data_month(self) -> str | None:
+        """The month the data reaches: the latest month in which every core indicator that is
+        live then has a value — what "数据截至" says and every default period ends with.
+
+        `latest_month` can lie after it: 检察建议 "due" counts are booked in their due month
+        (two months after issue), and a partial last load leaves the newest month incomplete,
+        so a leader's first view would be a page of 无数据. Steps back at most a year."""
+        if "_data_month" not in self.__dict__:
+            from cockpit.metrics.catalog import CORE_METRICS
+            from cockpit.metrics.periods import add_months
+            latest = month = self.latest_month
+            for k in range(12 if latest else 0):
+                m = add_months(latest, -k)
+                df = self.query(CORE_METRICS, [U.CITY], m)
+                live = df[df["status"] != NOT_LIVE]
+                if not live.empty and (live["status"] == OK).all():
+                    month = m
+                    break
+            self.__dict__["_data_month"] = month
+        return self.__dict__["_data_month"]
+
     def default_period(self) -> Period:
-        return Period.default(self.latest_month)
+        return Period.default(self.data_month)
 
     def __repr__(self) -> str:
         return (f"MetricStore(snapshot={self.snapshot}, facts={self._n_facts}, "

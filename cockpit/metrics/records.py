@@ -64,10 +64,10 @@ def default_month_column(source_id: str) -> str:
     return "stat_month"
 
 
-def list_records(engine: Engine, source_id: str, units: str | list[str] = U.CITY, period: Period | str | None = None,
-                 measure_id: str | None = None, sort: str | None = None, descending: bool = True,
-                 filters: dict[str, str] | None = None, page: int = 0, page_size: int = PAGE_SIZE) -> RecordPage:
-    """A page of masked records. `filters` maps a column to a value it must contain."""
+def _scope(source_id: str, units, period, measure_id: str | None, filters: dict[str, str] | None = None,
+           equals: dict[str, str] | None = None) -> tuple[list[str], dict, str]:
+    """(where clauses, parameters, month column) selecting a source's records for units, a
+    period and optionally a measure — the measure's own `where` and booking month."""
     source = SOURCE_BY_ID[source_id]
     where, params = [], {}
     codes = sorted({c for u in ([units] if isinstance(units, str) else units) for c in U.members(u)})
@@ -93,6 +93,32 @@ def list_records(engine: Engine, source_id: str, units: str | list[str] = U.CITY
             continue  # never search by personal data from the UI
         where.append(f"CAST({col} AS VARCHAR(200)) LIKE :f{i}")
         params[f"f{i}"] = f"%{str(value).strip()}%"
+    for i, (col, value) in enumerate(sorted((equals or {}).items())):
+        if col not in columns or value is None or str(value) == "":
+            continue
+        if source.column(col).personal:
+            continue
+        if str(value) == NULL_VALUE:
+            where.append(f"{col} IS NULL")
+            continue
+        where.append(f"{col} = :e{i}")
+        params[f"e{i}"] = int(value) if source.column(col).type in ("flag", "int") else str(value)
+    return where, params, month_col
+
+
+NULL_VALUE = "__null__"   # an `equals` value selecting records where the column is empty
+
+
+def list_records(engine: Engine, source_id: str, units: str | list[str] = U.CITY, period: Period | str | None = None,
+                 measure_id: str | None = None, sort: str | None = None, descending: bool = True,
+                 filters: dict[str, str] | None = None, page: int = 0, page_size: int = PAGE_SIZE,
+                 equals: dict[str, str] | None = None) -> RecordPage:
+    """A page of masked records. `filters` maps a column to a value it must contain; `equals`
+    maps a column to the value it must equal (NULL_VALUE: the column is empty). Filters on
+    personal columns are ignored."""
+    source = SOURCE_BY_ID[source_id]
+    where, params, month_col = _scope(source_id, units, period, measure_id, filters, equals)
+    columns = [c.name for c in source.columns]
     order_col = sort if sort in columns else month_col
     order = f"{order_col} {'DESC' if descending else 'ASC'}, file_name, line_no"
     clause = " AND ".join(where)
@@ -112,6 +138,76 @@ def list_records(engine: Engine, source_id: str, units: str | list[str] = U.CITY
             frame[col.name] = frame[col.name].map(masker)
     headers = {c.name: c.header for c in source.columns}
     return RecordPage(frame, headers, total, page, page_size)
+
+
+def group_counts(engine: Engine, source_id: str, columns: list[str], units: str | list[str] = U.CITY,
+                 period: Period | str | None = None, measure_id: str | None = None,
+                 equals: dict[str, str] | None = None) -> pd.DataFrame:
+    """Counts of a source's records by the values of some non-personal columns (enums, flags,
+    scores), over the same selection as `list_records`. Columns: the grouping columns + `n`."""
+    source = SOURCE_BY_ID[source_id]
+    derived = {name for name, _ in source.derived} | {month_column(c) for c in source.months}
+    for col in columns:
+        if col in derived:
+            continue
+        if source.column(col).personal:   # KeyError for an unknown column
+            raise ValueError(f"{source_id}.{col} is personal data and cannot be grouped")
+    where, params, _ = _scope(source_id, units, period, measure_id, None, equals)
+    cols = ", ".join(columns)
+    sql = text(f"SELECT {cols}, COUNT(*) AS n FROM {source.table} WHERE {' AND '.join(where)} "
+               f"GROUP BY {cols} ORDER BY {cols}").bindparams(bindparam("units", expanding=True))
+    with engine.connect() as conn:
+        rows = conn.execute(sql, params).all()
+    frame = pd.DataFrame(rows, columns=list(columns) + ["n"])
+    frame["n"] = frame["n"].astype(int)
+    return frame
+
+
+# --- the 60-item social-danger assessment -----------------------------------------------------
+# The item list is the one the (demo) assessment platform exports its codes from; when the real
+# item catalogue is loaded it belongs in the metric layer. Codes are shown as they are if unknown.
+try:
+    from etl.demo.assessment_items import ITEM_BY_CODE as _ITEMS, NOTES as ASSESSMENT_NOTES, PARTS as _PARTS
+except ImportError:  # pragma: no cover - the catalogue is optional
+    _ITEMS, ASSESSMENT_NOTES, _PARTS = {}, (), {"A": "犯罪性质", "B": "罪后表现", "C": "犯罪嫌疑人基本情况"}
+
+ASSESSMENT_PARTS = dict(_PARTS)
+
+
+def assessment_item(code: str) -> tuple[str, str, int | None]:
+    """(part, name, weight) of an item code; the part from the code's letter when unknown."""
+    item = _ITEMS.get(code)
+    if item is not None:
+        return item.part, item.name, item.weight
+    return ASSESSMENT_PARTS.get(code[:1], "其他"), code, None
+
+
+def item_frequencies(engine: Engine, units: str | list[str] = U.CITY, period: Period | str | None = None
+                     ) -> tuple[pd.DataFrame, int]:
+    """How often each assessment item fired among the persons assessed (审查逮捕, booked in the
+    审结 month like `arrest_assessed`). Returns (frame code, part, name, weight, n, share %,
+    approved, not_approved — persons with the item by decision), number of persons assessed)."""
+    where, params, _ = _scope("arrest", units, period, "arrest_assessed")
+    sql = text(f"SELECT risk_items, decision FROM stg_arrest WHERE {' AND '.join(where)}").bindparams(
+        bindparam("units", expanding=True))
+    with engine.connect() as conn:
+        rows = conn.execute(sql, params).all()
+    counts: dict[str, list[int]] = {}
+    for items, decision in rows:
+        if not items:
+            continue
+        for code in {c.strip() for c in str(items).replace("；", ";").replace(",", ";").split(";") if c.strip()}:
+            c = counts.setdefault(code, [0, 0, 0])
+            c[0] += 1
+            c[1 if decision == "批准逮捕" else 2] += 1
+    assessed = len(rows)
+    out = []
+    for code, (n, approved, not_approved) in counts.items():
+        part, name, weight = assessment_item(code)
+        out.append((code, part, name, weight, n, 100.0 * n / assessed if assessed else None, approved, not_approved))
+    frame = pd.DataFrame(out, columns=["code", "part", "name", "weight", "n", "share", "approved", "not_approved"])
+    frame = frame.sort_values(["n", "code"], ascending=[False, True]).reset_index(drop=True)
+    return frame, assessed
 
 
 def latest_warnings(engine: Engine, limit: int = 20) -> pd.DataFrame:

@@ -1,17 +1,132 @@
-"""首页 (placeholder until the overview lands): title and the snapshot date."""
+"""总览 `/`: the city at a glance — core indicator cards, the county map with landmarks, the
+ranking of the counties on the map's indicator, the digital-supervision figures and the core
+indicators as small multiples.
+
+URL: `?period=2024-05` (any period form), `&map=<metric id>` (the map's indicator; ratios).
+"""
 from __future__ import annotations
 
 import dash
-from dash import html
+from dash import Input, Output, callback, html
 
-from cockpit.components.shell import TITLE, browser_page
+from cockpit import data
+from cockpit.components import charts as C
+from cockpit.components.cards import card_row, indicator_card
+from cockpit.components.catalog_groups import RATIO_METRICS
+from cockpit.components.county_map import county_links, county_map
+from cockpit.components.navigation import nav_graph
+from cockpit.components.params import data_month, PageContext, href, parse_metric
+from cockpit.components.pickers import metric_picker, period_picker
+from cockpit.components.sections import graph, grid, panel, placeholder, section
+from cockpit.components.shell import TITLE, browser_page, safe_layout
+from cockpit.components.memo import cached_output
+from cockpit.components.states import guarded
+from cockpit.metrics import units as U
+from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
+from cockpit.metrics.periods import Period, add_months
 
-dash.register_page(__name__, path="/", name="首页", title=TITLE, order=0)
+dash.register_page(__name__, path="/", name="总览", title=TITLE, order=0)
+
+DEFAULT_MAP_METRIC = "non_arrest_rate"
+DIGITAL = ("platforms", "models", "records_collected", "clues", "suggestions", "corrected_cases",
+           "children_back_to_school", "duty_crime_transfers")
+TREND_MONTHS = 24
 
 
-def layout(**_query) -> html.Div:
+@safe_layout
+def layout(period=None, map=None, **_other):
+    ctx = PageContext.build("/", {"period": period})
+    map_metric, notes = parse_metric(map, DEFAULT_MAP_METRIC, RATIO_METRICS, "地图指标")
+    ctx.notices += notes
+    if map is not None:
+        ctx.query["map"] = map_metric
+    map_options = [{"label": METRIC_BY_ID[m].name, "value": m} for m in RATIO_METRICS]
+    controls = [period_picker(ctx.period, ctx.store)]
     return browser_page(
-        html.H1(TITLE, className="cockpit-title"),
-        html.P("数据驾驶舱正在建设中，敬请期待。", className="cockpit-lead"),
-        class_name="cockpit-home",
+        section("核心指标", placeholder("home-cards", 150), id="home-core"),
+        grid([
+            panel("县区分布", graph(nav_graph("home-map"), 460, geo=True),
+                  extra=metric_picker("map", "", map_metric, map_options),
+                  note="颜色按指标方向着色（绿色较好、红色较差；政策导向指标为蓝色）；点击县区进入该院页面。★ 为标志性地标。"),
+            panel("县区排名", graph(nav_graph("home-rank"), 460), note="竖线为全市值（实线）和县区中位数（虚线）；点击柱条进入该院页面。"),
+        ], "g-7-5"),
+        section("数字检察", placeholder("home-digital", 110), id="home-digital-section"),
+        section("核心指标趋势（全市，近24个月）", placeholder("home-multiples", 300), id="home-trends"),
+        html.Div(id="home-params-holder", children=_params_store(ctx, map_metric)),
+        ctx=ctx, active="overview", title="全市总览", subtitle=_subtitle(ctx), controls=controls,
+        crumbs=[("全市", None)],
     )
+
+
+def _subtitle(ctx: PageContext) -> str:
+    text = f"统计期间：{ctx.period.label}"
+    if ctx.latest and not ctx.period.is_complete(ctx.latest):
+        text += f"（数据截至{int(ctx.latest[5:])}月）"
+    return text
+
+
+def _params_store(ctx: PageContext, map_metric: str):
+    from dash import dcc
+    return dcc.Store(id="home-params", data=ctx.params(map=map_metric))
+
+
+@callback(Output("home-cards", "children"), Input("home-params", "data"))
+@guarded("children")
+@cached_output
+def core_cards(params):
+    store = data.current().store
+    period = params["period"]
+    df = store.query(CORE_METRICS, [U.CITY], period)
+    q = params["query"].get("period")
+    cards = [indicator_card(METRIC_BY_ID[r.metric_id], r, href(f"/metric/{r.metric_id}", {"period": q}), "home")
+             for r in df.itertuples()]
+    return card_row(cards, "cards-core")
+
+
+@callback(Output("home-digital", "children"), Input("home-params", "data"))
+@guarded("children")
+@cached_output
+def digital_cards(params):
+    store = data.current().store
+    df = store.query(DIGITAL, [U.CITY], params["period"])
+    q = params["query"].get("period")
+    cards = [indicator_card(METRIC_BY_ID[r.metric_id], r, href(f"/metric/{r.metric_id}", {"period": q}), "homed",
+                            compact=True)
+             for r in df.itertuples()]
+    return card_row(cards, "cards-compact")
+
+
+@callback(Output(nav_graph("home-map"), "figure"), Output(nav_graph("home-rank"), "figure"), Input("home-params", "data"))
+@guarded("figure", "figure")
+@cached_output
+def map_and_ranking(params):
+    store = data.current().store
+    metric = METRIC_BY_ID[params["map"]]
+    frame = store.by_unit(metric.id, params["period"])
+    q = params["query"].get("period")
+    links = county_links(q)
+    return county_map(metric, frame, q, 460, links=links), C.ranking_figure(metric, frame, links, 460)
+
+
+@callback(Output("home-multiples", "children"), Input("home-params", "data"))
+@guarded("children")
+@cached_output
+def multiples(params):
+    from dash import dcc
+    store = data.current().store
+    end = Period.parse(params["period"]).end
+    if data_month(store) and end > data_month(store):
+        end = data_month(store)
+    start = add_months(end, 1 - TREND_MONTHS)
+    q = params["query"].get("period")
+    panels = []
+    for mid in CORE_METRICS:
+        metric = METRIC_BY_ID[mid]
+        series = store.series(mid, U.CITY, start, end)
+        fig = C.trend_figure(metric, [("全市", series)], height=200, compact=True,
+                             hrefs=[href(f"/metric/{mid}", {"period": q})])
+        panels.append(panel(dcc.Link(metric.name, href=href(f"/metric/{mid}", {"period": q})),
+                            dcc.Graph(figure=fig, config=C.GRAPH_CONFIG, style={"height": "200px"},
+                                      id=nav_graph(f"home-mini-{mid}")),
+                            class_name="mini-panel"))
+    return grid(panels, "g-4")

@@ -18,7 +18,7 @@ import xlsxwriter
 
 from cockpit.metrics.units import UNIT_BY_CODE
 from etl.contracts import Source
-from etl.demo.profiles import XLSX, ExportStyle, export_style
+from etl.demo.profiles import ExportStyle, export_style
 from etl.demo.timeline import DAY_SECONDS, FIRST_DAY, LAST_DAY, month_compact, month_last, to_date
 
 _EXCEL_EPOCH = 25569  # Excel's serial number of 1970-01-01

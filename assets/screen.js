@@ -1,0 +1,149 @@
+/* 运城检察 数据驾驶舱 — the command-center wall (/screen).
+ *
+ * The canvas is laid out in design pixels of 1920×1080: one design pixel is the CSS length
+ * --u = min(100vw / 1920, 100vh / 1080) (assets/screen.css), so the wall is drawn at the real
+ * resolution of the screen, not magnified. Chart options come from the server in design
+ * pixels; `scaleOption` multiplies every length in them (PX_KEYS, the same list as
+ * cockpit/screen/charts.py) by the canvas scale before the chart draws.
+ *
+ * Everything here is idle unless the page shows the wall (#scr-root).
+ */
+(function () {
+  "use strict";
+  var DESIGN_W = 1920, DESIGN_H = 1080;
+  var PX_KEYS = [
+    "fontSize", "lineHeight", "symbolSize", "width", "height", "borderWidth", "shadowBlur",
+    "shadowOffsetX", "shadowOffsetY", "itemWidth", "itemHeight", "itemGap", "barWidth",
+    "barMaxWidth", "barMinHeight", "padding", "margin", "distance", "length", "length2", "borderRadius",
+    "top", "bottom", "left", "right", "gap", "nameGap", "textBorderWidth", "textShadowBlur",
+    "symbolOffset", "offset", "layoutSize", "minSize", "maxSize", "edgeDistance"
+  ];
+  // lengths only when given as an array ([x, y]); a number is something else (a gradient stop)
+  var ARRAY_ONLY = { offset: true };
+  var PX = {};
+  PX_KEYS.forEach(function (k) { PX[k] = true; });
+
+  function canvasScale() {
+    var s = Math.min(window.innerWidth / DESIGN_W, window.innerHeight / DESIGN_H);
+    return s > 0 && isFinite(s) ? Math.round(s * 1000) / 1000 : 1;
+  }
+
+  function scaleLength(v, s) {
+    if (typeof v === "number") { return v * s; }
+    if (Array.isArray(v)) {
+      return v.map(function (x) { return typeof x === "number" ? x * s : x; });
+    }
+    return v;
+  }
+
+  function isLength(v) {
+    if (typeof v === "number") { return true; }
+    return Array.isArray(v) && v.length > 0 && v.every(function (x) {
+      return typeof x === "number" || typeof x === "string";
+    });
+  }
+
+  /* A scaled deep copy of an ECharts option: lengths × s, everything else as it is. */
+  function scaleOption(o, s) {
+    if (Array.isArray(o)) { return o.map(function (x) { return scaleOption(x, s); }); }
+    if (o === null || typeof o !== "object") { return o; }
+    var out = {};
+    Object.keys(o).forEach(function (k) {
+      var v = o[k];
+      var len = PX[k] && isLength(v) && !(ARRAY_ONLY[k] && !Array.isArray(v));
+      out[k] = len ? scaleLength(v, s) : scaleOption(v, s);
+    });
+    return out;
+  }
+
+  var deferTimer = null, deferReady = false;
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    screen: {
+      /* scr-charts {id: {v: version, o: option}} → the option of each chart whose version or
+         the canvas scale changed; no_update for the others. */
+      applyCharts: function (charts, scaleData, deferTick) {
+        var dc = window.dash_clientside;
+        var ctx = dc.callback_context || {};
+        var outs = ctx.outputs_list || [];
+        var deferredPass = deferReady;
+        var s = (typeof scaleData === "number" && scaleData > 0) ? scaleData : canvasScale();
+        var stage = document.getElementById("scr-stage");
+        var shown = stage && (stage.className.match(/on-(\w+)/) || [])[1];
+        var deferred = false;
+        var result = outs.map(function (out) {
+          var item = charts && charts[out.id];
+          var el = document.getElementById(out.id);
+          if (!item || !item.o) { return dc.no_update; }
+          var mark = item.v + "@" + s;
+          if (el && el.getAttribute("data-scr-v") === mark) { return dc.no_update; }
+          /* On page load the charts of the screen on show come first; the other screens'
+             charts are drawn a moment later (they are not visible before a rotation). */
+          if (el && !deferredPass && !el.getAttribute("data-scr-v")) {
+            var screen = el.closest(".scr-screen");
+            if (screen && shown && !screen.classList.contains("s-" + shown)) {
+              deferred = true;
+              return dc.no_update;
+            }
+          }
+          if (el) { el.setAttribute("data-scr-v", mark); }
+          var option = scaleOption(item.o, s);
+          /* a chart on a screen not shown: no entry animation nobody would see */
+          var scr = el && el.closest(".scr-screen");
+          if (scr && shown && !scr.classList.contains("s-" + shown)) { option.animation = false; }
+          return option;
+        });
+        if (deferred && !deferTimer && dc.set_props) {
+          deferTimer = setTimeout(function () {
+            deferReady = true;
+            dc.set_props("scr-defer", { data: Date.now() });
+          }, 350);
+        }
+        return result;
+      },
+      /* ?rotate=N: the screen after n steps from the first one. */
+      rotate: function (n, params) {
+        var ids = ["overview", "platforms", "models"];
+        var start = Math.max(0, ids.indexOf((params || {}).screen));
+        var cur = ids[(start + (n || 0)) % ids.length];
+        return ["scr-stage on-" + cur].concat(ids.map(function (id) {
+          return "scr-tab" + (id === cur ? " on" : "");
+        }));
+      },
+      closeCounty: function () { return "scr-county"; }
+    }
+  });
+  window.scrScaleOption = scaleOption;  // for the browser tests
+
+  /* The clock: mutate the text nodes React created (React never re-renders them). */
+  var WEEK = "日一二三四五六";
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function setText(id, text) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    if (el.firstChild && el.firstChild.nodeType === 3) {
+      if (el.firstChild.nodeValue !== text) { el.firstChild.nodeValue = text; }
+    } else if (!el.firstChild) {
+      el.appendChild(document.createTextNode(text));
+    }
+  }
+  function tick() {
+    if (!document.getElementById("scr-root")) { return; }
+    var d = new Date();
+    setText("scr-clock-time", pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()));
+    setText("scr-clock-date", d.getFullYear() + "年" + (d.getMonth() + 1) + "月" + d.getDate() + "日 星期" +
+            WEEK.charAt(d.getDay()));
+  }
+  setInterval(tick, 1000);
+
+  /* A resize (rare on a wall) rescales the charts through the scr-scale store. */
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      var dc = window.dash_clientside;
+      if (!document.getElementById("scr-root") || !dc || !dc.set_props) { return; }
+      dc.set_props("scr-scale", { data: canvasScale() });
+    }, 250);
+  });
+})();

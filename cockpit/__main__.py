@@ -1,0 +1,9 @@
+"""`python -m cockpit`: accounts, kiosk tokens and the audit log (see cockpit/auth/cli.py)."""
+from __future__ import annotations
+
+import sys
+
+from cockpit.auth.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,304 @@
+"""Uploads of export files by an administrator: checks, storage in the landing folder, the ETL
+run, and what the page shows afterwards (per-file results, rejected rows masked, the ledger).
+
+Checks, in order (the first failure refuses the file with a Chinese message, nothing is stored):
+- the name ends in .csv, .xlsx or .xls;
+- the size is at most `upload_max_bytes` (50 MB) and the file is not empty;
+- the content is what the name says (magic bytes): XLSX is a ZIP holding xl/workbook.xml (and
+  not a ZIP bomb), XLS an OLE2 compound file, CSV text without NUL bytes and not another known
+  binary format;
+- the file is one of the exports: the ETL's reader finds a header row of a data contract
+  (etl.reader) — a spreadsheet of something else is refused here, not loaded as "rejected".
+
+Accepted files are stored as LANDING/uploads/<date>/<safe name> and the ETL runs over the
+landing folder (the same names as `python -m etl run --landing LANDING` would use); the run is
+in the request (a spinner on the page) and serialised with other loads by the ETL's own lock.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePath
+
+from sqlalchemy import Engine, select
+
+from cockpit.metrics.records import mask_id, mask_name, mask_text
+from etl import reader
+from etl.contracts import SOURCE_BY_ID
+from etl.schema import etl_file, etl_reject
+
+ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xls")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OTHER_BINARY = (b"%PDF", b"MZ", b"\x7fELF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"Rar!", b"7z\xbc\xaf",
+                b"\x1f\x8b", ZIP_MAGIC, OLE2_MAGIC)
+MAX_UNZIPPED = 1024 * 1024 * 1024   # an xlsx inflating beyond 1 GB is not an export
+UPLOAD_DIR = "uploads"
+
+
+class Refused(ValueError):
+    """A file that is not accepted; the message is for the administrator (Chinese)."""
+
+
+def size_text(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+def safe_name(name: str) -> str:
+    """A file name safe to store: the last path component, NFC, no control or path characters,
+    no leading dot (hidden files are ignored by the ETL), at most 120 characters."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = PurePath(name.replace("\\", "/")).name
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    name = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", name).strip().lstrip(".").strip()
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = stem[:100] or "upload"
+    return f"{stem}.{ext.lower()[:10]}" if ext else stem
+
+
+def check_file(name: str, data: bytes, max_bytes: int) -> str:
+    """The file's kind ("csv" | "xlsx" | "xls") or Refused."""
+    suffix = Path(str(name or "").lower()).suffix
+    if suffix not in ALLOWED_SUFFIXES:
+        raise Refused(f"不接受「{suffix or '无扩展名'}」文件：只能上传业务系统导出的 CSV、XLSX 或 XLS 文件。")
+    if len(data) > max_bytes:
+        raise Refused(f"文件过大（{size_text(len(data))}）：单个文件不能超过 {size_text(max_bytes)}，请按月份拆分后上传。")
+    if not data.strip():
+        raise Refused("文件为空（0 字节）。")
+    if suffix == ".xlsx":
+        if not data.startswith(ZIP_MAGIC):
+            raise Refused("文件内容不是 XLSX 格式（扩展名与内容不符），请从业务系统重新导出。")
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = set(zf.namelist())
+                total = sum(i.file_size for i in zf.infolist())
+        except zipfile.BadZipFile:
+            raise Refused("XLSX 文件已损坏，无法打开。") from None
+        if "xl/workbook.xml" not in names:
+            raise Refused("文件不是 Excel 工作簿（ZIP 中没有 xl/workbook.xml）。")
+        if total > MAX_UNZIPPED:
+            raise Refused("XLSX 文件解压后过大，不像是业务系统的导出表。")
+        kind = "xlsx"
+    elif suffix == ".xls":
+        if not data.startswith(OLE2_MAGIC):
+            raise Refused("文件内容不是 XLS 格式（扩展名与内容不符），请从业务系统重新导出。")
+        kind = "xls"
+    else:
+        head = data[:65536]
+        if any(head.startswith(m) for m in OTHER_BINARY) or b"\x00" in head:
+            raise Refused("文件内容不是文本格式的 CSV（可能是改了扩展名的其他文件）。")
+        kind = "csv"
+    try:
+        reader.read_file(Path(f"upload{suffix}"), data, defer=True)
+    except reader.Unreadable as err:
+        raise Refused(f"不是规定的导出表：{err}") from None
+    except Exception:  # noqa: BLE001 - any parser crash means "not an export we can read"
+        raise Refused("文件无法解析，不是规定的导出表。") from None
+    return kind
+
+
+@dataclass
+class Stored:
+    original: str       # the name as uploaded (shown as text only)
+    path: str           # relative to the landing folder (the ledger's file_name)
+    size: int
+    reused: bool = False
+
+
+def store(landing: Path, files: list[tuple[str, bytes]], now: datetime | None = None) -> list[Stored]:
+    """Write accepted files into LANDING/uploads/<date>/, atomically (a hidden temporary file,
+    then a rename). A file with the same name and the same bytes is not written twice."""
+    now = now or datetime.now()
+    folder = Path(landing) / UPLOAD_DIR / now.strftime("%Y-%m-%d")
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for original, data in files:
+        name = safe_name(original)
+        target = folder / name
+        reused = False
+        if target.exists():
+            if target.read_bytes() == data:
+                reused = True
+            else:
+                stem, suffix = target.stem, target.suffix
+                i = 1
+                while True:
+                    target = folder / f"{stem}_{now:%H%M%S}{'_' + str(i) if i > 1 else ''}{suffix}"
+                    if not target.exists():
+                        break
+                    i += 1
+        if not reused:
+            fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=folder)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        out.append(Stored(original, target.relative_to(landing).as_posix(), len(data), reused))
+    return out
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass
+class FileRow:
+    name: str
+    status: str                 # a STATUS_LABEL or a description
+    source: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    note: str = ""
+    uploaded: bool = True
+
+
+@dataclass
+class UploadResult:
+    refused: list[tuple[str, str]] = field(default_factory=list)   # (original name, why)
+    files: list[FileRow] = field(default_factory=list)
+    run_id: int | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def ingest(engine: Engine, landing: Path, uploads: list[tuple[str, bytes]], max_bytes: int,
+           max_files: int = 20) -> UploadResult:
+    """Check, store and load uploaded files; the result per file."""
+    from etl.run import STATUS_LABEL, run
+    result = UploadResult()
+    if len(uploads) > max_files:
+        result.refused = [(n, f"一次最多上传 {max_files} 个文件") for n, _ in uploads]
+        return result
+    accepted = []
+    for name, data in uploads:
+        try:
+            check_file(name, data, max_bytes)
+            accepted.append((name, data))
+        except Refused as why:
+            result.refused.append((name, str(why)))
+    if not accepted:
+        return result
+    stored = store(landing, accepted)
+    try:
+        summary = run(Path(landing), engine, progress=False)
+    except Exception as err:  # noqa: BLE001 - the load failed as a whole (rolled back)
+        result.error = f"导入失败，数据未变化：{str(err).splitlines()[0][:300]}"
+        return result
+    result.run_id, result.seconds = summary.run_id, summary.seconds
+    by_name = {f.file_name: f for f in summary.files}
+    source_name = {s: SOURCE_BY_ID[s].name for s in SOURCE_BY_ID}
+    for st in stored:
+        f = by_name.pop(st.path, None)
+        if f is None:
+            result.files.append(FileRow(st.path, "此前已导入（内容相同），未重复导入", note=st.original))
+            continue
+        result.files.append(FileRow(f.file_name, STATUS_LABEL.get(f.status, f.status), source_name.get(f.source or "", ""),
+                                    f.rows_read, f.rows_loaded, f.rows_rejected, mask_text("；".join(f.notes))))
+    for f in by_name.values():   # other new files that were waiting in the landing folder
+        result.files.append(FileRow(f.file_name, STATUS_LABEL.get(f.status, f.status), source_name.get(f.source or "", ""),
+                                    f.rows_read, f.rows_loaded, f.rows_rejected, mask_text("；".join(f.notes)),
+                                    uploaded=False))
+    return result
+
+
+def ledger(engine: Engine, limit: int = 100) -> list:
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "etl_file"):
+            return []
+        cols = [etl_file.c[n] for n in ("file_name", "source", "rows_read", "rows_loaded", "rows_rejected", "status",
+                                        "loaded_at", "note", "run_id")]
+        return conn.execute(select(*cols).order_by(etl_file.c.loaded_at.desc(), etl_file.c.file_name)
+                            .limit(limit)).all()
+
+
+# --------------------------------------------------------------------------- rejected rows, masked
+
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fff·•]{2,5}$")
+
+
+def _header_for(path: Path, source_id: str) -> list[str] | None:
+    """The header row of a stored file (the row naming the most columns of its contract)."""
+    try:
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            from python_calamine import CalamineWorkbook
+            rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(nrows=reader.HEADER_SCAN_ROWS)
+            rows = [[reader._cell(v) for v in row] for row in rows]  # noqa: SLF001 - the reader's own cell text
+        else:
+            text = "\n".join(reader.decoded_lines(path)[:reader.HEADER_SCAN_ROWS])
+            rows = list(csv.reader(io.StringIO(text)))
+    except Exception:  # noqa: BLE001 - the file is gone or unreadable: mask conservatively
+        return None
+    source = SOURCE_BY_ID.get(source_id)
+    if source is None:
+        return None
+    known = {reader.norm_header(h) for c in source.columns for h in (c.header, *c.aliases)}
+    best, score = None, 0
+    for row in rows:
+        n = sum(1 for c in row if reader.norm_header(c) in known)
+        if n > score:
+            best, score = row, n
+    return best
+
+
+def _masker_for(source_id: str, header: str):
+    source = SOURCE_BY_ID.get(source_id)
+    if source is None:
+        return None
+    h = reader.norm_header(header)
+    for c in source.columns:
+        if h in {reader.norm_header(x) for x in (c.header, *c.aliases)}:
+            if not c.personal:
+                return mask_text
+            if c.name == "id_number":
+                return mask_id
+            if c.name == "summary":
+                return mask_text
+            return mask_name
+    return mask_text
+
+
+def mask_raw(raw: str | None, header: list[str] | None, source_id: str | None) -> str:
+    """A rejected row's raw text with personal data masked. With the file's header, columns are
+    masked by what they are (names → 王**, ID numbers → region + last four); without it, or when
+    the row's fields do not line up with the header, every short Chinese-only field is masked as
+    a name. ID and phone numbers are masked everywhere."""
+    if raw is None:
+        return ""
+    try:
+        fields = next(csv.reader(io.StringIO(str(raw))))
+    except (StopIteration, csv.Error):
+        fields = str(raw).split(",")
+    if header and source_id and len(fields) == len(header):
+        out = []
+        for value, head in zip(fields, header):
+            masker = _masker_for(source_id, head) or mask_text
+            out.append(masker(value) if value else value)
+        return ",".join(out)
+    return ",".join(mask_name(v) if _CJK_NAME.match(v.strip()) else mask_text(v) for v in fields)
+
+
+def rejects(engine: Engine, landing: Path, *, run_id: int | None = None, file_name: str | None = None,
+            limit: int = 200) -> list[dict]:
+    """Rejected rows (line, reason, masked raw) of a run or of one file, at most `limit`."""
+    q = select(etl_reject.c.file_name, etl_reject.c.line_no, etl_reject.c.reason, etl_reject.c.raw)
+    if run_id is not None:
+        q = q.where(etl_reject.c.run_id == run_id)
+    if file_name is not None:
+        q = q.where(etl_reject.c.file_name == file_name)
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "etl_reject"):
+            return []
+        rows = conn.execute(q.order_by(etl_reject.c.file_name, etl_reject.c.line_no).limit(limit)).all()
+        names = sorted({r.file_name for r in rows})
+        sources = dict(conn.execute(select(etl_file.c.file_name, etl_file.c.source)
+                                    .where(etl_file.c.file_name.in_(names))).all()) if names else {}
+    headers = {n: _header_for(Path(landing) / n, sources.get(n) or "") for n in names}
+    return [{"file_name": r.file_name, "line_no": r.line_no, "reason": mask_text(r.reason),
+             "raw": mask_raw(r.raw, headers.get(r.file_name), sources.get(r.file_name))} for r in rows]

@@ -1,0 +1,362 @@
+"""Figures as plain plotly dicts (no validation pass: fast enough to build in every callback).
+
+Every builder takes numbers from the metric layer (frames of `MetricStore.series/by_unit/...`)
+and returns `{"data": [...], "layout": {...}}`. Links: a point whose `customdata` is an in-app
+path is clickable (cockpit.components.navigation).
+"""
+from __future__ import annotations
+
+import math
+
+from cockpit.components import formatting as F
+from cockpit.components.states import FONT, empty_figure, status_figure
+from cockpit.metrics.catalog import Metric
+from cockpit.metrics.periods import month_label, month_ordinal
+from cockpit.metrics.platforms import PLATFORMS
+from cockpit.metrics.query import NOT_LIVE, OK
+
+# Series colours: the city first, then distinct, print-safe colours.
+PALETTE = ("#0b2a5b", "#1f77b4", "#e07b00", "#2a9d8f", "#9c27b0", "#c62828", "#6d4c41", "#00838f")
+CITY_COLOR = "#0b2a5b"
+MEDIAN_COLOR = "#8a94a3"
+NATIONAL_COLOR = "#c8102e"
+GRID = "#e8ecf2"
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "locale": "zh-CN"}
+
+
+def base_layout(height: int = 300, **kw) -> dict:
+    layout = {
+        "height": height,
+        "margin": {"l": 48, "r": 16, "t": 28, "b": 36},
+        "font": {"family": FONT, "size": 12, "color": "#1c2533"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "separators": ".,",
+        "hoverlabel": {"font": {"family": FONT}},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}},
+        "xaxis": {"gridcolor": GRID, "linecolor": "#c9d1dc", "zeroline": False, "automargin": True},
+        "yaxis": {"gridcolor": GRID, "linecolor": "#c9d1dc", "zeroline": False, "automargin": True},
+    }
+    layout.update(kw)
+    return layout
+
+
+def _num(v):
+    return None if F.is_missing(v) else float(v)
+
+
+def axis_title(metric: Metric) -> str:
+    return metric.unit
+
+
+def _month_label_short(m: str) -> str:
+    return f"{m[:4]}年{int(m[5:])}月"
+
+
+def national_shapes(metric: Metric, months: list[str]) -> tuple[list, list, list]:
+    """Dashed reference segments for each year with a national value (the latest one carried to
+    the end of the chart, dotted), with labels. Returns (traces, shapes, annotations)."""
+    if not metric.national or not months:
+        return [], [], []
+    traces = []
+    first_y, last_y = int(months[0][:4]), int(months[-1][:4])
+    refs = sorted(metric.national.items())
+    latest_year, latest_val = refs[-1]
+    shown = False
+    for year, val in refs:
+        if year < first_y or year > last_y:
+            continue
+        xs = [m for m in months if int(m[:4]) == year]
+        traces.append({"type": "scatter", "mode": "lines", "x": [xs[0], xs[-1]], "y": [val, val],
+                       "line": {"color": NATIONAL_COLOR, "dash": "dash", "width": 1.5},
+                       "name": "全国参考值", "legendgroup": "national", "showlegend": not shown,
+                       "hovertemplate": f"全国 {year}年：{F.number(val, metric.decimals)}{metric.unit}<extra></extra>"})
+        shown = True
+    if latest_year < last_y:
+        xs = [m for m in months if int(m[:4]) > latest_year]
+        if xs:
+            traces.append({"type": "scatter", "mode": "lines", "x": [xs[0], xs[-1]], "y": [latest_val, latest_val],
+                           "line": {"color": NATIONAL_COLOR, "dash": "dot", "width": 1},
+                           "name": f"全国参考值（{latest_year}年）", "legendgroup": "national",
+                           "showlegend": not shown,
+                           "hovertemplate": f"全国最新公布值（{latest_year}年）："
+                                            f"{F.number(latest_val, metric.decimals)}{metric.unit}<extra></extra>"})
+    return traces, [], []
+
+
+def launch_marks(months: list[str], platform_ids: tuple[str, ...] | None = None, label: bool = True,
+                 ) -> tuple[list, list]:
+    """Vertical lines at platform launches inside the chart's months. (shapes, annotations)"""
+    if not months:
+        return [], []
+    lo, hi = month_ordinal(months[0]), month_ordinal(months[-1])
+    shapes, notes = [], []
+    for p in PLATFORMS:
+        if platform_ids is not None and p.id not in platform_ids:
+            continue
+        if p.id == "case":
+            continue
+        o = month_ordinal(p.launch)
+        if lo < o <= hi:
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": p.launch, "x1": p.launch, "y0": 0,
+                           "y1": 1, "line": {"color": "#7a869a", "width": 1, "dash": "dot"}})
+            if label:
+                short = {"P01": "评估平台上线", "P02": "非羁押平台上线", "P03": "同录平台上线",
+                         "P04": "未检云平台上线", "models": "首个模型上线"}.get(p.id, p.name)
+                notes.append({"x": p.launch, "y": 1, "xref": "x", "yref": "paper", "text": short,
+                              "showarrow": False, "xanchor": "left", "yanchor": "top", "textangle": 0,
+                              "font": {"size": 10, "color": "#5b6675"}, "bgcolor": "rgba(255,255,255,0.7)"})
+    return shapes, notes
+
+
+def not_live_shape(metric: Metric, months: list[str]) -> tuple[list, list]:
+    """Grey band over the months before the metric's launch."""
+    if not months or month_ordinal(metric.launch) <= month_ordinal(months[0]):
+        return [], []
+    end = metric.launch if month_ordinal(metric.launch) <= month_ordinal(months[-1]) else months[-1]
+    return ([{"type": "rect", "xref": "x", "yref": "paper", "x0": months[0], "x1": end, "y0": 0, "y1": 1,
+              "fillcolor": "#eef1f5", "line": {"width": 0}, "layer": "below"}],
+            [{"x": months[0], "y": 0.5, "xref": "x", "yref": "paper", "text": "未上线", "showarrow": False,
+              "xanchor": "left", "font": {"size": 12, "color": "#8a94a3"}}])
+
+
+def trend_figure(metric: Metric, series: list[tuple[str, object]], height: int = 320, national: bool = True,
+                 launches: bool = True, hrefs: list[str | None] | None = None, compact: bool = False) -> dict:
+    """Monthly lines, one per (label, series frame). Missing months are gaps; months before the
+    metric's launch are a grey "未上线" band; national references dashed red."""
+    if not series:
+        return empty_figure("无数据")
+    months = [str(m) for m in series[0][1]["month"]]
+    if not months:
+        return empty_figure("无数据", "尚未加载任何数据")
+    any_value = any(s == OK for _, df in series for s in df["status"])
+    if not any_value:
+        statuses = set(s for _, df in series for s in df["status"])
+        return status_figure(NOT_LIVE if statuses == {NOT_LIVE} else "no_data",
+                             month_label(metric.launch), height)
+    traces = []
+    for i, (label, df) in enumerate(series):
+        values = [_num(v) for v in df["value"]]
+        color = PALETTE[i % len(PALETTE)]
+        trace = {"type": "scatter", "mode": "lines+markers" if len(months) <= 36 else "lines",
+                 "x": months, "y": values, "name": label,
+                 "line": {"color": color, "width": 2.4 if i == 0 else 1.8},
+                 "marker": {"size": 4 if not compact else 3},
+                 "hovertemplate": f"{label}：%{{y:,.{metric.decimals}f}}{metric.unit}<extra></extra>",
+                 "connectgaps": False}
+        if hrefs and i < len(hrefs) and hrefs[i]:
+            trace["customdata"] = [hrefs[i]] * len(months)
+        traces.append(trace)
+    shapes, notes = not_live_shape(metric, months)
+    if national:
+        nat, _, _ = national_shapes(metric, months)
+        traces += nat
+    if metric.target is not None:
+        traces.append({"type": "scatter", "mode": "lines", "x": [months[0], months[-1]],
+                       "y": [metric.target, metric.target], "name": "法定期限" if metric.unit == "天" else "目标值",
+                       "line": {"color": "#2a9d8f", "dash": "dash", "width": 1},
+                       "hovertemplate": f"目标值：{F.number(metric.target, metric.decimals)}{metric.unit}<extra></extra>"})
+    if launches and not compact:
+        s2, n2 = launch_marks(months, (metric.platform,) if metric.platform != "case" else ("P01", "P02", "P03"),
+                              label=True)
+        shapes += s2
+        notes += n2
+    layout = base_layout(height, hovermode="x unified", shapes=shapes, annotations=notes)
+    layout["xaxis"].update({"type": "date", "tickformat": "%Y年%-m月",
+                            "hoverformat": "%Y年%-m月", "dtick": "M6" if len(months) > 18 else "M3"})
+    layout["yaxis"].update({"title": {"text": "" if metric.unit == "%" else axis_title(metric),
+                                      "font": {"size": 11}},
+                            "ticksuffix": "" if metric.unit != "%" else "%",
+                            "rangemode": "tozero" if not metric.is_ratio else "normal"})
+    if compact:
+        layout["margin"] = {"l": 40, "r": 8, "t": 8, "b": 28}
+        layout["showlegend"] = len(series) > 1
+        layout["legend"] = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 10}}
+        layout["xaxis"]["dtick"] = "M12" if len(months) > 18 else "M6"
+        layout["xaxis"]["tickformat"] = "%Y年" if len(months) > 18 else "%Y年%-m月"
+        layout["xaxis"]["tickangle"] = 0
+    return {"data": traces, "layout": layout}
+
+
+def ranking_figure(metric: Metric, frame, hrefs: dict[str, str], height: int = 420) -> dict:
+    """The 13 counties as horizontal bars, best on top (direction-aware), coloured by the gap to
+    the city; the city value and the county median as vertical lines. Bars link to the county."""
+    rows = frame[(frame["tier"] == "county")]
+    ok = rows[rows["status"] == OK]
+    if ok.empty:
+        statuses = set(rows["status"])
+        return status_figure(NOT_LIVE if statuses == {NOT_LIVE} else "no_data", month_label(metric.launch), height)
+    ok = ok.assign(_v=ok["value"].astype(float), _r=ok["rank"].astype(float))
+    ok = ok.sort_values(["_r", "unit_label"], ascending=[False, True])   # best at the top of a bar chart
+    city = _num(rows["city_value"].iloc[0])
+    median = _num(rows["county_median"].iloc[0])
+    colors = [F.TONE_COLOR[F.gap_tone(metric, g)] if not F.is_neutral(metric) else "#5b7ba6"
+              for g in ok["gap_to_city"]]
+    labels = [f"{int(r)}. {u}" for r, u in zip(ok["_r"], ok["unit_label"])]
+    text = [F.fmt_value(metric, v) for v in ok["_v"]]
+    values = [float(v) for v in ok["_v"]]
+    lo, hi = min(values), max(values)
+    # Rates bunched near the top (打卡率 97–99 %) are unreadable as bars from zero: a dot plot
+    # on a fitted axis shows the differences without pretending the bars start at zero.
+    dots = hi > 0 and lo > 0.6 * hi
+    trace = {"type": "scatter" if dots else "bar", "x": values, "y": labels, "text": text,
+             "cliponaxis": False, "customdata": [hrefs.get(u) for u in ok["unit"]],
+             "hovertemplate": "%{y}：%{text}<br>点击查看该院详情<extra></extra>", "name": metric.name}
+    if dots:
+        trace.update(mode="markers+text", textposition="middle right", marker={"color": colors, "size": 13,
+                                                                              "line": {"color": "#fff", "width": 1}})
+    else:
+        trace.update(orientation="h", textposition="outside", marker={"color": colors})
+    shapes, notes = [], []
+    city_right = city is not None and median is not None and city >= median
+    for val, name, color, dash_ in ((city, "全市", CITY_COLOR, "solid"), (median, "中位数", MEDIAN_COLOR, "dot")):
+        if val is None:
+            continue
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": val, "x1": val, "y0": 0, "y1": 1,
+                       "line": {"color": color, "width": 1.5, "dash": dash_}})
+        right = (name == "全市") == city_right
+        notes.append({"x": val, "y": 1.0, "xref": "x", "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                      "text": f"{name} {F.fmt_value(metric, val)}", "font": {"size": 10, "color": color},
+                      "xanchor": "left" if right else "right"})
+    layout = base_layout(height, shapes=shapes, annotations=notes, showlegend=False, bargap=0.28)
+    layout["margin"] = {"l": 90, "r": 56, "t": 24, "b": 28}
+    layout["xaxis"].update({"ticksuffix": "%" if metric.unit == "%" else ""})
+    if dots:
+        refs = [v for v in (city, median) if v is not None]
+        a, b = min([lo] + refs), max([hi] + refs)
+        pad = (b - a) * 0.12 or max(abs(b) * 0.01, 0.1)
+        layout["xaxis"]["range"] = [a - pad, b + pad * 2.2]
+        layout["yaxis"]["gridcolor"] = "#f0f2f6"
+        layout["yaxis"]["showgrid"] = True
+    else:
+        layout["xaxis"]["rangemode"] = "tozero"
+    layout["yaxis"].update({"automargin": True, "tickfont": {"size": 12}})
+    return {"data": [trace], "layout": layout}
+
+
+def colorscale_for(metric: Metric) -> list:
+    """Red → green in the metric's better direction; blue for policy and neutral metrics."""
+    if F.is_neutral(metric) or metric.direction == "policy":
+        return [[0, "#eef3fb"], [1, "#1f5fae"]]
+    scale = [[0, "#c62828"], [0.5, "#f6e7a6"], [1, "#1b7f3b"]]
+    if not metric.better_when_higher:
+        scale = [[0, "#1b7f3b"], [0.5, "#f6e7a6"], [1, "#c62828"]]
+    return scale
+
+
+def map_figure(metric: Metric | None, frame, geojson_url: str, hrefs: dict[str, str], landmarks=None,
+               height: int = 420, county_points: dict[str, tuple[float, float]] | None = None) -> dict:
+    """The 13 counties coloured by a metric (grey when a county has no value), landmarks as a
+    marker overlay, county names at their label points. Clicking a county opens its page."""
+    from cockpit.metrics import units as U
+    codes = list(U.COUNTY_CODES)
+    names = [U.UNIT_BY_CODE[c].short for c in codes]
+    base = {"type": "choropleth", "geojson": geojson_url, "featureidkey": "properties.code",
+            "locations": codes, "z": [0] * len(codes), "showscale": False,
+            "colorscale": [[0, "#dfe4ec"], [1, "#dfe4ec"]], "marker": {"line": {"color": "#ffffff", "width": 1}},
+            "customdata": [hrefs.get(c) for c in codes], "text": names,
+            "hovertemplate": "%{text}<br>无数据<extra></extra>", "name": ""}
+    traces = [base]
+    if metric is not None and frame is not None:
+        rows = {r.unit: r for r in frame.itertuples() if r.tier == "county"}
+        z, text, custom, locs = [], [], [], []
+        for c in codes:
+            r = rows.get(c)
+            if r is None or r.status != OK:
+                continue
+            locs.append(c)
+            z.append(float(r.value))
+            rank = "" if r.rank is None else f"<br>排名：{int(r.rank)}/{int(r.rank_of)}"
+            text.append(f"{U.UNIT_BY_CODE[c].short}<br>{metric.name}：{F.fmt_value(metric, r.value)}{rank}")
+            custom.append(hrefs.get(c))
+        if locs:
+            traces.append({"type": "choropleth", "geojson": geojson_url, "featureidkey": "properties.code",
+                           "locations": locs, "z": z, "colorscale": colorscale_for(metric), "text": text,
+                           "customdata": custom, "hovertemplate": "%{text}<br>点击查看该院详情<extra></extra>",
+                           "marker": {"line": {"color": "#ffffff", "width": 1.2}},
+                           "colorbar": {"thickness": 10, "len": 0.6, "x": 1.0, "title": {"text": metric.unit,
+                                                                                          "side": "top"},
+                                        "ticksuffix": "", "outlinewidth": 0},
+                           "name": metric.name})
+    if county_points:
+        traces.append({"type": "scattergeo", "mode": "text", "lon": [county_points[c][0] for c in codes],
+                       "lat": [county_points[c][1] for c in codes], "text": names,
+                       "textfont": {"size": 11, "color": "#1c2533", "family": FONT},
+                       "customdata": [hrefs.get(c) for c in codes], "hoverinfo": "skip", "showlegend": False,
+                       "name": "县区"})
+    if landmarks:
+        traces.append({"type": "scattergeo", "mode": "markers", "lon": [x["lon"] for x in landmarks],
+                       "lat": [x["lat"] for x in landmarks], "text": [x["name"] for x in landmarks],
+                       "customdata": [hrefs.get(x["county_code"]) for x in landmarks],
+                       "marker": {"symbol": "star", "size": 9, "color": "#c8102e",
+                                  "line": {"color": "#ffffff", "width": 0.8}},
+                       "hovertemplate": "%{text}<extra>标志性地标</extra>", "name": "标志性地标",
+                       "showlegend": True})
+    layout = base_layout(height, showlegend=bool(landmarks), dragmode=False)
+    layout["geo"] = {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"},
+                     "bgcolor": "rgba(0,0,0,0)"}
+    layout["margin"] = {"l": 0, "r": 0, "t": 0, "b": 0}
+    layout["legend"] = {"orientation": "h", "x": 0.01, "y": 0.01, "bgcolor": "rgba(255,255,255,0.7)"}
+    del layout["xaxis"], layout["yaxis"]
+    return {"data": traces, "layout": layout}
+
+
+def bars_figure(categories: list[str], series: list[tuple[str, list, str]], height: int = 300,
+                horizontal: bool = False, stacked: bool = False, unit: str = "", decimals: int = 0,
+                customdata: list | None = None, text: bool = True) -> dict:
+    """Grouped/stacked bars: series = [(name, values, colour)]."""
+    if not categories or all(all(F.is_missing(v) for v in vals) for _, vals, _ in series):
+        return empty_figure("无数据", "所选期间和单位没有可统计的数据", height)
+    traces = []
+    for name, vals, color in series:
+        vals = [_num(v) for v in vals]
+        t = {"type": "bar", "name": name, "marker": {"color": color},
+             "hovertemplate": f"%{{{'y' if horizontal else 'x'}}}<br>{name}：%{{{'x' if horizontal else 'y'}:,.{decimals}f}}{unit}<extra></extra>"}
+        if horizontal:
+            t.update(orientation="h", x=vals, y=categories)
+        else:
+            t.update(x=categories, y=vals)
+        if text:
+            t["text"] = [F.number(v, decimals) if v is not None else "" for v in vals]
+            t["textposition"] = "inside" if stacked else "outside"
+            t["cliponaxis"] = False
+        if customdata:
+            t["customdata"] = customdata
+        traces.append(t)
+    layout = base_layout(height, barmode="stack" if stacked else "group", bargap=0.25)
+    if horizontal:
+        layout["yaxis"].update({"autorange": "reversed", "automargin": True})
+    layout["showlegend"] = len(series) > 1
+    return {"data": traces, "layout": layout}
+
+
+def radar_figure(axes: list[str], series: list[tuple[str, list]], height: int = 380) -> dict:
+    """Standing on each indicator, 0–100 (100 = the best county, direction-aware)."""
+    if not axes or not series:
+        return empty_figure("无数据", "请选择两个以上单位", height)
+    traces = []
+    for i, (label, values) in enumerate(series):
+        vals = [v if v is not None else 0 for v in values]
+        traces.append({"type": "scatterpolar", "r": vals + vals[:1], "theta": axes + axes[:1], "name": label,
+                       "fill": "toself", "opacity": 0.55 if i else 0.45,
+                       "line": {"color": PALETTE[i % len(PALETTE)], "width": 2},
+                       "hovertemplate": f"{label}<br>%{{theta}}：%{{r:.0f}}分<extra></extra>"})
+    layout = base_layout(height, showlegend=True)
+    layout["polar"] = {"radialaxis": {"range": [0, 100], "tickvals": [0, 50, 100], "ticksuffix": "",
+                                      "gridcolor": GRID, "tickfont": {"size": 9}},
+                       "angularaxis": {"tickfont": {"size": 11}, "gridcolor": GRID}, "bgcolor": "rgba(0,0,0,0)"}
+    layout["margin"] = {"l": 60, "r": 60, "t": 40, "b": 30}
+    del layout["xaxis"], layout["yaxis"]
+    return {"data": traces, "layout": layout}
+
+
+def standing_score(metric: Metric, value, county_values: list[float]) -> float | None:
+    """0–100: where a value sits between the worst (0) and the best (100) county."""
+    if F.is_missing(value) or not county_values:
+        return None
+    lo, hi = min(county_values), max(county_values)
+    if math.isclose(lo, hi):
+        return 50.0
+    s = (float(value) - lo) / (hi - lo) * 100
+    s = s if metric.better_when_higher else 100 - s
+    return max(0.0, min(100.0, s))

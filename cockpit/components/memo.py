@@ -1,0 +1,92 @@
+"""Caching for the pages: memoized builders and whole callback outputs, per data snapshot.
+
+- `memoized`: `cache.memoize` inside the Flask app (a callback), a direct call anywhere else
+  (unit tests, scripts). Pass the store's snapshot as an argument so that a new ETL publish
+  gives new keys (cockpit.cache).
+- `cached_output`: the whole return value of a callback, keyed by the callback, its arguments
+  and the snapshot, stored as plain JSON-ready data (cockpit.components.plain_html.to_plain):
+  a warm hit costs one cache read, no component building. Exceptions are not cached (they
+  propagate to `guarded`). In production the cache is Redis, shared by all workers.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+
+from flask import current_app, has_app_context
+
+from cockpit import data
+from cockpit.cache import DEFAULT_TIMEOUT, cache
+from cockpit.components.plain_html import to_plain
+
+log = logging.getLogger("cockpit.pages")
+
+
+def _code_version() -> str:
+    """A short hash of the pages' code: cached outputs of an older release are never served
+    after an upgrade (the cache outlives the workers)."""
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha1()
+    for folder in ("components", "pages"):
+        for f in sorted((root / folder).glob("*.py")):
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:10]
+
+
+CODE_VERSION = _code_version()
+
+
+def _cache_ready() -> bool:
+    return has_app_context() and cache in current_app.extensions.get("cache", {})
+
+
+def memoized(fn=None, *, timeout: int = DEFAULT_TIMEOUT):
+    def deco(f):
+        cached = cache.memoize(timeout=timeout)(f)
+
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            if _cache_ready():
+                return cached(*args, **kwargs)
+            return f(*args, **kwargs)
+
+        wrapper.uncached = f
+        return wrapper
+    return deco(fn) if fn is not None else deco
+
+
+def output_key(name: str, snapshot: int, args) -> str:
+    blob = json.dumps(args, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return f"out:{CODE_VERSION}:{name}:{snapshot}:{hashlib.sha1(blob.encode('utf-8')).hexdigest()}"
+
+
+def cached_output(fn=None, *, timeout: int = DEFAULT_TIMEOUT):
+    def deco(f):
+        name = f"{f.__module__.rsplit('.', 1)[-1]}.{f.__qualname__}"
+
+        @functools.wraps(f)
+        def wrapper(*args):
+            if not _cache_ready():
+                return f(*args)
+            key = output_key(name, data.current().store.snapshot, args)
+            try:
+                hit = cache.get(key)
+            except Exception as err:  # noqa: BLE001 - a cache outage only costs time
+                log.warning("cache read failed (%s): %s", key, err)
+                hit = None
+            if hit is not None:
+                return hit          # a multi-output value comes back as a list: Dash takes lists too
+            out = f(*args)
+            multi = isinstance(out, tuple)
+            plain = [to_plain(o) for o in out] if multi else to_plain(out)
+            try:
+                cache.set(key, plain, timeout=timeout)
+            except Exception as err:  # noqa: BLE001
+                log.warning("cache write failed (%s): %s", key, err)
+            return plain
+        return wrapper
+    return deco(fn) if fn is not None else deco

@@ -1,0 +1,170 @@
+"""县区 `/county/<code>`: one office's indicators beside the city and the county median, its rank
+among the 13 counties (direction-aware), trends, and the records behind the numbers.
+
+URL: `/county/140802?period=2024Q2` + the records section's parameters (`rec`, `measure`, `page`,
+`sort`, `desc`, `q`, `f_<col>`; see cockpit.components.records_table). `/county/140800` is the
+city office (市院本级): shown beside the city, not ranked among the counties.
+"""
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, callback, dcc, html
+
+from cockpit import data
+from cockpit.components import charts as C
+from cockpit.components import formatting as F
+from cockpit.components.cached_queries import by_unit_rows
+from cockpit.components.catalog_groups import DOMAINS, GROUPS
+from cockpit.components.params import data_month, PageContext, href
+from cockpit.components.plain_html import el, link as plain_link
+from cockpit.components.pickers import county_switcher, period_picker
+from cockpit.components.records_table import drill_link, parse_state, records_section
+from cockpit.components.sections import grid, panel, placeholder, section
+from cockpit.components.shell import TITLE, browser_page, not_found, safe_layout
+from cockpit.components.memo import cached_output
+from cockpit.components.states import guarded
+from cockpit.metrics import units as U
+from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
+from cockpit.metrics.periods import Period, add_months
+from cockpit.metrics.query import OK
+
+
+def _title(code=None, **_):
+    u = U.UNIT_BY_CODE.get(code or "")
+    return f"{u.short} · {TITLE}" if u else f"页面未找到 · {TITLE}"
+
+
+dash.register_page(__name__, path_template="/county/<code>", name="县区", title=_title, order=2)
+
+RECORD_VIEWS = ("clue", "suggestion", "warning", "arrest")
+TREND_MONTHS = 24
+
+
+@safe_layout
+def layout(code=None, period=None, **query):
+    # Dash builds its validation layout by calling layout() without arguments: give it the
+    # full page (a real request always has a code).
+    unit = U.UNIT_BY_CODE.get(code if code is not None else U.COUNTY_CODES[0])
+    if unit is None:
+        return not_found(f"没有编码为“{code}”的检察院。运城市两级检察院的编码为 140800（市院本级）及 13 个县（市、区）院编码，"
+                         "请从导航栏“县区”菜单选择。", "未找到该检察院")
+    path = f"/county/{unit.code}"
+    ctx = PageContext.build(path, {"period": period})
+    rec_state, notes = parse_state(query, RECORD_VIEWS, "clue")
+    ctx.notices += notes
+    subtitle = [f"统计期间：{ctx.period.label}"]
+    if ctx.latest and not ctx.period.is_complete(ctx.latest):
+        subtitle.append(f"（数据截至{int(ctx.latest[5:])}月）")
+    if unit.population:
+        subtitle.append(f" · 常住人口 {unit.population:.2f} 万")
+    if unit.tier == "city":
+        subtitle.append(" · 市院本级不参与县区排名")
+    return browser_page(
+        placeholder("cty-summary", 40),
+        section("指标一览", placeholder("cty-table", 400),
+                extra=html.Span("排名为13个县（市、区）院中的位次，按指标方向排列（1 = 最好）；“明细”列出计入该数的记录。",
+                                className="panel-note"), id="cty-indicators"),
+        section(f"核心指标趋势（{unit.short}与全市，近24个月）", placeholder("cty-trends", 300)),
+        records_section(path, ctx.query, unit.code, ctx.period, rec_state, RECORD_VIEWS,
+                        title=f"明细记录 · {unit.short}"),
+        dcc.Store(id="cty-params", data=ctx.params(code=unit.code)),
+        ctx=ctx, active="county", title=unit.name, subtitle="".join(subtitle),
+        controls=[county_switcher(unit.code), period_picker(ctx.period, ctx.store)],
+        crumbs=[("全市", ctx.link("/")), (unit.short, None)],
+    )
+
+
+def _rank_badge(metric, rank, of):
+    if F.is_missing(rank):
+        return el("Span", "—", className="rank-badge")
+    return el("Span", f"{int(rank)}/{int(of)}", className=f"rank-badge tone-{F.rank_tone(metric, rank, of)}")
+
+
+def indicator_rows(code: str, period: str, period_q: str | None):
+    """(table rows, summary counts) of every indicator for one unit — from the metric layer."""
+    frames = by_unit_rows(period)
+    rows, top, bottom, ranked = [], 0, 0, 0
+    path = f"/county/{code}"
+    for d in DOMAINS:
+        rows.append(el("Tr", el("Td", GROUPS[d][0], colSpan=8), className="group-row"))
+        for mid in GROUPS[d][1]:
+            m = METRIC_BY_ID[mid]
+            r = frames[mid][code]
+            city = frames[mid][U.CITY]
+            status = r["status"]
+            link = href(f"/metric/{mid}", {"period": period_q, "units": code})
+            yoy_signed, yoy_text = F.change_parts(m, r["yoy_change"], r["yoy_pct"])
+            gap = r["gap_to_city"]
+            gap_text = "—"
+            if status == OK and not F.is_missing(gap):
+                g = F.rounded(m, gap)
+                gap_text = "持平" if g == 0 else f"{'+' if g > 0 else '−'}{F.number(abs(g), m.decimals)}"
+                if m.unit == "%" and g != 0:
+                    gap_text += "个百分点"
+            rank, of = r["rank"], r["rank_of"]
+            if m.is_ratio and not F.is_missing(rank) and not F.is_neutral(m):
+                ranked += 1
+                top += rank <= 3
+                bottom += rank > of - 3
+            drill = drill_link(path, period_q, m.numerator, Period.parse(period).end)
+            median = r["county_median"]
+            rows.append(el("Tr", [
+                el("Td", plain_link(m.name, link, title=m.definition)),
+                el("Td", F.fmt_value(m, r["value"], status), className="num"),
+                el("Td", F.fmt_value(m, city["value"], city["status"]), className="num"),
+                el("Td", F.fmt_value(m, median) if not F.is_missing(median) else "—", className="num"),
+                el("Td", gap_text, className=f"num tone-{F.gap_tone(m, gap) if status == OK else 'flat'}"),
+                el("Td", _rank_badge(m, rank, of), className="num"),
+                el("Td", yoy_text, className=f"num tone-{F.tone(m, yoy_signed)}"),
+                el("Td", plain_link("明细", drill) if drill and status == OK else "", className="num"),
+            ], **{"data-metric": mid}))
+    return rows, {"top": top, "bottom": bottom, "ranked": ranked}
+
+
+@callback(Output("cty-table", "children"), Output("cty-summary", "children"), Input("cty-params", "data"))
+@guarded("children", "")
+@cached_output
+def indicator_table(params):
+    code = params["code"]
+    rows, counts = indicator_rows(code, params["period"], params["query"].get("period"))
+    head = el("Thead", el("Tr", [el("Th", "指标"), el("Th", "本院", className="num"), el("Th", "全市", className="num"),
+                                 el("Th", "县区中位数", className="num"), el("Th", "与全市差", className="num"),
+                                 el("Th", "排名", className="num"), el("Th", "同比", className="num"),
+                                 el("Th", "", className="num")]))
+    table = el("Table", [head, el("Tbody", rows)], className="table table-sm table-hover cockpit-table county-table",
+               id="cty-indicator-table")
+    if U.UNIT_BY_CODE[code].tier == "county":
+        summary = html.Div([
+            html.Span(["比率指标中 ", html.B(counts["top"]), " 项位列全市前三，", html.B(counts["bottom"]),
+                       " 项位列后三（共 ", html.B(counts["ranked"]), " 项参与排名）"]),
+        ], className="county-head-stats")
+    else:
+        summary = html.Div("市院本级办理重大案件和上诉、抗诉案件，案件结构与基层院不同，不参与县区排名。",
+                           className="county-head-stats")
+    return el("Div", table, className="table-scroll"), summary
+
+
+@callback(Output("cty-trends", "children"), Input("cty-params", "data"))
+@guarded("children")
+@cached_output
+def trends(params):
+    store = data.current().store
+    code = params["code"]
+    end = Period.parse(params["period"]).end
+    if data_month(store) and end > data_month(store):
+        end = data_month(store)
+    start = add_months(end, 1 - TREND_MONTHS)
+    q = params["query"].get("period")
+    panels = []
+    for mid in CORE_METRICS:
+        m = METRIC_BY_ID[mid]
+        series = [(U.label(code), store.series(mid, code, start, end))]
+        if m.is_ratio:
+            series.append(("全市", store.series(mid, U.CITY, start, end)))
+        fig = C.trend_figure(m, series, height=200, compact=True, national=m.is_ratio)
+        # the county first (bold), the city as reference
+        link = href(f"/metric/{mid}", {"period": q, "units": code})
+        panels.append(panel(dcc.Link(m.name, href=link),
+                            dcc.Graph(figure=fig, config=C.GRAPH_CONFIG, style={"height": "200px"}),
+                            class_name="mini-panel"))
+    return grid(panels, "g-4")

