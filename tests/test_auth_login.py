@@ -363,3 +363,37 @@ def test_errors_show_no_stack_traces(app, engine, client):
     assert resp.status_code == 404 and "页面不存在" in resp.get_data(as_text=True)
     resp = client.put("/login")
     assert resp.status_code == 405 and "Traceback" not in resp.get_data(as_text=True)
+
+
+def test_a_database_outage_keeps_vouched_sessions_only(app, engine, monkeypatch):
+    """While the sessions table cannot be read, a session is believed on the voucher in its
+    signed cookie: the wall's always, a person's within the idle timeout; nobody else's."""
+    from sqlalchemy.exc import OperationalError
+    token = T.issue_kiosk(engine, "指挥中心主屏")
+    wall = app.server.test_client()
+    wall.get(f"/screen?token={token}")
+    assert wall.get("/screen").status_code == 200
+    pw = T.create_user(engine, "leader1", "leader")
+    person = app.server.test_client()
+    T.login(person, "leader1", pw)
+    assert person.get("/compare").status_code == 200
+    forged = app.server.test_client()
+    forged.set_cookie("cockpit_session", "not-a-signed-cookie")
+
+    def down(*_a, **_k):
+        raise OperationalError("SELECT … FROM app_session", {}, ConnectionRefusedError("connection refused"))
+    monkeypatch.setattr(models, "load_session", down)
+    assert wall.get("/screen").status_code == 200
+    assert T.post_page(wall, "/screen").status_code == 200          # its refreshes keep working
+    assert wall.get("/compare").status_code == 403                  # still the wall's role only
+    assert person.get("/compare").status_code == 200
+    assert forged.get("/compare").status_code == 302                # no session at all: the login page
+    state = app.server.extensions["cockpit_auth"]
+    monkeypatch.setattr(state.settings, "idle_minutes", 0)          # the person's voucher is now too old …
+    resp = person.get("/compare")
+    assert resp.status_code == 503 and "数据库暂时无法连接" in resp.get_data(as_text=True)
+    assert wall.get("/screen").status_code == 200                   # … the wall's never is
+    monkeypatch.undo()
+    models.revoke_kiosk(engine, "指挥中心主屏", by="test")          # back up: checked again at once
+    assert wall.get("/screen").status_code == 302
+

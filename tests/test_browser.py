@@ -64,3 +64,33 @@ def test_offhost_requests_are_blocked_and_reported(server, open_page):
         document.head.appendChild(link);
     })""")
     assert s.offhost == ["https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/css/bootstrap.min.css"]
+
+
+def test_the_signed_in_user_is_shown_and_can_sign_out(server, open_page):
+    s = open_page(1366, 768, role="county")
+    s.page.goto(server + "/")
+    wait_for_dash(s.page)
+    assert s.page.locator("#cockpit-user").inner_text() == "t_county · 基层院 · 盐湖区"
+    assert s.page.locator(".cockpit-userbar a", has_text="系统管理").count() == 0   # not an administrator
+    # the bar sits in the header band without covering the header's text
+    bar = s.page.locator(".cockpit-userbar").bounding_box()
+    line = s.page.locator(".cockpit-dataline").bounding_box()
+    assert bar["y"] < 60 and line["x"] + line["width"] <= bar["x"]
+    s.page.click("#cockpit-logout")
+    s.page.wait_for_url("**/login?bye=1")
+    assert s.page.goto(server + "/compare").url.startswith(server + "/login")
+    s.check_clean()
+
+    admin = open_page(1366, 768, role="admin")
+    admin.page.goto(server + "/")
+    wait_for_dash(admin.page)
+    assert admin.page.locator(".cockpit-userbar a", has_text="系统管理").count() == 1
+    admin.check_clean()
+
+
+def test_the_wall_shows_no_user(server, open_page):
+    s = open_page(1920, 1080, role="screen")
+    s.page.goto(server + "/screen")
+    wait_for_dash(s.page)
+    assert s.page.locator(".cockpit-userbar").count() == 0
+    s.check_clean()
