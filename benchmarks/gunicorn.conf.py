@@ -22,5 +22,7 @@ def post_worker_init(worker):
     worker's first request; two threads doing that at the same time can fail with
     "RuntimeError: dictionary changed size during iteration" (a 500 for the unlucky request).
     One request here, single-threaded, does it once — and loads the metric store."""
-    response = worker.wsgi.test_client().get("/")
-    worker.log.info("worker %s warmed: GET / -> %s", worker.pid, response.status_code)
+    response = worker.wsgi.test_client().get("/")     # sign-in on: a redirect, but Dash is set up
+    from cockpit import data
+    store = data.current().store                       # the metric store, loaded before any user
+    worker.log.info("worker %s warmed: GET / -> %s, %r", worker.pid, response.status_code, store)
