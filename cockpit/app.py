@@ -42,7 +42,11 @@ def create_app(engine=None) -> dash.Dash:
         serve_locally=True,
         title=TITLE,
         update_title=None,  # no "Updating..." flicker on the wall display
-        suppress_callback_exceptions=False,
+        # No validation layout: with it Dash Pages calls every page's layout at start and
+        # sends the result (≈590 KB: the wall's skeleton, every navbar, every page) inside the
+        # index HTML of *every* page to every client — slow, and a place for data to leak.
+        # Callbacks are checked by the browser tests instead.
+        suppress_callback_exceptions=True,
     )
     app.config.external_stylesheets.append(app.get_asset_url(BOOTSTRAP_ASSET))
     # lang=zh-CN makes browsers pick Simplified-Chinese glyph forms (Noto Sans CJK SC).

@@ -4,10 +4,8 @@ and clues). Chart options live in the store `scr-charts` (unscaled); a client-si
 scales them to the canvas and hands them to the charts.
 
 The layout is a skeleton without data: the figures, the chart options and the map's outline
-arrive with the first refresh (`callbacks.refresh`, fired on load). Dash Pages calls every
-page's `layout()` for its validation layout and sends that inside the index page of *every*
-page (`_dash-config`), so a layout with data would ship the wall's ~0.5 MB of figures to
-every visitor of every page (docs/security.md: layouts contain no data).
+arrive with the first refresh (`callbacks.refresh`, fired on load), so the one code path
+that fills the wall is the refresh (docs/security.md: layouts contain no data).
 """
 from __future__ import annotations
 
