@@ -32,6 +32,13 @@ def data_month(store: MetricStore) -> str | None:
     return store.data_month
 
 
+def trend_end(period: str, store: MetricStore) -> str:
+    """The last month a trend shows: the period's end, never past the month the data reaches."""
+    end = Period.parse(period).end
+    reach = store.data_month
+    return reach if reach and end > reach else end
+
+
 def default_period(store: MetricStore) -> Period:
     return store.default_period()
 

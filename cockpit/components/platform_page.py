@@ -21,7 +21,7 @@ from cockpit.components.cards import card_row, indicator_card
 from cockpit.components.cached_queries import by_unit_rows
 from cockpit.components.county_map import county_links
 from cockpit.components.navigation import nav_graph
-from cockpit.components.params import data_month, PageContext, href, parse_metric, parse_unit
+from cockpit.components.params import trend_end, PageContext, href, parse_metric, parse_unit
 from cockpit.components.plain_html import el, link as plain_link
 from cockpit.components.pickers import metric_picker, period_picker, unit_options, unit_picker
 from cockpit.components.records_table import parse_state, records_section
@@ -124,9 +124,7 @@ def register(spec: PlatformSpec) -> None:
     @cached_output
     def trends(params):
         store = data.current().store
-        end = Period.parse(params["period"]).end
-        if data_month(store) and end > data_month(store):
-            end = data_month(store)
+        end = trend_end(params["period"], store)
         start = add_months(end, 1 - TREND_MONTHS)
         unit = params["unit"]
         panels = []

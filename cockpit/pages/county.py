@@ -15,7 +15,7 @@ from cockpit.components import charts as C
 from cockpit.components import formatting as F
 from cockpit.components.cached_queries import by_unit_rows
 from cockpit.components.catalog_groups import DOMAINS, GROUPS
-from cockpit.components.params import data_month, PageContext, href
+from cockpit.components.params import trend_end, PageContext, href
 from cockpit.components.plain_html import el, link as plain_link
 from cockpit.components.pickers import county_switcher, period_picker
 from cockpit.components.records_table import drill_link, parse_state, records_section
@@ -150,9 +150,7 @@ def indicator_table(params):
 def trends(params):
     store = data.current().store
     code = params["code"]
-    end = Period.parse(params["period"]).end
-    if data_month(store) and end > data_month(store):
-        end = data_month(store)
+    end = trend_end(params["period"], store)
     start = add_months(end, 1 - TREND_MONTHS)
     q = params["query"].get("period")
     panels = []

@@ -15,7 +15,7 @@ from cockpit.components.cards import card_row, indicator_card
 from cockpit.components.catalog_groups import RATIO_METRICS
 from cockpit.components.county_map import county_links, county_map
 from cockpit.components.navigation import nav_graph
-from cockpit.components.params import data_month, PageContext, href, parse_metric
+from cockpit.components.params import trend_end, PageContext, href, parse_metric
 from cockpit.components.pickers import metric_picker, period_picker
 from cockpit.components.sections import graph, grid, panel, placeholder, section
 from cockpit.components.shell import TITLE, browser_page, safe_layout
@@ -23,7 +23,7 @@ from cockpit.components.memo import cached_output
 from cockpit.components.states import guarded
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
-from cockpit.metrics.periods import Period, add_months
+from cockpit.metrics.periods import add_months
 
 dash.register_page(__name__, path="/", name="总览", title=TITLE, order=0)
 
@@ -114,9 +114,7 @@ def map_and_ranking(params):
 def multiples(params):
     from dash import dcc
     store = data.current().store
-    end = Period.parse(params["period"]).end
-    if data_month(store) and end > data_month(store):
-        end = data_month(store)
+    end = trend_end(params["period"], store)
     start = add_months(end, 1 - TREND_MONTHS)
     q = params["query"].get("period")
     panels = []

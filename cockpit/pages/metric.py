@@ -15,7 +15,7 @@ from cockpit.components import formatting as F
 from cockpit.components.catalog_groups import GROUPS, domain_of
 from cockpit.components.county_map import county_links, county_map
 from cockpit.components.navigation import nav_graph
-from cockpit.components.params import data_month, PageContext, href, parse_units
+from cockpit.components.params import trend_end, PageContext, href, parse_units
 from cockpit.components.plain_html import el, link as plain_link
 from cockpit.components.pickers import period_picker, unit_options, unit_picker
 from cockpit.components.sections import graph, grid, panel, placeholder, section
@@ -149,9 +149,7 @@ def summary(params):
 def trend(params):
     m = METRIC_BY_ID[params["metric"]]
     store = data.current().store
-    end = Period.parse(params["period"]).end
-    if data_month(store) and end > data_month(store):
-        end = data_month(store)
+    end = trend_end(params["period"], store)
     first = store.first_month
     start = f"{int(end[:4]) - TREND_YEARS + 1}-01"
     if first and start < first:

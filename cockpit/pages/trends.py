@@ -15,7 +15,7 @@ from dash import Input, Output, callback, dcc, html
 from cockpit import data
 from cockpit.components import charts as C
 from cockpit.components import formatting as F
-from cockpit.components.params import data_month, PageContext, href, parse_choice, parse_metrics, parse_unit
+from cockpit.components.params import trend_end, PageContext, href, parse_choice, parse_metrics, parse_unit
 from cockpit.components.pickers import choice_picker, metric_picker, period_picker, unit_options, unit_picker
 from cockpit.components.sections import grid, panel, placeholder, section
 from cockpit.components.shell import TITLE, browser_page, safe_layout
@@ -60,9 +60,7 @@ def layout(period=None, unit=None, metrics=None, span=None, **_other):
 
 
 def _window(params, store):
-    end = Period.parse(params["period"]).end
-    if data_month(store) and end > data_month(store):
-        end = data_month(store)
+    end = trend_end(params["period"], store)
     if params["span"] == "all" or not store.first_month:
         start = store.first_month or end
     else:

@@ -596,21 +596,31 @@ def funnel_option(stages: list[dict]) -> dict:
     return option
 
 
-def county_bar_option(data: dict) -> dict:
-    """The 13 counties of one metric, best first, with the city's value as a line."""
+def _ranked_bars(data: dict, horizontal: bool):
+    """The counties with a value, best first, as bar items (the top three gold), the decimals
+    and the city's value; None when no county has a value."""
     rows = [r for r in data["ranked"] if r["value"] is not None]
     if not rows:
-        return _empty()
-    names = [r["name"] for r in rows]
+        return None
     dec = data["decimals"]
     values = []
     for r in rows:
         c = T.GOLD if r["rank"] and r["rank"] <= 3 else T.CYAN
+        color = (_gradient(_rgba(c, 0.2), c, horizontal=True) if horizontal
+                 else _gradient(c, _rgba(T.BLUE, 0.2)))
         values.append({"value": round(r["value"], dec), "itemStyle": {
-            "color": _gradient(c, _rgba(T.BLUE, 0.2)), "borderRadius": [3, 3, 0, 0]}})
+            "color": color, "borderRadius": [0, 3, 3, 0] if horizontal else [3, 3, 0, 0]}})
+    return [r["name"] for r in rows], values, dec, (data.get("city") or {}).get("value")
+
+
+def county_bar_option(data: dict) -> dict:
+    """The 13 counties of one metric, best first, with the city's value as a line."""
+    ranked = _ranked_bars(data, horizontal=False)
+    if ranked is None:
+        return _empty()
+    names, values, dec, city = ranked
     bar = Bar(init_opts=_init())
     bar.add_xaxis(names)
-    city = (data.get("city") or {}).get("value")
     mark = None
     if city is not None and data["unit"] == "%":
         mark = {"silent": True, "symbol": "none", "lineStyle": {"color": T.ORANGE, "type": "dashed", "width": 1.5},
@@ -633,19 +643,12 @@ def county_bar_option(data: dict) -> dict:
 
 def county_hbar_option(data: dict) -> dict:
     """The 13 counties of one metric as a ranking: horizontal bars, best on top, the city as a line."""
-    rows = [r for r in data["ranked"] if r["value"] is not None]
-    if not rows:
+    ranked = _ranked_bars(data, horizontal=True)
+    if ranked is None:
         return _empty()
-    names = [r["name"] for r in rows]
-    dec = data["decimals"]
-    values = []
-    for r in rows:
-        c = T.GOLD if r["rank"] and r["rank"] <= 3 else T.CYAN
-        values.append({"value": round(r["value"], dec), "itemStyle": {
-            "color": _gradient(_rgba(c, 0.2), c, horizontal=True), "borderRadius": [0, 3, 3, 0]}})
+    names, values, dec, city = ranked
     bar = Bar(init_opts=_init())
     bar.add_xaxis(names)
-    city = (data.get("city") or {}).get("value")
     mark = None
     if city is not None and data["unit"] == "%":
         mark = {"silent": True, "symbol": "none", "lineStyle": {"color": T.ORANGE, "type": "dashed", "width": 1.5},
@@ -659,10 +662,11 @@ def county_hbar_option(data: dict) -> dict:
     option["grid"] = {"left": 56, "right": 46, "top": 18, "bottom": 4}
     option["yAxis"] = [_cat_axis(names, inverse=True, axisLine={"show": False},
                                  axisLabel={"color": T.TEXT, "fontSize": 12.5, "margin": 8, "interval": 0})]
-    lo = min(r["value"] for r in rows)
+    raw = [r["value"] for r in data["ranked"] if r["value"] is not None]
+    lo = min(raw)
     x_axis = {"type": "value", "show": False}
     if data["unit"] == "%":
-        x_axis["min"] = max(0, round(lo - (max(r["value"] for r in rows) - lo) * 0.6 - 1))
+        x_axis["min"] = max(0, round(lo - (max(raw) - lo) * 0.6 - 1))
     option["xAxis"] = [x_axis]
     option["tooltip"] = dict(TOOLTIP, trigger="axis", axisPointer={"type": "shadow"})
     option["series"][0]["label"]["fontFamily"] = T.NUM_FONT
