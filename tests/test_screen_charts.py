@@ -446,8 +446,8 @@ def test_payload_cache_round_trips_through_redis(monkeypatch):
 
 
 def test_layout_is_a_skeleton_without_data():
-    """Dash Pages ships every page's layout() inside every page's index (validation layout): the
-    wall's layout holds no figures, only the elements the first refresh fills."""
+    """The wall's layout holds no figures, only the elements the first refresh fills (one code
+    path fills the wall: the refresh; layouts hold no data — docs/security.md)."""
     from datetime import datetime
     from cockpit.screen import layout as L
     tree = L.build(parse({"screen": "models", "refresh": "5"}), datetime(2026, 1, 1, 8, 0))
