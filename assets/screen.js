@@ -56,7 +56,7 @@
     return out;
   }
 
-  var deferTimer = null, deferReady = false;
+  var deferQueued = false, deferReady = false;
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     screen: {
@@ -93,11 +93,18 @@
           if (scr && shown && !scr.classList.contains("s-" + shown)) { option.animation = false; }
           return option;
         });
-        if (deferred && !deferTimer && dc.set_props) {
-          deferTimer = setTimeout(function () {
-            deferReady = true;
-            dc.set_props("scr-defer", { data: Date.now() });
-          }, 350);
+        if (deferred && !deferQueued && dc.set_props) {
+          /* the other screens' charts as soon as the charts on show have painted their first
+             frame (two animation frames after their options are handed over) */
+          deferQueued = true;
+          requestAnimationFrame(function () {
+            requestAnimationFrame(function () {
+              setTimeout(function () {
+                deferReady = true;
+                dc.set_props("scr-defer", { data: Date.now() });
+              }, 0);
+            });
+          });
         }
         return result;
       },
