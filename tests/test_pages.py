@@ -524,3 +524,19 @@ def test_database_outage_shows_a_message_and_recovers(pg_url, small_demo, open_p
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_a_county_office_sees_every_indicator_but_only_its_own_records(server, open_page):
+    """The county role (盐湖区): another county's page shows its indicators and rank, its
+    records do not; its own page shows its records."""
+    s = open_page(1366, 768, role="county")
+    s.page.goto(server + "/county/140821?period=2024&rec=clue")          # 临猗县
+    wait_for_dash(s.page)
+    assert "不捕率" in s.page.locator("#cty-indicator-table").inner_text()
+    assert "无权查看" in s.page.locator("#rec-table").inner_text()
+    assert "XS140821" not in content_text(s)
+    s.page.goto(server + "/county/140802?period=2024&rec=clue")          # its own
+    wait_for_dash(s.page)
+    assert "XS140802" in s.page.locator("#rec-table").inner_text()
+    assert_no_failure(s)
+    s.check_clean()
