@@ -127,18 +127,27 @@ def run(landing: Path, engine: Engine, today: dt.date | None = None, progress: b
     started = dt.datetime.now()
     landing = Path(landing)
     with engine.connect() as conn:
+        # conn.info and PRAGMAs stay with the DBAPI connection when it goes back to the pool:
+        # set them for this run only
         conn.info["writer"] = True
-        if conn.dialect.name == "sqlite":
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
             # A bulk writer: a 256 MB page cache and in-memory sort space for the index builds
-            # (both only for this connection; pages still reach the WAL before COMMIT returns).
+            # (pages still reach the WAL before COMMIT returns).
             dbapi = conn.connection.driver_connection
             dbapi.execute("PRAGMA cache_size = -262144")
             dbapi.execute("PRAGMA temp_store = MEMORY")
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
-            metadata.create_all(conn)
-            summary = _run(conn, landing, today, progress, log, started)
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
+                metadata.create_all(conn)
+                summary = _run(conn, landing, today, progress, log, started)
+        finally:
+            conn.info.pop("writer", None)
+            if sqlite:
+                dbapi.execute("PRAGMA cache_size = -2000")     # SQLite's defaults
+                dbapi.execute("PRAGMA temp_store = DEFAULT")
     return summary
 
 

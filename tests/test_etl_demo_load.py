@@ -155,3 +155,13 @@ def test_kill_9_during_a_load_keeps_the_old_snapshot_and_a_rerun_completes(db_ur
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_a_load_leaves_its_pooled_connection_as_a_reader(engine, small_demo):
+    """The writer's BEGIN IMMEDIATE and its bulk-load settings end with the load: the pooled
+    connection a reader gets next is a plain reader."""
+    run(small_demo, engine, progress=False)
+    with engine.connect() as conn:
+        assert "writer" not in conn.info
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
