@@ -430,3 +430,14 @@ def test_data_month_is_the_last_month_every_core_indicator_reaches(demo_db_url):
     assert (at["status"].isin(["ok", "not_live"])).all()
     after = s.query(list(CORE_METRICS), [CITY], s.latest_month)
     assert (after["status"] == "no_data").any()
+
+
+def test_measure_total_sums_flows_takes_a_stocks_last_month_and_starts_at_launch():
+    rows = arrests("2024-04", YANHU, 1, 10) + arrests("2024-05", LINYI, 2, 20) + [
+        (YANHU, "2024-04", "nc_under_supervision", 30), (YANHU, "2024-05", "nc_under_supervision", 35),
+        (YANHU, "2023-01", "nc_under_supervision", 99)]           # before the platform went live (2023-03)
+    s = store(rows)
+    assert s.measure_total("arrest_decided", CITY, "2024-04", "2024-05") == 30
+    assert s.measure_total("arrest_decided", YANHU, "2024-04", "2024-05") == 10
+    assert s.measure_total("nc_under_supervision", YANHU, "2024-04", "2024-05") == 35   # a stock: not 65
+    assert s.measure_total("nc_under_supervision", YANHU, "2023-01", "2023-02") is None  # not live yet

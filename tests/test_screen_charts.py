@@ -153,10 +153,17 @@ def test_platform_panels_model_board_and_funnel(demo_store, demo_engine):
     board = S.model_leaderboard(demo_store, registry)
     assert board[0]["name"] == "强制隔离戒毒行政检察监督模型" and board[0]["value"] >= 160
     assert [r["value"] for r in board] == sorted((r["value"] for r in board), reverse=True)
-    replied, _ = sources.measure_total(demo_engine, demo_store.snapshot, "suggestion", "sugg_replied")
-    funnel = S.suggestion_funnel(demo_store, replied)
+    funnel = S.suggestion_funnel(demo_store)
     issued, rep, adopted = (s["value"] for s in funnel["stages"])
     assert issued >= 50 and issued >= rep and issued >= adopted > 0
+    # the metric layer's counts are the staged records each measure counts
+    from cockpit.metrics.records import list_records
+    staged = list_records(demo_engine, "suggestion", U.CITY, None, measure_id="sugg_replied", page_size=1).total
+    assert rep == staged
+    bands = S.risk_bands(demo_store, period)
+    for band, measure in S.BAND_MEASURES:
+        assert bands[band] == list_records(demo_engine, "arrest", U.CITY, period, measure_id=measure,
+                                           page_size=1).total > 0
 
 
 def test_warning_feed_rows_carry_no_person(demo_store, demo_engine):

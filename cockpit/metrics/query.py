@@ -512,6 +512,23 @@ class MetricStore:
         metric, period = METRIC_BY_ID[metric_id], self._period(period)
         return self._compute(metric, self._unit_weights((unit,)), self._windows(metric, period)[0])[0][0]
 
+    def measure_total(self, measure_id: str, unit: str = U.CITY, start: str | None = None,
+                      end: str | None = None) -> float | None:
+        """A declared measure (a count behind the metrics) over the months start..end (default:
+        from the store's first month to `data_month`), by its time_agg — flows summed, a stock
+        its last month — from the launch of the metrics built on it. None when nothing is
+        booked in that span (or it lies wholly before the launch)."""
+        start, end = start or self.first_month, end or self.data_month
+        if start is None or end is None:
+            return None
+        launch = measure_launch(measure_id)
+        lo = month_ordinal(start) if launch is None else max(month_ordinal(start), month_ordinal(launch))
+        hi = month_ordinal(end)
+        if lo > hi:
+            return None
+        v = self._measure(measure_id, self._unit_weights((unit,)), lo, hi)
+        return None if v is None else float(v[0])
+
     def series(self, metric_id: str, unit: str = U.CITY, start: str | None = None,
                end: str | None = None) -> pd.DataFrame:
         """Monthly values from start to end (months 'YYYY-MM'; default: the store's first and

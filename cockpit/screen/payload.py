@@ -68,9 +68,8 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
     snap = snapshot_key(store)
     period = S.screen_period(store)
     registry, ok1 = sources.model_registry(engine, snap, offline)
-    bands, ok2 = sources.risk_bands(engine, snap, period, offline)
-    replied, ok3 = sources.measure_total(engine, snap, "suggestion", "sugg_replied", offline=offline)
-    warnings, ok4 = sources.latest_warnings(engine, snap, offline=offline, month=S.data_month(store))
+    bands = S.risk_bands(store, period)
+    warnings, ok2 = sources.latest_warnings(engine, snap, offline=offline, month=S.data_month(store))
 
     charts: dict[str, dict] = {}
     blocks: dict[str, object] = {}
@@ -106,7 +105,7 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
                                              bar_color=T.VIOLET, line_color=T.GREEN)
 
     board = S.model_leaderboard(store, registry)
-    funnel = S.suggestion_funnel(store, replied)
+    funnel = S.suggestion_funnel(store)
     blocks["funnel_rates"] = funnel["rates"]
     charts["ch-models"] = C.leaderboard_option(board, top=8, label_width=150)
     charts["ch-funnel"] = C.funnel_option(funnel["stages"])
@@ -139,7 +138,7 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
     charts["ch-md-domain"] = C.rose_option(S.clues_by_domain(board))
     blocks["model_kpis"] = [S.current_figure(store, mid, period) for mid in S.MODEL_KPIS]
 
-    return {"snapshot": store.snapshot, "period": period.label, "complete": bool(ok1 and ok2 and ok3 and ok4),
+    return {"snapshot": store.snapshot, "period": period.label, "complete": bool(ok1 and ok2),
             "charts": {k: C.packed(v) for k, v in charts.items()}, "blocks": blocks}
 
 

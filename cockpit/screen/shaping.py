@@ -192,8 +192,8 @@ def clock_text(now: datetime) -> tuple[str, str]:
 
 def cumulative(store: MetricStore, metric_id: str) -> tuple[float | None, str]:
     """A count metric cumulated from the store's first month to its latest (see module doc)."""
-    latest, first = data_month(store), store.first_month
-    if latest is None or first is None:
+    latest = data_month(store)
+    if latest is None:
         return None, NO_DATA
     metric = METRIC_BY_ID[metric_id]
     if metric.is_ratio:
@@ -201,17 +201,10 @@ def cumulative(store: MetricStore, metric_id: str) -> tuple[float | None, str]:
     if MEASURE_BY_ID[metric.numerator].time_agg != "sum":
         row = city_row(store, metric_id, Period.month(latest))
         return row["value"], str(row["status"])
-    ly = int(latest[:4])
-    total, statuses = None, []
-    for y in range(int(first[:4]), ly + 1):
-        p = Period.year(y) if y < ly else Period.ytd(latest)
-        row = city_row(store, metric_id, p)
-        statuses.append(str(row["status"]))
-        if row["status"] == OK:
-            total = (total or 0.0) + row["value"]
+    total = store.measure_total(metric.numerator)
     if total is not None:
-        return total, OK
-    return None, NOT_LIVE if statuses and all(s == NOT_LIVE for s in statuses) else NO_DATA
+        return metric.scale * total, OK
+    return None, NOT_LIVE if latest < metric.launch else NO_DATA
 
 
 def headline(store: MetricStore) -> list[dict]:
@@ -359,10 +352,11 @@ def clues_by_domain(board: list[dict]) -> list[dict]:
     return [{"name": k, "value": v} for k, v in sorted(acc.items(), key=lambda kv: -kv[1])]
 
 
-def suggestion_funnel(store: MetricStore, replied: int | None) -> dict:
+def suggestion_funnel(store: MetricStore) -> dict:
     """Suggestions issued → replied → adopted, cumulated to date (counts only)."""
     issued, st_i = cumulative(store, "suggestions")
-    adopted = _cumulative_numerator(store, "suggestion_adoption_rate")
+    replied = store.measure_total("sugg_replied")
+    adopted = store.measure_total(METRIC_BY_ID["suggestion_adoption_rate"].numerator)
     stages = [("制发检察建议", issued if st_i == OK else None), ("已回复", replied), ("被采纳", adopted)]
     period = screen_period(store)
     rates = [current_figure(store, "suggestion_reply_rate", period),
@@ -371,19 +365,16 @@ def suggestion_funnel(store: MetricStore, replied: int | None) -> dict:
             "rates": rates}
 
 
-def _cumulative_numerator(store: MetricStore, metric_id: str) -> float | None:
-    """The numerator count of a ratio metric (as the metric layer reports it), summed over the
-    years to date."""
-    latest, first = data_month(store), store.first_month
-    if not latest or not first:
-        return None
-    ly, total = int(latest[:4]), None
-    for y in range(int(first[:4]), ly + 1):
-        p = Period.year(y) if y < ly else Period.ytd(latest)
-        row = city_row(store, metric_id, p)
-        if row["numerator"] is not None and row["status"] in (OK, NO_DATA):
-            total = (total or 0.0) + float(row["numerator"])
-    return total
+BAND_MEASURES = (("低", "arrest_band_low"), ("中", "arrest_band_mid"), ("高", "arrest_band_high"))
+
+
+def risk_bands(store: MetricStore, period: Period) -> dict[str, int | None]:
+    """Assessed persons by risk band in the period (全市)."""
+    out = {}
+    for band, measure in BAND_MEASURES:
+        v = store.measure_total(measure, U.CITY, period.start, period.end)
+        out[band] = None if v is None else int(round(v))
+    return out
 
 
 def risk_band_rows(bands: dict[str, int | None]) -> list[dict]:

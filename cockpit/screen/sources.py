@@ -2,10 +2,10 @@
 `cockpit.metrics.records` (masked, no SQL here):
 
 - the latest non-custody warnings (`records.latest_warnings`: unit, time, kind, handling; no person);
-- the names of the models (the registry export, `list_records('registry')`);
-- counts of measures no catalog metric exposes — the risk bands of the assessment
-  (`arrest_band_low/mid/high`) and the suggestions replied (`sugg_replied`) — as the `total` of
-  `list_records(..., measure_id=…)`, i.e. exactly the records that measure counts.
+- the names of the models (the registry export, `list_records('registry')`).
+
+Counts of measures no catalog metric exposes (risk bands, suggestions replied) come from the
+metric layer (`MetricStore.measure_total`), not from here.
 
 Staged records change only with an ETL publish, so every result is cached under the store's
 snapshot (`payload.snapshot_key`; flask-caching, Redis when configured). When the database cannot be reached the last
@@ -26,8 +26,6 @@ log = logging.getLogger(__name__)
 
 CACHE_TIMEOUT = 24 * 3600
 FEED_SIZE = 12
-BAND_MEASURES = (("低", "arrest_band_low"), ("中", "arrest_band_mid"), ("高", "arrest_band_high"))
-
 _last_good: dict[str, object] = {}
 _lock = threading.Lock()
 
@@ -128,23 +126,6 @@ def model_registry(engine, snapshot: int | str, offline: bool = False) -> tuple[
         return out
     value, fresh = cached("registry", snapshot, build, offline)
     return (value or {}), fresh
-
-
-def measure_total(engine, snapshot: int | str, source: str, measure_id: str, period: Period | None = None,
-                  unit: str = U.CITY, offline: bool = False) -> tuple[int | None, bool]:
-    """How many staged records a measure counts (for measures without a catalog metric)."""
-    def build():
-        return int(records.list_records(engine, source, unit, period, measure_id=measure_id, page_size=1).total)
-    return cached(f"total:{source}:{measure_id}:{period}:{unit}", snapshot, build, offline)
-
-
-def risk_bands(engine, snapshot: int | str, period: Period, offline: bool = False) -> tuple[dict[str, int | None], bool]:
-    out, fresh = {}, True
-    for band, measure in BAND_MEASURES:
-        v, ok = measure_total(engine, snapshot, "arrest", measure, period, offline=offline)
-        out[band] = v
-        fresh = fresh and ok
-    return out, fresh
 
 
 def _blank(v) -> bool:
