@@ -97,13 +97,13 @@ def test_map_cycles_the_core_indicators_unless_pinned():
 def test_data_month_ignores_deadlines_booked_ahead(demo_store):
     # the small demo's data ends 2024-06; suggestions due two months later are booked in 2024-08
     assert demo_store.latest_month == "2024-08"
-    assert S.data_month(demo_store) == "2024-06"
+    assert demo_store.data_month == "2024-06"
     assert S.screen_period(demo_store) == Period.ytd("2024-06")
     assert S.header(demo_store, False)["updated"] == "数据更新至 2024年6月"
 
 
 def test_headline_is_cumulative_through_the_metric_layer(demo_store):
-    latest = S.data_month(demo_store)
+    latest = demo_store.data_month
     heads = {h["id"]: h for h in S.headline(demo_store)}
     assert list(heads) == list(S.HEADLINE)
     # a flow: the sum of the catalog metric over the calendar years to date
@@ -173,7 +173,7 @@ def test_warning_feed_rows_carry_no_person(demo_store, demo_engine):
     feed = S.warning_rows(rows)
     assert all(r["unit"] in {u.short for u in U.UNITS} for r in feed)
     # the fast path (the data month's warnings through list_records) gives the same rows
-    fast, ok = sources.latest_warnings(demo_engine, demo_store.snapshot, month=S.data_month(demo_store))
+    fast, ok = sources.latest_warnings(demo_engine, demo_store.snapshot, month=demo_store.data_month)
     assert ok and [r["occurred_at"] for r in fast] == [r["occurred_at"] for r in rows]
 
 

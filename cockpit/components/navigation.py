@@ -45,8 +45,7 @@ def new_href(name: str, value, url: dict) -> str | None:
         if value == current.kind:
             return None
         store = data.current().store
-        from cockpit.components.params import data_month
-        period = Period.containing(value, current.end).clamp(data_month(store))
+        period = Period.containing(value, current.end).clamp(store.data_month)
         query["period"] = str(period)
     elif name == "period":
         if not value or value == url.get("period"):

@@ -27,11 +27,6 @@ from cockpit.metrics.query import MetricStore
 
 
 
-def data_month(store: MetricStore) -> str | None:
-    """The month the data reaches — the default period's month (`MetricStore.data_month`)."""
-    return store.data_month
-
-
 def trend_end(period: str, store: MetricStore) -> str:
     """The last month a trend shows: the period's end, never past the month the data reaches."""
     end = Period.parse(period).end
@@ -242,8 +237,8 @@ class PageContext:
 
     @property
     def latest(self) -> str | None:
-        """The month the data reaches (see `data_month`)."""
-        return data_month(self.store)
+        """The month the data reaches (`MetricStore.data_month`)."""
+        return self.store.data_month
 
     def link(self, path: str, **extra) -> str:
         """A link to another page carrying the period (and `extra` parameters)."""

@@ -21,8 +21,7 @@ def qp(name: str) -> dict:
 
 def period_options(kind: str, store: MetricStore, current: Period) -> list[dict]:
     """The periods of a kind that have data, newest first (the current one always included)."""
-    from cockpit.components.params import data_month
-    latest, first = data_month(store), store.first_month
+    latest, first = store.data_month, store.first_month
     opts: list[Period] = []
     if latest and first:
         lo, hi = month_ordinal(first), month_ordinal(latest)

@@ -44,8 +44,7 @@ def _data_line() -> str:
         return ""
     if store.is_empty:
         return "尚未加载数据"
-    from cockpit.components.params import data_month
-    text = f"数据截至{month_label(data_month(store))}"
+    text = f"数据截至{month_label(store.data_month)}"
     if store.published_at:
         text += f" · 更新于{store.published_at:%Y-%m-%d %H:%M}"
     return text

@@ -18,7 +18,7 @@ from cockpit.components import formatting as F
 from cockpit.components import compare_view as V
 from cockpit.components.cached_queries import by_unit_rows
 from cockpit.components.catalog_groups import GROUP_LABELS, GROUPS
-from cockpit.components.params import data_month, PageContext, href, parse_choice, parse_units
+from cockpit.components.params import PageContext, href, parse_choice, parse_units
 from cockpit.components.plain_html import el, link as plain_link
 from cockpit.components.pickers import choice_picker, period_picker, unit_options, unit_picker
 from cockpit.components.sections import graph, grid, panel, placeholder, section
@@ -91,7 +91,7 @@ def V_notice(sort):
 
 def _view(params) -> V.CompareView:
     store = data.current().store
-    return V.build(Period.parse(params["period"]), params["group"], data_month(store), params.get("sort"))
+    return V.build(Period.parse(params["period"]), params["group"], store.data_month, params.get("sort"))
 
 
 def matrix_table(view: V.CompareView, params) -> dict:

@@ -11,7 +11,7 @@ Periods (口径 of the wall):
 - headline strip: **cumulative to date** — flows summed over the calendar years from the first
   month of data to the latest month, running totals (platforms, models) at the latest month;
 - panels, map and ranking: **year to date** of the latest month with data (e.g. 2026年1—11月;
-  `shaping.data_month`: the metric layer's latest_month unless that is only a deadline booked
+  `MetricStore.data_month`: the metric layer's latest_month unless that is only a deadline booked
   ahead); a stock (在管人数) is its value at the end of that month;
 - trends: the last 12 (overview) or 24 (platforms, models) months, months before a platform
   went live shaded "未上线".

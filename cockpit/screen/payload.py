@@ -69,7 +69,7 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
     period = S.screen_period(store)
     registry, ok1 = sources.model_registry(engine, snap, offline)
     bands = S.risk_bands(store, period)
-    warnings, ok2 = sources.latest_warnings(engine, snap, offline=offline, month=S.data_month(store))
+    warnings, ok2 = sources.latest_warnings(engine, snap, offline=offline, month=store.data_month)
 
     charts: dict[str, dict] = {}
     blocks: dict[str, object] = {}

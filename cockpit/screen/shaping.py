@@ -6,7 +6,7 @@ Periods (the wall's 口径, shown on every panel):
   the catalog metric over each calendar year from the store's first year to the latest month
   (`store.value(id, CITY, Period.year(y))`, the last year as `Period.ytd(latest)`); the
   platforms and models are running totals (cumulative measures) read at the latest month.
-- **Panels and the map: year to date** of the latest month with data (`data_month`, normally
+- **Panels and the map: year to date** of the latest month with data (`MetricStore.data_month`, normally
   `store.latest_month`; e.g. 2026年1—11月). Rates are
   the catalog's ratios over that period; stocks (在管人数) are the latest month's value, which is
   what the metric layer returns for a stock over any period ending then.
@@ -94,15 +94,9 @@ def city_row(store: MetricStore, metric_id: str, period: Period) -> dict:
     return rows[metric_id]
 
 
-def data_month(store: MetricStore) -> str | None:
-    """The latest month in which the core indicators have data (`MetricStore.data_month`; the
-    metric layer's `latest_month` can lie after it, e.g. 检察建议 deadlines booked ahead)."""
-    return store.data_month
-
-
 def screen_period(store: MetricStore) -> Period:
     """Year to date of the latest month with data (this month on an empty store)."""
-    latest = data_month(store) or date.today().strftime("%Y-%m")
+    latest = store.data_month or date.today().strftime("%Y-%m")
     return Period.ytd(latest)
 
 
@@ -173,7 +167,7 @@ def current_figure(store: MetricStore, metric_id: str, period: Period, unit: str
 # --------------------------------------------------------------------------- header
 
 def header(store: MetricStore, stale: bool, now: datetime | None = None) -> dict:
-    latest = data_month(store)
+    latest = store.data_month
     published = store.published_at
     return {
         "latest": month_label(latest) if latest else None,
@@ -192,7 +186,7 @@ def clock_text(now: datetime) -> tuple[str, str]:
 
 def cumulative(store: MetricStore, metric_id: str) -> tuple[float | None, str]:
     """A count metric cumulated from the store's first month to its latest (see module doc)."""
-    latest = data_month(store)
+    latest = store.data_month
     if latest is None:
         return None, NO_DATA
     metric = METRIC_BY_ID[metric_id]
@@ -230,7 +224,7 @@ def headline(store: MetricStore) -> list[dict]:
 def trend(store: MetricStore, metric_id: str, months: int = 24, unit: str = U.CITY) -> dict:
     """The last `months` monthly values of a metric; None where not ok."""
     m = METRIC_BY_ID[metric_id]
-    latest = data_month(store)
+    latest = store.data_month
     if latest is None:
         return {"id": metric_id, "name": m.name, "unit": m.unit, "months": [], "values": [],
                 "status": [], "not_live_until": None}
@@ -321,7 +315,7 @@ def platform_panel(store: MetricStore, pid: str, period: Period, more: bool = Fa
 
 def model_leaderboard(store: MetricStore, registry: dict[str, dict], measure_id: str = "clue_found") -> list[dict]:
     """Clues per model, cumulated over the years to date, largest first; names from the registry."""
-    latest, first = data_month(store), store.first_month
+    latest, first = store.data_month, store.first_month
     totals: dict[str, float] = {}
     if latest and first:
         ly = int(latest[:4])
