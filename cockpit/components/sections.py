@@ -49,3 +49,33 @@ def loading(child, class_name: str = "") -> dcc.Loading:
 def placeholder(id, min_height: int = 80, class_name: str = "") -> dcc.Loading:
     """A container a callback fills, with a loading state."""
     return loading(html.Div(id=id, className=f"cockpit-fill {class_name}".strip(), style={"minHeight": min_height}))
+
+
+def core_trends(store, unit: str, period: str, q: str | None, months: int) -> html.Div:
+    """The core indicators as small multiples over the `months` months up to the period's end
+    (never past the data): the unit's line and — for a unit other than 全市 — the city's as the
+    reference on the ratios. A panel's title opens the metric; on the city's panels the line
+    does too."""
+    from cockpit.components.charts import trend_figure
+    from cockpit.components.navigation import nav_graph
+    from cockpit.components.params import href, trend_end
+    from cockpit.metrics import units as U
+    from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
+    from cockpit.metrics.periods import add_months
+    end = trend_end(period, store)
+    start = add_months(end, 1 - months)
+    city = unit == U.CITY
+    panels = []
+    for mid in CORE_METRICS:
+        m = METRIC_BY_ID[mid]
+        link = href(f"/metric/{mid}", {"period": q} if city else {"period": q, "units": unit})
+        series = [("全市" if city else U.label(unit), store.series(mid, unit, start, end))]
+        if m.is_ratio and not city:
+            series.append(("全市", store.series(mid, U.CITY, start, end)))
+        fig = trend_figure(m, series, height=200, compact=True, national=m.is_ratio,
+                           hrefs=[link] if city else None)
+        extra = {"id": nav_graph(f"home-mini-{mid}")} if city else {}
+        panels.append(panel(dcc.Link(m.name, href=link),
+                            dcc.Graph(figure=fig, config=GRAPH_CONFIG, style={"height": "200px"}, **extra),
+                            class_name="mini-panel"))
+    return grid(panels, "g-4")

@@ -11,21 +11,20 @@ import dash
 from dash import Input, Output, callback, dcc, html
 
 from cockpit import data
-from cockpit.components import charts as C
 from cockpit.components import formatting as F
 from cockpit.components.cached_queries import by_unit_rows
 from cockpit.components.catalog_groups import DOMAINS, GROUPS
-from cockpit.components.params import trend_end, PageContext, href
+from cockpit.components.params import PageContext, href
 from cockpit.components.plain_html import el, link as plain_link
 from cockpit.components.pickers import county_switcher, period_picker
 from cockpit.components.records_table import drill_link, parse_state, records_section
-from cockpit.components.sections import grid, panel, placeholder, section
+from cockpit.components.sections import core_trends, placeholder, section
 from cockpit.components.shell import TITLE, browser_page, not_found, safe_layout
 from cockpit.components.memo import cached_output
 from cockpit.components.states import guarded
 from cockpit.metrics import units as U
-from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
-from cockpit.metrics.periods import Period, add_months
+from cockpit.metrics.catalog import METRIC_BY_ID
+from cockpit.metrics.periods import Period
 from cockpit.metrics.query import OK
 
 
@@ -148,21 +147,5 @@ def indicator_table(params):
 @guarded("children")
 @cached_output
 def trends(params):
-    store = data.current().store
-    code = params["code"]
-    end = trend_end(params["period"], store)
-    start = add_months(end, 1 - TREND_MONTHS)
-    q = params["query"].get("period")
-    panels = []
-    for mid in CORE_METRICS:
-        m = METRIC_BY_ID[mid]
-        series = [(U.label(code), store.series(mid, code, start, end))]
-        if m.is_ratio:
-            series.append(("全市", store.series(mid, U.CITY, start, end)))
-        fig = C.trend_figure(m, series, height=200, compact=True, national=m.is_ratio)
-        # the county first (bold), the city as reference
-        link = href(f"/metric/{mid}", {"period": q, "units": code})
-        panels.append(panel(dcc.Link(m.name, href=link),
-                            dcc.Graph(figure=fig, config=C.GRAPH_CONFIG, style={"height": "200px"}),
-                            class_name="mini-panel"))
-    return grid(panels, "g-4")
+    return core_trends(data.current().store, params["code"], params["period"], params["query"].get("period"),
+                       TREND_MONTHS)

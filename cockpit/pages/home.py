@@ -15,15 +15,14 @@ from cockpit.components.cards import card_row, indicator_card
 from cockpit.components.catalog_groups import RATIO_METRICS
 from cockpit.components.county_map import county_links, county_map
 from cockpit.components.navigation import nav_graph
-from cockpit.components.params import trend_end, PageContext, href, parse_metric
+from cockpit.components.params import PageContext, href, parse_metric
 from cockpit.components.pickers import metric_picker, period_picker
-from cockpit.components.sections import graph, grid, panel, placeholder, section
+from cockpit.components.sections import core_trends, graph, grid, panel, placeholder, section
 from cockpit.components.shell import TITLE, browser_page, safe_layout
 from cockpit.components.memo import cached_output
 from cockpit.components.states import guarded
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
-from cockpit.metrics.periods import add_months
 
 dash.register_page(__name__, path="/", name="总览", title=TITLE, order=0)
 
@@ -112,19 +111,4 @@ def map_and_ranking(params):
 @guarded("children")
 @cached_output
 def multiples(params):
-    from dash import dcc
-    store = data.current().store
-    end = trend_end(params["period"], store)
-    start = add_months(end, 1 - TREND_MONTHS)
-    q = params["query"].get("period")
-    panels = []
-    for mid in CORE_METRICS:
-        metric = METRIC_BY_ID[mid]
-        series = store.series(mid, U.CITY, start, end)
-        fig = C.trend_figure(metric, [("全市", series)], height=200, compact=True,
-                             hrefs=[href(f"/metric/{mid}", {"period": q})])
-        panels.append(panel(dcc.Link(metric.name, href=href(f"/metric/{mid}", {"period": q})),
-                            dcc.Graph(figure=fig, config=C.GRAPH_CONFIG, style={"height": "200px"},
-                                      id=nav_graph(f"home-mini-{mid}")),
-                            class_name="mini-panel"))
-    return grid(panels, "g-4")
+    return core_trends(data.current().store, U.CITY, params["period"], params["query"].get("period"), TREND_MONTHS)
