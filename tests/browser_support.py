@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -112,33 +113,32 @@ def sign_in(context, srv: Server, role: str) -> None:
         f"sign-in as {name} failed: {resp.status} {resp.text()[:200]}"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, server_db_url):
-    """`python app.py` on a free port serving `server_db_url` with sign-in on; yields a
-    `Server` (its base URL, the accounts and the kiosk token)."""
-    tmp = tmp_path_factory.mktemp("server")
+@contextmanager
+def running_app(tmp: Path, db_url: str, accounts_url: str | None = None, args=("app.py",),
+                env: dict | None = None):
+    """`python app.py` (or `python <args>`) on a free port, sign-in on, serving `db_url`; yields
+    a `Server` whose accounts are written into `accounts_url` (default `db_url`) before it starts.
+    `env`: more environment (a value None removes the variable). Stopped on exit."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = dict(os.environ)
-    env.update({
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DATABASE_URL": server_db_url,
-        "COCKPIT_DATA_DIR": str(tmp / "data"),
-        "COCKPIT_AUTH": "on",
-        "PYTHONUNBUFFERED": "1",
-    })
+    environ = dict(os.environ, HOST="127.0.0.1", PORT=str(port), DATABASE_URL=db_url,
+                   COCKPIT_DATA_DIR=str(tmp / "data"), COCKPIT_AUTH="on", PYTHONUNBUFFERED="1")
+    for key, value in (env or {}).items():
+        if value is None:
+            environ.pop(key, None)
+        else:
+            environ[key] = value
+    base = make_accounts(accounts_url or db_url, f"http://127.0.0.1:{port}")
     log_path = tmp / "server.log"
     log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT, env=env,
+    proc = subprocess.Popen([sys.executable, *args], cwd=PROJECT, env=environ,
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    base = make_accounts(server_db_url, f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     try:
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"app.py exited with {proc.returncode}:\n"
+                pytest.fail(f"the app exited with {proc.returncode}:\n"
                             f"{log_path.read_text(errors='replace')}", pytrace=False)
             try:
                 with urllib.request.urlopen(base + "/", timeout=2) as resp:
@@ -147,7 +147,7 @@ def server(tmp_path_factory, server_db_url):
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not answer on {base} within {SERVER_START_TIMEOUT}s:\n"
+                pytest.fail(f"the app did not answer on {base} within {SERVER_START_TIMEOUT}s:\n"
                             f"{log_path.read_text(errors='replace')}", pytrace=False)
             time.sleep(0.25)
         yield base
@@ -159,6 +159,14 @@ def server(tmp_path_factory, server_db_url):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, server_db_url):
+    """`python app.py` on a free port serving `server_db_url` with sign-in on; yields a
+    `Server` (its base URL, the accounts and the kiosk token)."""
+    with running_app(tmp_path_factory.mktemp("server"), server_db_url) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

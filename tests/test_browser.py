@@ -96,20 +96,13 @@ def test_the_wall_shows_no_user(server, open_page):
     s.check_clean()
 
 
-def test_the_index_page_carries_no_page_layouts(server):
+def test_the_index_page_carries_no_page_layouts(server, open_page):
     """Dash's validation layout (every page's layout, sent to every client inside the index
     page) is off: the page is small and holds no layout of another page."""
     import json
     import re
-    import urllib.parse
-    import urllib.request
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-    name, password = server.accounts["leader"]
-    form = opener.open(server + "/login").read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    opener.open(server + "/login", urllib.parse.urlencode(
-        {"username": name, "password": password, "csrf_token": token, "next": "/"}).encode())
-    html = opener.open(server + "/compare").read().decode()
+    s = open_page()                                              # a signed-in leader
+    html = s.context.request.get(server + "/compare").text()
     config = json.loads(re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>',
                                   html, re.S).group(1))
     assert "validation_layout" not in config

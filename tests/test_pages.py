@@ -6,18 +6,13 @@ response; a database outage shows a message and the page recovers without a rest
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from browser_support import PROJECT, SCREENSHOTS, make_accounts, wait_for_dash
+from browser_support import SCREENSHOTS, running_app, wait_for_dash
 from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.browser
@@ -446,28 +441,6 @@ class TcpProxy:
             sock.close()
 
 
-def _start_app(url: str, tmp: Path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), DATABASE_URL=url,
-               COCKPIT_DATA_DIR=str(tmp / "data"), PYTHONUNBUFFERED="1")
-    env.pop("REDIS_URL", None)
-    log = open(tmp / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/", timeout=2):
-                return proc, base, log
-        except OSError:
-            time.sleep(0.25)
-    proc.terminate()
-    raise AssertionError((tmp / "server.log").read_text(errors="replace"))
-
-
 @pytest.mark.postgres
 def test_database_outage_shows_a_message_and_recovers(pg_url, small_demo, open_page, tmp_path):
     from conftest import _fresh_pg_schema
@@ -476,7 +449,6 @@ def test_database_outage_shows_a_message_and_recovers(pg_url, small_demo, open_p
     from sqlalchemy.engine import make_url
 
     schema, admin, schema_url = _fresh_pg_schema(pg_url)
-    proc = log = None
     try:
         engine = make_engine(schema_url)
         run(small_demo, engine, progress=False)
@@ -485,45 +457,41 @@ def test_database_outage_shows_a_message_and_recovers(pg_url, small_demo, open_p
         proxy = TcpProxy((target.host or "127.0.0.1", target.port or 5432))
         proxy.up()
         proxied = schema_url.replace(f"{target.host}:{target.port or 5432}", f"127.0.0.1:{proxy.port}", 1)
-        proc, base, log = _start_app(proxied, tmp_path)
-        base = make_accounts(schema_url, base)
-        s = open_page(1366, 768, server=base)       # a leader of this server
-        s.page.goto(base + "/county/140802?period=2024Q1&rec=clue")
-        wait_for_dash(s.page)
-        assert "数据库暂时无法连接" not in content_text(s)
-        assert "共 " in s.page.locator("#rec-count").inner_text()
-
-        proxy.down()
-        time.sleep(6)                                      # the store is checked every 5 s
-        s.page.goto(base + "/county/140802?period=2024Q2&rec=arrest")
-        wait_for_dash(s.page)
-        body = content_text(s)
-        assert "数据库暂时无法连接" in body                    # the banner
-        assert "明细暂不可用" in body                          # the records, which need the database
-        assert "不捕率" in s.page.locator("#cty-indicator-table").inner_text()   # the last store still serves
-        assert "Traceback" not in body and "OperationalError" not in body
-        shot(s, "pages-database-down")
-
-        proxy.up()
-        time.sleep(6)
-        s.page.goto(base + "/county/140802?period=2024Q2&rec=suggestion")
-        wait_for_dash(s.page)
-        body = content_text(s)
-        assert "数据库暂时无法连接" not in body and "明细暂不可用" not in body
-        assert "共 " in s.page.locator("#rec-count").inner_text()
-        s.check_clean()
+        with running_app(tmp_path, proxied, accounts_url=schema_url, env={"REDIS_URL": None}) as base:
+            _outage_and_recovery(open_page, base, proxy)
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if log is not None:
-            log.close()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _outage_and_recovery(open_page, base, proxy):
+    """Open a county page, take the database away, then bring it back."""
+    s = open_page(1366, 768, server=base)       # a leader of this server
+    s.page.goto(base + "/county/140802?period=2024Q1&rec=clue")
+    wait_for_dash(s.page)
+    assert "数据库暂时无法连接" not in content_text(s)
+    assert "共 " in s.page.locator("#rec-count").inner_text()
+
+    proxy.down()
+    time.sleep(6)                                      # the store is checked every 5 s
+    s.page.goto(base + "/county/140802?period=2024Q2&rec=arrest")
+    wait_for_dash(s.page)
+    body = content_text(s)
+    assert "数据库暂时无法连接" in body                    # the banner
+    assert "明细暂不可用" in body                          # the records, which need the database
+    assert "不捕率" in s.page.locator("#cty-indicator-table").inner_text()   # the last store still serves
+    assert "Traceback" not in body and "OperationalError" not in body
+    shot(s, "pages-database-down")
+
+    proxy.up()
+    time.sleep(6)
+    s.page.goto(base + "/county/140802?period=2024Q2&rec=suggestion")
+    wait_for_dash(s.page)
+    body = content_text(s)
+    assert "数据库暂时无法连接" not in body and "明细暂不可用" not in body
+    assert "共 " in s.page.locator("#rec-count").inner_text()
+    s.check_clean()
 
 
 def test_a_county_office_sees_every_indicator_but_only_its_own_records(server, open_page):

@@ -8,12 +8,8 @@ Screenshots: artifacts/screenshots/screen-*.png.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -21,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import PROJECT, SCREENSHOTS, make_accounts, wait_for_dash
+from browser_support import PROJECT, SCREENSHOTS, running_app, wait_for_dash
 from sqlalchemy import text
 
 from cockpit.db import make_engine
@@ -344,36 +340,9 @@ def fragile_server(tmp_path, demo_db_url):
     folder.mkdir()
     db = folder / "cockpit.db"
     shutil.copyfile(src, db)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(os.environ, PORT=str(port), SCREEN_TEST_DB=f"sqlite:///file:{db}?mode=rw&uri=true", COCKPIT_AUTH="on",
-               COCKPIT_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
-    log = open(tmp_path / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCHER], cwd=PROJECT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    base = make_accounts(f"sqlite:///{db}", f"http://127.0.0.1:{port}")
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text(errors="replace")
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.25)
+    with running_app(tmp_path, f"sqlite:///{db}", args=("-c", LAUNCHER),
+                     env={"SCREEN_TEST_DB": f"sqlite:///file:{db}?mode=rw&uri=true"}) as base:
         yield base, db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_database_down_keeps_the_figures_and_recovers(fragile_server, open_page):
