@@ -38,7 +38,7 @@ def require_admin() -> None:
 
 def admin_page(active: str, title: str, subtitle: str, *children) -> html.Div:
     notice = None if context.enabled() else dbc.Alert(
-        "登录功能未启用（环境变量 COCKPIT_AUTH 未设为 on）：管理功能不可用。", color="warning")
+        "登录功能已关闭（环境变量 COCKPIT_AUTH=off，仅限开发环境）：管理功能不可用。", color="warning")
     return browser_page(
         html.Div([admin_tabs(active), notice, *children], className="admin-page"),
         title=title, subtitle=subtitle, class_name="page-admin",
