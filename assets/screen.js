@@ -86,11 +86,14 @@
               return dc.no_update;
             }
           }
+          var firstDraw = el && !el.getAttribute("data-scr-v");
           if (el) { el.setAttribute("data-scr-v", mark); }
           var option = scaleOption(item.o, s);
-          /* a chart on a screen not shown: no entry animation nobody would see */
+          /* No entry animation when the page loads (the charts appear drawn: on a wall that is
+             quicker and calmer) nor on a screen not shown; later updates animate from the old
+             values (each option sets `animation: true` again). */
           var scr = el && el.closest(".scr-screen");
-          if (scr && shown && !scr.classList.contains("s-" + shown)) { option.animation = false; }
+          if (firstDraw || (scr && shown && !scr.classList.contains("s-" + shown))) { option.animation = false; }
           return option;
         });
         if (deferred && !deferQueued && dc.set_props) {

@@ -355,18 +355,12 @@ def inline_script_hashes(html: str) -> list[str]:
     return out
 
 
-# Documents that may evaluate strings as code. The wall (/screen) renders ECharts through
-# dash-echarts, which compiles its `funs` props with `new Function` (the wall registers a click
-# de-duplication handler that way: cockpit/screen/layout.py). Every other page runs without eval.
-EVAL_PAGES = frozenset({roles.SCREEN_PATH})
-
-
-def content_security_policy(script_hashes: list[str], allow_eval: bool = False) -> str:
-    script = " ".join(["script-src 'self'", *script_hashes] + (["'unsafe-eval'"] if allow_eval else []))
+def content_security_policy(script_hashes: list[str]) -> str:
+    script = " ".join(["script-src 'self'", *script_hashes])
     return "; ".join([
         "default-src 'self'",
         # own files + the hashes of this page's inline scripts (Dash's renderer start-up and the
-        # clientside callbacks); no other inline script, no eval except on EVAL_PAGES
+        # clientside callbacks); no other inline script and no eval, on every page the wall included
         script,
         # Plotly and react-select insert <style> elements at run time; styles cannot run code
         "style-src 'self' 'unsafe-inline'",
@@ -391,8 +385,7 @@ def after_request(state, resp):
     if resp.mimetype == "text/html" and not resp.direct_passthrough and not resp.is_streamed \
             and "Content-Encoding" not in h:
         hashes = inline_script_hashes(resp.get_data(as_text=True))
-    h["Content-Security-Policy"] = content_security_policy(
-        hashes, allow_eval=bool(hashes) and roles.normalize_path(path) in EVAL_PAGES)
+    h["Content-Security-Policy"] = content_security_policy(hashes)
     h["X-Content-Type-Options"] = "nosniff"
     h["X-Frame-Options"] = "DENY"
     h["Referrer-Policy"] = "same-origin"

@@ -30,6 +30,8 @@ callbacks), `assets/screen.css` and `assets/screen.js`.
 """
 from __future__ import annotations
 
+import logging
+
 import dash
 
 from cockpit.components.shell import TITLE
@@ -40,9 +42,16 @@ from cockpit.screen.params import parse
 dash.register_page(__name__, path="/screen", name="数据驾驶舱大屏", title=f"大屏 · {TITLE}", order=90)
 
 callbacks.register()
+log = logging.getLogger(__name__)
 
 
 def layout(metric=None, rotate=None, refresh=None, screen=None, **_other):
-    """The wall's skeleton; its data arrives with the first refresh (see cockpit.screen.layout)."""
+    """The wall, filled with its first refresh (see cockpit.screen.layout). If that fails, the
+    skeleton: the refresh fired on load fills it, or shows the error state, as on any tick."""
     params = parse({"metric": metric, "rotate": rotate, "refresh": refresh, "screen": screen})
-    return L.build(params, callbacks.now())
+    try:
+        fill = callbacks.first_fill(params)
+    except Exception:  # noqa: BLE001 — the page must still come up
+        log.exception("the wall's first fill failed; the first refresh will fill it")
+        fill = None
+    return L.build(params, callbacks.now(), fill)

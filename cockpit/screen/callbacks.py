@@ -13,8 +13,10 @@ Client (assets/screen.js, namespace `screen`):
 - `rotate`: cycles the screens on `?rotate=` without a server round trip;
 - `closeCounty`.
 
-The page's layout is a skeleton: `refresh` also runs when the page loads (no state yet) and
-fills everything, the map's outline (`maps`) included.
+The page's layout comes filled (`first_fill`: the same `refresh_outputs` with no state, put
+into the skeleton), so the charts draw without waiting for a callback round trip. `refresh`
+also runs when the page loads: with the state in the layout it sends nothing new; if the
+layout could not be filled (no state), it fills everything, the map's outline (`maps`) included.
 
 The plain functions (`refresh_outputs`, `county_outputs`) carry the logic; `register()`
 wires them to Dash. The page module calls `register()` each time Dash Pages executes it.
@@ -87,6 +89,20 @@ def refresh_outputs(n_intervals, state: dict | None, params_data: dict | None) -
     return out
 
 
+# The refresh's outputs, in the callback's order: (element id, property, key in refresh_outputs).
+OUTPUTS = (
+    [("scr-charts", "data", "charts"), ("scr-state", "data", "state"),
+     ("scr-updated", "children", "scr-updated"), ("scr-published", "children", "scr-published"),
+     ("scr-stale", "className", "stale_class"), ("ch-map", "maps", "maps")]
+    + [(k, "children", k) for k in STATIC_IDS + MAP_IDS])
+
+
+def first_fill(params: ScreenParams) -> dict[tuple[str, str], object]:
+    """{(element id, property): value} that fills the page's skeleton: the first refresh."""
+    out = refresh_outputs(0, None, params.to_dict())
+    return {(cid, prop): out[key] for cid, prop, key in OUTPUTS if out[key] is not no_update}
+
+
 def county_outputs(click: dict | None, state: dict | None):
     """(panel children, chart title, chart packed option, open?) for a click on the map."""
     code = county_of_click(click)
@@ -126,27 +142,16 @@ def _engine():
 # --------------------------------------------------------------------------- wiring
 
 def register() -> None:
-    outputs_static = [Output(k, "children") for k in STATIC_IDS]
-    outputs_map = [Output(k, "children") for k in MAP_IDS]
-
     @dash.callback(
-        Output("scr-charts", "data"),
-        Output("scr-state", "data"),
-        Output("scr-updated", "children"),
-        Output("scr-published", "children"),
-        Output("scr-stale", "className"),
-        Output("ch-map", "maps"),
-        *outputs_static,
-        *outputs_map,
+        *[Output(cid, prop) for cid, prop, _ in OUTPUTS],
         Input("scr-refresh", "n_intervals"),
         State("scr-state", "data"),
         State("scr-params", "data"),
     )
     def refresh(n_intervals, state, params_data):
-        # also fired when the page loads (n_intervals 0, no state): the first fill
+        # also fired when the page loads (n_intervals 0): nothing new unless the layout came unfilled
         out = refresh_outputs(n_intervals, state, params_data)
-        return (out["charts"], out["state"], out["scr-updated"], out["scr-published"], out["stale_class"],
-                out["maps"], *(out[k] for k in STATIC_IDS), *(out[k] for k in MAP_IDS))
+        return tuple(out[key] for _, _, key in OUTPUTS)
 
     @dash.callback(
         Output("scr-county-body", "children"),

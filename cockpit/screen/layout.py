@@ -3,40 +3,26 @@ see assets/screen.css) with a header and three stacked screens (overview, platfo
 and clues). Chart options live in the store `scr-charts` (unscaled); a client-side callback
 scales them to the canvas and hands them to the charts.
 
-The layout is a skeleton without data: the figures, the chart options and the map's outline
-arrive with the first refresh (`callbacks.refresh`, fired on load), so the one code path
-that fills the wall is the refresh (docs/security.md: layouts contain no data).
+`build` makes the skeleton and puts the first refresh's values into it (`fill`, from
+`callbacks.first_fill`), so the one code path that computes the wall's figures is the refresh
+and the page still draws without waiting for a callback round trip.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from dash import dcc, html
-from dash_echarts import DashECharts
 
+from cockpit.components.echarts import ECharts
 from cockpit.components.shell import TITLE
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 from cockpit.screen import panels as P
 from cockpit.screen import shaping as S
 from cockpit.screen.params import SCREENS, ScreenParams
 
-# Keeps only the newest of dash-echarts' event handlers: the component registers its click
-# handlers again on every option change (and never removes the old ones), which would pile up
-# closures — each holding an old option — on a wall that refreshes for days.
-DEDUPE_HANDLERS_JS = """function () {
-  var c = this.chart;
-  if (!c || !c._$handlers) { return; }
-  ['click', 'selectchanged', 'brushend', 'updateaxispointer'].forEach(function (k) {
-    var h = c._$handlers[k];
-    if (h && h.length > 1) { h.splice(0, h.length - 1); }
-  });
-}"""
-
-
 def chart(cid: str, cls: str = "") -> html.Div:
     return html.Div(
-        DashECharts(id=cid, option={}, style={"width": "100%", "height": "100%"},
-                    funs={"scrDedupe": DEDUPE_HANDLERS_JS}, fun_loaded=["scrDedupe"]),
+        ECharts(id=cid, option={}, style={"width": "100%", "height": "100%"}),
         className=f"scr-chart {cls}".strip(), **{"data-chart": cid})
 
 
@@ -268,8 +254,20 @@ def models() -> html.Div:
 
 # --------------------------------------------------------------------------- the page
 
-def build(params: ScreenParams, now: datetime) -> html.Div:
-    """The wall's skeleton for these parameters (no data: see the module docstring)."""
+def build(params: ScreenParams, now: datetime, fill: dict[tuple[str, str], object] | None = None) -> html.Div:
+    """The wall for these parameters: the skeleton, with `fill` {(element id, property): value}
+    put into it (see the module docstring)."""
+    root = _skeleton(params, now)
+    if fill:
+        for el in [root, *root._traverse()]:
+            cid = getattr(el, "id", None)
+            for (fid, prop), value in fill.items():
+                if fid == cid:
+                    setattr(el, prop, value)
+    return root
+
+
+def _skeleton(params: ScreenParams, now: datetime) -> html.Div:
     return html.Div(className="scr-root", id="scr-root", children=[
         html.Div(className="scr-canvas", id="scr-canvas", children=[
             html.Div(className="scr-bg"),
