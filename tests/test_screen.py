@@ -98,7 +98,7 @@ def open_wall(open_page, server, query: str = "", width: int = 1920, height: int
     response = s.page.goto(f"{server}/screen{query}")
     assert response is not None and response.ok
     wait_for_wall(s.page, query)
-    s.page.wait_for_timeout(1200)  # let the entry animations finish before a screenshot
+    s.page.wait_for_timeout(1200)  # let the hidden screens draw and any update animation finish
     return s
 
 
@@ -147,7 +147,13 @@ def test_letterboxed_on_another_aspect_ratio(server, open_page):
 
 
 def test_headline_and_panels_show_the_data(server, open_page):
-    s = open_wall(open_page, server)
+    """The figures come with the page: no refresh request before the first tick (60 s)."""
+    s = open_page(1920, 1080, role="screen", server=server)
+    requests = []
+    s.page.on("request", lambda r: UPDATE in r.url and requests.append(r.post_data or ""))
+    s.page.goto(f"{server}/screen")
+    wait_for_wall(s.page)
+    assert requests and not [r for r in requests if "scr-refresh.n_intervals" in r], requests
     head = s.page.inner_text("#ov-headline")
     for label in ("综合分析平台", "数字检察监督模型", "采集数据", "监督线索", "检察建议", "失学儿童重新入学",
                   "移送职务犯罪", "监督纠正违法"):

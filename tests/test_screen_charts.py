@@ -453,8 +453,7 @@ def test_payload_cache_round_trips_through_redis(monkeypatch):
 
 
 def test_layout_is_a_skeleton_without_data():
-    """The wall's layout holds no figures, only the elements the first refresh fills (one code
-    path fills the wall: the refresh; layouts hold no data — docs/security.md)."""
+    """Without a fill the wall's layout holds no figures, only the elements a refresh fills."""
     from datetime import datetime
     from cockpit.screen import layout as L
     tree = L.build(parse({"screen": "models", "refresh": "5"}), datetime(2026, 1, 1, 8, 0))
@@ -468,3 +467,24 @@ def test_layout_is_a_skeleton_without_data():
         "scr-county-chart-title", "scr-county-close", "scr-tab-overview", "scr-tab-platforms", "scr-tab-models"}
     assert needed <= ids, needed - ids
     assert '"interval": 5000' in blob and "scr-stage on-models" in blob
+
+
+def test_the_page_comes_filled_with_the_first_refresh(wall, app_ctx):
+    """The page's layout is the skeleton with exactly what a first refresh sends put into it,
+    so the refresh callback need not run on load (it waits for the first tick)."""
+    from datetime import datetime
+    from cockpit.screen import layout as L
+    params = parse({"metric": "plea_rate"})
+    fill = callbacks.first_fill(params)
+    first = callbacks.refresh_outputs(0, None, params.to_dict())
+    assert {cid for cid, _prop in fill} == {cid for cid, _p, _k in callbacks.OUTPUTS}
+    tree = L.build(params, datetime(2026, 1, 1, 8, 0), fill)
+    by_id = {getattr(c, "id", None): c for c in [tree, *tree._traverse()]}
+    for cid, prop, key in callbacks.OUTPUTS:
+        assert _jsonable(getattr(by_id[cid], prop)) == _jsonable(first[key]), cid
+    assert by_id["scr-state"].data["snapshot"] == wall.store.snapshot
+    assert set(by_id["scr-charts"].data) == set(payload.CHART_IDS) - {"ch-county-trend"}
+    assert "FeatureCollection" in json.dumps(by_id["ch-map"].maps)
+    # the first tick finds the state the layout carries: nothing new (the map's indicator pinned)
+    again = callbacks.refresh_outputs(1, by_id["scr-state"].data, params.to_dict())
+    assert again["state"] is no_update and again["maps"] is no_update and again["charts"] is no_update

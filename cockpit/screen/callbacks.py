@@ -14,9 +14,9 @@ Client (assets/screen.js, namespace `screen`):
 - `closeCounty`.
 
 The page's layout comes filled (`first_fill`: the same `refresh_outputs` with no state, put
-into the skeleton), so the charts draw without waiting for a callback round trip. `refresh`
-also runs when the page loads: with the state in the layout it sends nothing new; if the
-layout could not be filled (no state), it fills everything, the map's outline (`maps`) included.
+into the skeleton), so the charts draw without waiting for a callback round trip, and
+`refresh` first runs at the first tick. If the layout could not be filled (no state), that
+tick fills everything, the map's outline (`maps`) included — as a failed tick is retried.
 
 The plain functions (`refresh_outputs`, `county_outputs`) carry the logic; `register()`
 wires them to Dash. The page module calls `register()` each time Dash Pages executes it.
@@ -147,9 +147,9 @@ def register() -> None:
         Input("scr-refresh", "n_intervals"),
         State("scr-state", "data"),
         State("scr-params", "data"),
+        prevent_initial_call=True,
     )
     def refresh(n_intervals, state, params_data):
-        # also fired when the page loads (n_intervals 0): nothing new unless the layout came unfilled
         out = refresh_outputs(n_intervals, state, params_data)
         return tuple(out[key] for _, _, key in OUTPUTS)
 
