@@ -56,60 +56,63 @@
     return out;
   }
 
-  var deferQueued = false, deferReady = false;
+  /* Drawing the charts. The options come in the store `scr-charts` ({chart id: {v: version,
+     o: option}}, design pixels); each chart whose version or the canvas scale changed gets its
+     scaled option straight from here (`setOption` on the chart's ECharts instance), not through
+     a Dash property: 21 large options stay out of Dash's state, and the screen on show can
+     draw first. An element's `data-scr-v` holds what it shows ("version@scale").
+     - When the page loads, the charts of the screen on show draw first; the other screens'
+       charts right after that frame is painted (they are not visible before a rotation).
+     - No entry animation when the page loads (the charts appear drawn: on a wall that is
+       quicker and calmer) nor on a screen not shown; later updates animate from the old
+       values (each option sets `animation: true` again).
+     - A chart not mounted yet (no ECharts instance) is drawn at the next frame. */
+  var latest = null, retryQueued = false, restQueued = false;
+
+  function drawCharts(withHidden) {
+    if (!latest || !window.echarts) { return; }
+    var T0 = performance.now(); var nset = 0;
+    var charts = latest.charts || {}, s = latest.scale;
+    var stage = document.getElementById("scr-stage");
+    var shown = stage && (stage.className.match(/on-(\w+)/) || [])[1];
+    var waiting = false, rest = false;
+    Object.keys(charts).forEach(function (cid) {
+      var item = charts[cid];
+      if (!item || !item.o) { return; }
+      var el = document.getElementById(cid);
+      var chart = el && window.echarts.getInstanceByDom(el);
+      if (!chart) { waiting = true; return; }
+      var mark = item.v + "@" + s;
+      var had = el.getAttribute("data-scr-v");
+      if (had === mark) { return; }
+      var scr = el.closest(".scr-screen");
+      var hidden = !!(scr && shown && !scr.classList.contains("s-" + shown));
+      if (!had && hidden && !withHidden) { rest = true; return; }
+      var option = scaleOption(item.o, s);
+      if (!had || hidden) { option.animation = false; }
+      chart.setOption(option); nset++;
+      el.setAttribute("data-scr-v", mark);
+    });
+    (window.__dc = window.__dc || []).push([Math.round(T0), Math.round(performance.now() - T0), withHidden, waiting, rest, nset]);
+    if (waiting && !retryQueued) {
+      retryQueued = true;
+      requestAnimationFrame(function () { retryQueued = false; drawCharts(withHidden); });
+    }
+    if (rest && !restQueued) {
+      restQueued = true;
+      requestAnimationFrame(function () {
+        setTimeout(function () { restQueued = false; drawCharts(true); }, 0);
+      });
+    }
+  }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     screen: {
-      /* scr-charts {id: {v: version, o: option}} → the option of each chart whose version or
-         the canvas scale changed; no_update for the others. */
-      applyCharts: function (charts, scaleData, deferTick) {
-        var dc = window.dash_clientside;
-        var ctx = dc.callback_context || {};
-        var outs = ctx.outputs_list || [];
-        var deferredPass = deferReady;
+      /* scr-charts or the canvas scale changed (a callback without outputs). */
+      applyCharts: function (charts, scaleData) {
         var s = (typeof scaleData === "number" && scaleData > 0) ? scaleData : canvasScale();
-        var stage = document.getElementById("scr-stage");
-        var shown = stage && (stage.className.match(/on-(\w+)/) || [])[1];
-        var deferred = false;
-        var result = outs.map(function (out) {
-          var item = charts && charts[out.id];
-          var el = document.getElementById(out.id);
-          if (!item || !item.o) { return dc.no_update; }
-          var mark = item.v + "@" + s;
-          if (el && el.getAttribute("data-scr-v") === mark) { return dc.no_update; }
-          /* On page load the charts of the screen on show come first; the other screens'
-             charts are drawn a moment later (they are not visible before a rotation). */
-          if (el && !deferredPass && !el.getAttribute("data-scr-v")) {
-            var screen = el.closest(".scr-screen");
-            if (screen && shown && !screen.classList.contains("s-" + shown)) {
-              deferred = true;
-              return dc.no_update;
-            }
-          }
-          var firstDraw = el && !el.getAttribute("data-scr-v");
-          if (el) { el.setAttribute("data-scr-v", mark); }
-          var option = scaleOption(item.o, s);
-          /* No entry animation when the page loads (the charts appear drawn: on a wall that is
-             quicker and calmer) nor on a screen not shown; later updates animate from the old
-             values (each option sets `animation: true` again). */
-          var scr = el && el.closest(".scr-screen");
-          if (firstDraw || (scr && shown && !scr.classList.contains("s-" + shown))) { option.animation = false; }
-          return option;
-        });
-        if (deferred && !deferQueued && dc.set_props) {
-          /* the other screens' charts as soon as the charts on show have painted their first
-             frame (two animation frames after their options are handed over) */
-          deferQueued = true;
-          requestAnimationFrame(function () {
-            requestAnimationFrame(function () {
-              setTimeout(function () {
-                deferReady = true;
-                dc.set_props("scr-defer", { data: Date.now() });
-              }, 0);
-            });
-          });
-        }
-        return result;
+        latest = { charts: charts, scale: s };
+        drawCharts(false);
       },
       /* ?rotate=N: the screen after n steps from the first one. */
       rotate: function (n, params) {

@@ -462,7 +462,7 @@ def test_layout_is_a_skeleton_without_data():
     assert "FeatureCollection" not in blob and "数据更新至" not in blob and '"series"' not in blob
     ids = set(re.findall(r'"id": "([\w-]+)"', blob))
     needed = set(callbacks.STATIC_IDS) | set(callbacks.MAP_IDS) | set(payload.CHART_IDS) | {
-        "scr-charts", "scr-state", "scr-params", "scr-scale", "scr-defer", "scr-refresh", "scr-rotate",
+        "scr-charts", "scr-state", "scr-params", "scr-scale", "scr-refresh", "scr-rotate",
         "scr-updated", "scr-published", "scr-stale", "scr-stage", "scr-county", "scr-county-body",
         "scr-county-chart-title", "scr-county-close", "scr-tab-overview", "scr-tab-platforms", "scr-tab-models"}
     assert needed <= ids, needed - ids

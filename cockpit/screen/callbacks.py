@@ -9,7 +9,8 @@ Server:
 
 Client (assets/screen.js, namespace `screen`):
 - `applyCharts`: scales each chart option that changed (by its content version) from design
-  pixels to the canvas and hands it to its chart;
+  pixels to the canvas and sets it on the chart's ECharts instance (not through a Dash
+  property), the screen on show first;
 - `rotate`: cycles the screens on `?rotate=` without a server round trip;
 - `closeCounty`.
 
@@ -171,12 +172,10 @@ def register() -> None:
         charts["ch-county-trend"] = packed
         return body, title, charts, "scr-county open"
 
-    dash.clientside_callback(
+    dash.clientside_callback(   # draws the charts itself: no outputs (see assets/screen.js)
         ClientsideFunction(namespace="screen", function_name="applyCharts"),
-        *[Output(cid, "option") for cid in payload.CHART_IDS],
         Input("scr-charts", "data"),
         Input("scr-scale", "data"),
-        Input("scr-defer", "data"),
     )
     dash.clientside_callback(
         ClientsideFunction(namespace="screen", function_name="rotate"),

@@ -1,7 +1,7 @@
 """The wall's DOM: a 1920×1080 design canvas (`.scr-canvas`, sized in `--u` = one design pixel,
 see assets/screen.css) with a header and three stacked screens (overview, platforms, models
 and clues). Chart options live in the store `scr-charts` (unscaled); a client-side callback
-scales them to the canvas and hands them to the charts.
+scales them to the canvas and draws them (assets/screen.js).
 
 `build` makes the skeleton and puts the first refresh's values into it (`fill`, from
 `callbacks.first_fill`), so the one code path that computes the wall's figures is the refresh
@@ -22,7 +22,7 @@ from cockpit.screen.params import SCREENS, ScreenParams
 
 def chart(cid: str, cls: str = "") -> html.Div:
     return html.Div(
-        ECharts(id=cid, option={}, style={"width": "100%", "height": "100%"}),
+        ECharts(id=cid, style={"width": "100%", "height": "100%"}),  # drawn by assets/screen.js
         className=f"scr-chart {cls}".strip(), **{"data-chart": cid})
 
 
@@ -34,9 +34,7 @@ def panel(title, body, *, cls: str = "", pid: str | None = None, tag=None) -> ht
     return html.Section(className=f"scr-panel {cls}".strip(), **ident, children=[
         html.Div(head, className="scr-panel-head"),
         html.Div(body, className="scr-panel-body"),
-        html.I(className="scr-corner tl"), html.I(className="scr-corner tr"),
-        html.I(className="scr-corner bl"), html.I(className="scr-corner br"),
-    ])
+    ])  # the corner brackets: .scr-panel::before in assets/screen.css
 
 
 # --------------------------------------------------------------------------- blocks
@@ -284,7 +282,6 @@ def _skeleton(params: ScreenParams, now: datetime) -> html.Div:
         dcc.Store(id="scr-state", data=None),
         dcc.Store(id="scr-charts", data=None),
         dcc.Store(id="scr-scale", data=None),
-        dcc.Store(id="scr-defer", data=None),
         dcc.Interval(id="scr-refresh", interval=params.refresh * 1000, n_intervals=0),
         dcc.Interval(id="scr-rotate", interval=max(params.rotate, 1) * 1000, n_intervals=0,
                      disabled=params.rotate <= 0),
