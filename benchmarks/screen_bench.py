@@ -5,7 +5,8 @@
 Measures, on the given store (the full demo for the published figures):
 1. navigation: Playwright in Debian's Chromium at 1920×1080 — from the start of the navigation
    to every chart of the wall painted (all three screens' 21 charts, checked by reading the
-   canvases' pixels), cold (first visit after the server started) and warm; target ≤ 2 s;
+   canvases' pixels every 50 ms from a watch inside the page: WATCH_JS), first visit (empty
+   browser cache) and repeat visit; target ≤ 2 s;
 2. a refresh's server work, timing the callback's function in-process
    (`cockpit.screen.callbacks.refresh_outputs`):
    - warm, nothing new (same snapshot, map indicator pinned);
@@ -43,8 +44,8 @@ sys.path.insert(0, str(PROJECT))
 
 CHROMIUM = "/usr/bin/chromium"
 CHART_COUNT_JS = "() => document.querySelectorAll('[data-chart]').length"
-# Every chart painted (pixels on its canvas; the entry animation may still run). `which`:
-# "shown" = the charts of the screen on show, "all" = the 21 charts of the three screens.
+# Every chart painted (pixels on its canvas). `which`: "shown" = the charts of the screen on
+# show, "all" = the 21 charts of the three screens.
 PAINTED_JS = """
 (which) => {
   const stage = document.getElementById('scr-stage');
@@ -67,6 +68,34 @@ PAINTED_JS = """
   return performance.now();
 }
 """
+# The watch runs inside the page (an init script, from the document's start): every 50 ms it
+# checks PAINTED_JS and keeps the first time each held in window.__scrPainted. The benchmark
+# reads it afterwards with plain evaluations, so nothing of Playwright's own (its injected
+# script for wait_for_function costs ~0.12 s of the page's main thread) runs during the load.
+WATCH_JS = """
+(() => {
+  const painted = %s;
+  window.__scrPainted = {};
+  const timer = setInterval(() => {
+    const out = window.__scrPainted;
+    if (!out.shown) { const t = painted('shown'); if (t) out.shown = t; }
+    if (out.shown && !out.all) { const t = painted('all'); if (t) out.all = t; }
+    if (out.all) clearInterval(timer);
+  }, 50);
+})();
+""" % PAINTED_JS.strip()
+
+
+def wait_painted(page, timeout_s: float = 60) -> tuple[float, float]:
+    """(shown, all) painted, ms from the navigation's start, as the page's watch recorded them."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        got = page.evaluate("() => window.__scrPainted && window.__scrPainted.all ? window.__scrPainted : null")
+        if got:
+            return float(got["shown"]), float(got["all"])
+        if time.monotonic() > deadline:
+            raise TimeoutError("the wall's charts were not all painted")
+        time.sleep(0.25)
 
 
 def ms(seconds: float) -> float:
@@ -153,6 +182,7 @@ def bench_navigation(base: str, runs: int) -> dict:
             ctx.on("request", lambda req: urlsplit(req.url).hostname in ("127.0.0.1", "localhost")
                    or offhost.append(req.url))
             ctx.request.get(kiosk_url(base), max_redirects=0)      # the wall's kiosk sign-in
+            ctx.add_init_script(WATCH_JS)
             page = ctx.new_page()
             cdp = ctx.new_cdp_session(page)
             cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
@@ -164,13 +194,10 @@ def bench_navigation(base: str, runs: int) -> dict:
             for visit in ("first", "repeat"):
                 cpu0 = thread_time()
                 page.goto(base + "/screen?refresh=3600", wait_until="commit")
-                shown = float(page.wait_for_function(PAINTED_JS, arg="shown", polling=100,
-                                                     timeout=60_000).json_value())
-                after = thread_time()
+                shown, every = wait_painted(page)
+                after = thread_time()   # read after the load: includes the watch's few ms
                 # a new document may come with a new renderer: its counter starts again
                 cpu = (after - cpu0 if after >= cpu0 else after) * 1000
-                every = float(page.wait_for_function(PAINTED_JS, arg="all", polling=100,
-                                                     timeout=60_000).json_value())
                 assert page.evaluate(CHART_COUNT_JS) == 22 and not offhost, offhost
                 if i == 0 and visit == "first":
                     out["server_cold"] = (shown, every)  # the server's first page since it started
@@ -303,7 +330,7 @@ def verdict(nav, inproc, http) -> list[str]:
         ("navigation ≤ 2 s (screen on show, first visit, wall clock)", med(nav["first_shown"]), 2000),
         ("navigation ≤ 2 s (all 21 charts of the three screens, repeat visit)", med(nav["repeat_all"]), 2000),
         ("navigation ≤ 2 s (all 21 charts of the three screens, first visit)", med(nav["first_all"]), 2000),
-        ("navigation ≤ 2 s (main-thread CPU time, first visit)", med(nav["first_cpu"]), 2000),
+        ("navigation ≤ 2 s (main-thread CPU time to all charts, first visit)", med(nav["first_cpu"]), 2000),
         ("refresh warm ≤ 100 ms (HTTP, map's next indicator)", med(http["map_next"]), 100),
         ("refresh warm ≤ 100 ms (callback, map's next indicator)", med(inproc["map_next_warm"]), 100),
         ("refresh cold ≤ 500 ms (callback, after a publish)", med(inproc["cold"]), 500),
@@ -330,7 +357,7 @@ def report(args, nav, inproc, http) -> str:
         f"| navigation → charts of the screen on show painted, repeat visit (cached scripts) | "
         f"{summary(nav['repeat_shown'])} | ≤ 2000 ms |",
         f"| navigation → all 21 charts painted, repeat visit (cached scripts) | {summary(nav['repeat_all'])} | |",
-        f"| …renderer main-thread CPU time until the screen on show is painted, first / repeat visit | "
+        f"| …renderer main-thread CPU time until all charts are painted (read ≤ 0.25 s later), first / repeat visit | "
         f"{statistics.median(nav['first_cpu']):.0f} / {statistics.median(nav['repeat_cpu']):.0f} ms (median) | |",
         f"| the server's very first page after start (shown / all) | {nav['server_cold'][0]:.0f} / "
         f"{nav['server_cold'][1]:.0f} ms | |",

@@ -348,6 +348,19 @@ def test_security_headers(app, engine, client):
     assert "'sha256-" in wall_csp and "unsafe-eval" not in wall_csp
 
 
+def test_the_wall_page_comes_without_bootstrap(app, engine, client):
+    """The wall uses none of Bootstrap: its index page leaves the stylesheet out (the other
+    pages keep it, before the cockpit's own CSS)."""
+    pw = T.create_user(engine, "leader2", "leader")
+    T.login(client, "leader2", pw)
+    page = client.get("/compare").get_data(as_text=True)
+    assert page.index("vendor/bootstrap.min.css") < page.index("cockpit.css")
+    wall = app.server.test_client()
+    wall.get(f"/screen?token={T.issue_kiosk(engine)}")
+    screen = wall.get("/screen").get_data(as_text=True)
+    assert "bootstrap.min.css" not in screen and "screen.css" in screen and "cockpit.css" in screen
+
+
 def test_errors_show_no_stack_traces(app, engine, client):
     from dash import Input, Output
     if "t-boom.children" not in app.callback_map:
