@@ -1,9 +1,10 @@
 """ECharts options for the wall, built with pyecharts and dumped to plain dicts.
 
 Every builder takes the plain data of `shaping` and returns a JSON-able dict
-(`json.loads(chart.dump_options_with_quotes())`) that `dash_echarts.DashECharts` renders. A few
-ECharts 5 settings pyecharts does not model (a second geo layer for the map's relief, rich-text
-labels per item, markArea labels) are set on the dumped dict.
+(`json.loads(chart.dump_options_with_quotes())`) that the wall draws (`assets/screen.js`, on the
+charts of `cockpit.components.echarts`). A few ECharts 5 settings pyecharts does not model (a
+second geo layer for the map's relief, rich-text labels per item, markArea labels) are set on
+the dumped dict.
 
 Sizes (font sizes, symbol sizes, margins, line widths …) are design pixels of the 1920×1080
 canvas. The browser scales every key listed in `PX_KEYS` by the canvas scale before drawing
@@ -437,7 +438,7 @@ def bars_option(trend: dict, color: str = T.CYAN) -> dict:
     option["legend"] = _legend()
     option["tooltip"] = dict(TOOLTIP, trigger="axis")
     # the county panel's chart is a two-line chart for rates: ECharts merges a new option into
-    # the old one (dash-echarts has no notMerge), so an empty second series replaces the city's
+    # the old one (the wall sets options in merge mode), so an empty second series replaces the city's
     option["series"].append({"type": "line", "name": "", "data": [], "silent": True})
     return option
 
