@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from urllib.parse import urlsplit
+
 import dash
 import flask
-from dash import html
+from dash import dcc, html
+from dash._pages import _parse_query_string
 
 from cockpit import auth, data
 from cockpit.auth import roles
@@ -25,7 +28,46 @@ BOOTSTRAP_ASSET = "vendor/bootstrap.min.css"
 
 
 def _layout():
-    return html.Div([user_bar(), dash.page_container], id="cockpit-root")
+    return html.Div([user_bar(), _page_container()], id="cockpit-root")
+
+
+def _page_container():
+    """Dash Pages' container; when the wall's page asks for its layout, with the wall already in
+    it. Dash Pages sends a page in a second round trip (its routing callback, fired when the
+    container's Location mounts); for the wall that round trip is a tenth of its first draw.
+    The Location here carries the page's own path and query, so it sets neither and the
+    routing callback does not fire. What goes in is what that callback would send: the page's
+    layout for the query, for a principal who may open the wall (the guard's rule for it)."""
+    page = _wall_page_for_this_request()
+    if page is None:
+        return dash.page_container
+    layout, title, path, search = page
+    return html.Div([
+        dcc.Location(id="_pages_location", refresh="callback-nav", pathname=path, search=search),
+        html.Div(layout, id="_pages_content", disable_n_clicks=True),
+        dcc.Store(id="_pages_store", data={"title": title}),
+        html.Div(id="_pages_dummy", disable_n_clicks=True),
+    ])
+
+
+def _wall_page_for_this_request():
+    """(layout, title, pathname, search) when this is the wall's page loading its layout."""
+    if not flask.has_request_context() or not flask.request.path.endswith("/_dash-layout"):
+        return None
+    ref = urlsplit(flask.request.referrer or "")
+    if ref.netloc and ref.netloc != flask.request.host:
+        return None
+    path = ref.path
+    if "/" + (dash.strip_relative_path(path) or "") != roles.SCREEN_PATH:
+        return None
+    principal = auth.current_principal()
+    if principal is None or not roles.page_allowed(principal.role, roles.SCREEN_PATH):
+        return None
+    page = next((p for p in dash.page_registry.values() if p["path"] == roles.SCREEN_PATH), None)
+    if page is None:
+        return None
+    search = f"?{ref.query}" if ref.query else ""
+    return page["layout"](**_parse_query_string(search)), page["title"], path, search
 
 
 def _index_page(interpolate):

@@ -158,6 +158,28 @@ def test_dash_data_endpoints_need_a_session(app, engine):
         assert client.get(path).status_code == 200
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_the_wall_comes_with_its_layout_only_on_its_own_page(app, engine, role):
+    """/_dash-layout carries the wall (so the page needs no routing round trip) only when the
+    wall's own page asks for it: same host, path /screen, a principal who may open it; the
+    Location is set to the page's path and query so that Dash Pages' routing does not fire."""
+    client = signed_in(app, engine, role)
+    resp = client.get("/_dash-layout", headers={"Referer": "http://localhost/screen?refresh=30&metric=plea_rate"})
+    assert resp.status_code == 200
+    layout = resp.get_data(as_text=True)
+    assert "scr-root" in layout and "scr-charts" in layout
+    location = resp.get_json()["props"]["children"][1]["props"]["children"][0]["props"]
+    assert location["id"] == "_pages_location"
+    assert (location["pathname"], location["search"]) == ("/screen", "?refresh=30&metric=plea_rate")
+    assert '"interval":30000' in layout   # the query reached the page's layout
+    for other in ("http://localhost/", "http://localhost/compare", "http://elsewhere.example/screen", None):
+        headers = {"Referer": other} if other else {}
+        plain = client.get("/_dash-layout", headers=headers).get_data(as_text=True)
+        assert "scr-root" not in plain and len(plain) < 5000, other
+    anon = app.server.test_client()
+    assert anon.get("/_dash-layout", headers={"Referer": "http://localhost/screen"}).status_code == 401
+
+
 def test_without_a_session(app):
     client = app.server.test_client()
     for path in ("/", "/compare?period=2024", "/admin/users", "/screen"):
