@@ -71,7 +71,6 @@
 
   function drawCharts(withHidden) {
     if (!latest || !window.echarts) { return; }
-    var T0 = performance.now(); var nset = 0;
     var charts = latest.charts || {}, s = latest.scale;
     var stage = document.getElementById("scr-stage");
     var shown = stage && (stage.className.match(/on-(\w+)/) || [])[1];
@@ -90,10 +89,10 @@
       if (!had && hidden && !withHidden) { rest = true; return; }
       var option = scaleOption(item.o, s);
       if (!had || hidden) { option.animation = false; }
-      chart.setOption(option); nset++;
+      chart.setOption(option);
       el.setAttribute("data-scr-v", mark);
     });
-    (window.__dc = window.__dc || []).push([Math.round(T0), Math.round(performance.now() - T0), withHidden, waiting, rest, nset]);
+    syncMapAnimation(shown);
     if (waiting && !retryQueued) {
       retryQueued = true;
       requestAnimationFrame(function () { retryQueued = false; drawCharts(withHidden); });
@@ -104,6 +103,17 @@
         setTimeout(function () { restQueued = false; drawCharts(true); }, 0);
       });
     }
+  }
+
+  /* The map's landmarks ripple on every animation frame (about a quarter of a CPU core): only
+     while the overview is on show. Paused, the map keeps what it drew and catches up with any
+     change when it is resumed. */
+  function syncMapAnimation(shown) {
+    var el = document.getElementById("ch-map");
+    var chart = el && window.echarts && window.echarts.getInstanceByDom(el);
+    if (!chart || !shown) { return; }
+    var animation = chart.getZr().animation;
+    if (shown === "overview") { animation.resume(); } else { animation.pause(); }
   }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
@@ -119,6 +129,7 @@
         var ids = ["overview", "platforms", "models"];
         var start = Math.max(0, ids.indexOf((params || {}).screen));
         var cur = ids[(start + (n || 0)) % ids.length];
+        syncMapAnimation(cur);
         return ["scr-stage on-" + cur].concat(ids.map(function (id) {
           return "scr-tab" + (id === cur ? " on" : "");
         }));

@@ -58,7 +58,8 @@ def _wall_page_for_this_request():
     if ref.netloc and ref.netloc != flask.request.host:
         return None
     path = ref.path
-    if "/" + (dash.strip_relative_path(path) or "") != roles.SCREEN_PATH:
+    prefix = dash.get_app().config.requests_pathname_prefix or "/"
+    if not path.startswith(prefix) or "/" + path[len(prefix):].strip("/") != roles.SCREEN_PATH:
         return None
     principal = auth.current_principal()
     if principal is None or not roles.page_allowed(principal.role, roles.SCREEN_PATH):

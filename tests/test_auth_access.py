@@ -174,8 +174,10 @@ def test_the_wall_comes_with_its_layout_only_on_its_own_page(app, engine, role):
     assert '"interval":30000' in layout   # the query reached the page's layout
     for other in ("http://localhost/", "http://localhost/compare", "http://elsewhere.example/screen", None):
         headers = {"Referer": other} if other else {}
-        plain = client.get("/_dash-layout", headers=headers).get_data(as_text=True)
-        assert "scr-root" not in plain and len(plain) < 5000, other
+        resp = client.get("/_dash-layout", headers=headers)
+        assert resp.status_code == 200, other
+        plain = resp.get_data(as_text=True)
+        assert "scr-root" not in plain and "_pages_content" in plain and len(plain) < 5000, other
     anon = app.server.test_client()
     assert anon.get("/_dash-layout", headers={"Referer": "http://localhost/screen"}).status_code == 401
 

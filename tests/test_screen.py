@@ -194,6 +194,34 @@ def test_map_click_opens_the_county_panel(server, open_page):
     s.check_clean()
 
 
+RIPPLE_LAYER_JS = """
+() => {
+  const canvases = document.querySelectorAll('#ch-map canvas');
+  const c = canvases[canvases.length - 1];   // the landmarks' own layer (zlevel 1) is the top one
+  return canvases.length > 1 ? c.toDataURL() : null;
+}
+"""
+
+
+def _ripples_move(page) -> bool:
+    first = page.evaluate(RIPPLE_LAYER_JS)
+    assert first is not None, "the map has no separate ripple layer"
+    page.wait_for_timeout(600)
+    return page.evaluate(RIPPLE_LAYER_JS) != first
+
+
+def test_the_map_ripples_only_while_the_overview_is_shown(server, open_page):
+    """The landmarks ripple on every frame (a quarter of a CPU core): paused on the other
+    screens, running again when a rotation brings the overview back."""
+    s = open_wall(open_page, server, "?screen=platforms&rotate=5&refresh=3600")
+    assert s.page.get_attribute("#scr-stage", "class") == "scr-stage on-platforms"
+    assert not _ripples_move(s.page)
+    s.page.wait_for_function("() => document.querySelector('#scr-stage').className.includes('on-overview')",
+                             timeout=15_000)
+    assert _ripples_move(s.page)
+    s.check_clean()
+
+
 def test_rotation_cycles_the_screens(server, open_page):
     s = open_wall(open_page, server, "?rotate=5&refresh=3600")
     seen = [s.page.get_attribute("#scr-stage", "class")]
