@@ -39,10 +39,11 @@ def server_db_url(demo_db_url, tmp_path_factory):
 
 
 def watch(s):
-    """Dialogs are failures; every Dash response is kept."""
+    """Dialogs are failures; every Dash response with data is kept (callbacks, and the layout,
+    which brings the wall's first figures)."""
     s.dialogs, s.responses = [], []
     s.page.on("dialog", lambda d: (s.dialogs.append(d.message), d.dismiss()))
-    s.page.on("response", lambda r: urllib.parse.urlsplit(r.url).path.startswith("/_dash-update")
+    s.page.on("response", lambda r: urllib.parse.urlsplit(r.url).path.startswith(("/_dash-update", "/_dash-layout"))
               and s.responses.append(r))
     return s
 
