@@ -6,6 +6,7 @@ intranet have no access to CDNs. Dash's own JS is served from the installed pack
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from urllib.parse import urlsplit
@@ -38,7 +39,11 @@ def _page_container():
     The Location here carries the page's own path and query, so it sets neither and the
     routing callback does not fire. What goes in is what that callback would send: the page's
     layout for the query, for a principal who may open the wall (the guard's rule for it)."""
-    page = _wall_page_for_this_request()
+    try:
+        page = _wall_page_for_this_request()
+    except Exception:  # noqa: BLE001 — the routing callback will build the page (or its error)
+        logging.getLogger(__name__).exception("the wall's layout could not be built into /_dash-layout")
+        page = None
     if page is None:
         return dash.page_container
     layout, title, path, search = page
