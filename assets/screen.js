@@ -66,7 +66,8 @@
      - No entry animation when the page loads (the charts appear drawn: on a wall that is
        quicker and calmer) nor on a screen not shown; later updates animate from the old
        values (each option sets `animation: true` again).
-     - A chart not mounted yet (no ECharts instance) is drawn at the next frame. */
+     - A chart whose element is there but whose ECharts instance is not made yet is drawn at
+       the next frame. */
   var latest = null, retryQueued = false, restQueued = false;
 
   function drawCharts(withHidden) {
@@ -79,8 +80,9 @@
       var item = charts[cid];
       if (!item || !item.o) { return; }
       var el = document.getElementById(cid);
-      var chart = el && window.echarts.getInstanceByDom(el);
-      if (!chart) { waiting = true; return; }
+      if (!el) { return; }                       // not on this page
+      var chart = window.echarts.getInstanceByDom(el);
+      if (!chart) { waiting = true; return; }    // mounted, its chart not made yet
       var mark = item.v + "@" + s;
       var had = el.getAttribute("data-scr-v");
       if (had === mark) { return; }
