@@ -28,6 +28,11 @@ ASSETS_DIR = PROJECT_DIR / "assets"
 BOOTSTRAP_ASSET = "vendor/bootstrap.min.css"
 
 
+def _is_wall(path: str | None) -> bool:
+    """Is this path the wall's page? (as the guard sees paths: roles.normalize_path)"""
+    return roles.normalize_path(path) == roles.SCREEN_PATH
+
+
 def _layout():
     return html.Div([user_bar(), _page_container()], id="cockpit-root")
 
@@ -63,8 +68,7 @@ def _wall_page_for_this_request():
     if ref.netloc and ref.netloc != flask.request.host:
         return None
     path = ref.path
-    prefix = dash.get_app().config.requests_pathname_prefix or "/"
-    if not path.startswith(prefix) or "/" + path[len(prefix):].strip("/") != roles.SCREEN_PATH:
+    if not _is_wall(path):
         return None
     principal = auth.current_principal()
     if principal is None or not roles.page_allowed(principal.role, roles.SCREEN_PATH):
@@ -82,8 +86,7 @@ def _index_page(interpolate):
     parsed and matched against a thousand elements cost ~0.1 s of its first paint. Dash
     documents overriding `interpolate_index` for per-request changes to the index page."""
     def index(**parts):
-        path = flask.request.path.rstrip("/") or "/"
-        if path.endswith(roles.SCREEN_PATH):
+        if _is_wall(flask.request.path):
             parts["css"] = "\n".join(line for line in parts["css"].splitlines() if BOOTSTRAP_ASSET not in line)
         return interpolate(**parts)
     return index

@@ -5,8 +5,13 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-from cockpit.components.charts import GRAPH_CONFIG
+from cockpit.components.charts import GRAPH_CONFIG, trend_figure
+from cockpit.components.navigation import nav_graph
+from cockpit.components.params import href, trend_end
 from cockpit.components.states import empty_figure
+from cockpit.metrics import units as U
+from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
+from cockpit.metrics.periods import add_months
 
 
 def section(title: str | None, *children, id: str | None = None, class_name: str = "", extra=None) -> html.Section:
@@ -56,12 +61,6 @@ def core_trends(store, unit: str, period: str, q: str | None, months: int) -> ht
     (never past the data): the unit's line and — for a unit other than 全市 — the city's as the
     reference on the ratios. A panel's title opens the metric; on the city's panels the line
     does too."""
-    from cockpit.components.charts import trend_figure
-    from cockpit.components.navigation import nav_graph
-    from cockpit.components.params import href, trend_end
-    from cockpit.metrics import units as U
-    from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
-    from cockpit.metrics.periods import add_months
     end = trend_end(period, store)
     start = add_months(end, 1 - months)
     city = unit == U.CITY

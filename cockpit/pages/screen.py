@@ -47,11 +47,11 @@ log = logging.getLogger(__name__)
 
 def layout(metric=None, rotate=None, refresh=None, screen=None, **_other):
     """The wall, filled with its first refresh (see cockpit.screen.layout). If that fails, the
-    skeleton: the refresh fired on load fills it, or shows the error state, as on any tick."""
+    skeleton, which the first refresh tick fills, as a failed tick is retried at the next."""
     params = parse({"metric": metric, "rotate": rotate, "refresh": refresh, "screen": screen})
     try:
         fill = callbacks.first_fill(params)
     except Exception:  # noqa: BLE001 — the page must still come up
-        log.exception("the wall's first fill failed; the first refresh will fill it")
+        log.exception("the wall's first fill failed; the first refresh tick will fill it")
         fill = None
     return L.build(params, callbacks.now(), fill)

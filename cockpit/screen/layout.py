@@ -20,6 +20,7 @@ from cockpit.screen import panels as P
 from cockpit.screen import shaping as S
 from cockpit.screen.params import SCREENS, ScreenParams
 
+
 def chart(cid: str, cls: str = "") -> html.Div:
     return html.Div(
         ECharts(id=cid, style={"width": "100%", "height": "100%"}),  # drawn by assets/screen.js
@@ -34,7 +35,7 @@ def panel(title, body, *, cls: str = "", pid: str | None = None, tag=None) -> ht
     return html.Section(className=f"scr-panel {cls}".strip(), **ident, children=[
         html.Div(head, className="scr-panel-head"),
         html.Div(body, className="scr-panel-body"),
-    ])  # the corner brackets: .scr-panel::before in assets/screen.css
+    ])  # the corner brackets: .scr-panel::before and ::after in assets/screen.css
 
 
 # --------------------------------------------------------------------------- blocks
@@ -256,12 +257,12 @@ def build(params: ScreenParams, now: datetime, fill: dict[tuple[str, str], objec
     """The wall for these parameters: the skeleton, with `fill` {(element id, property): value}
     put into it (see the module docstring)."""
     root = _skeleton(params, now)
-    if fill:
-        for el in [root, *root._traverse()]:
-            cid = getattr(el, "id", None)
-            for (fid, prop), value in fill.items():
-                if fid == cid:
-                    setattr(el, prop, value)
+    by_id: dict[str, dict[str, object]] = {}
+    for (cid, prop), value in (fill or {}).items():
+        by_id.setdefault(cid, {})[prop] = value
+    for el in [root, *root._traverse()]:
+        for prop, value in by_id.get(getattr(el, "id", None), {}).items():
+            setattr(el, prop, value)
     return root
 
 

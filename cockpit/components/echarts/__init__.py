@@ -1,9 +1,11 @@
 """`ECharts`: an Apache ECharts chart as a Dash component (the wall's charts).
 
-The browser side is two files served by the app itself (no CDN): `echarts.min.js`, the
-official ECharts 5.6.0 build (Apache-2.0, `echarts.LICENSE.txt`, `echarts.NOTICE.txt`), and
-`echarts_component.js`, the React component (plain JavaScript, no build step). Options are
-plain dicts, e.g. from pyecharts: `json.loads(chart.dump_options_with_quotes())`.
+The browser side is two files served by the app itself (no CDN): `echarts.min.js`, ECharts
+5.6.0 with only the parts the wall uses (built from `build/`; Apache-2.0, `echarts.LICENSE.txt`,
+`echarts.NOTICE.txt`), and `echarts_component.js`, the React component (plain JavaScript, no
+build step). The component makes the chart instance; the options are set on it in the browser
+(`echarts.getInstanceByDom(element).setOption(option)`, the wall's assets/screen.js), so they
+do not travel through Dash's state.
 
 Why not the `dash-echarts` package: its bundle carries echarts-gl, claygl and mapbox-gl
 (2.4 MB, of which the wall needs none; compiling it was the largest cost of a first visit),
@@ -22,8 +24,7 @@ class ECharts(Component):
     """An ECharts chart.
 
     Keyword arguments:
-    - id (string): the component's id.
-    - option (dict): the ECharts option; each change goes to `setOption` (merge mode).
+    - id (string): the component's id (the element the chart instance is made on).
     - maps (dict): {map name: GeoJSON} to register before the option is set.
     - style (dict), className (string): of the chart's element (give it a size).
     - click_data (dict; set by the chart): the clicked item — componentType, seriesType,
@@ -37,14 +38,14 @@ class ECharts(Component):
     _namespace = "cockpit"
     _type = "ECharts"
 
-    def __init__(self, id=Component.UNDEFINED, option=Component.UNDEFINED, maps=Component.UNDEFINED,
-                 style=Component.UNDEFINED, className=Component.UNDEFINED, click_data=Component.UNDEFINED,
-                 n_clicks=Component.UNDEFINED, **kwargs):
-        self._prop_names = ["id", "option", "maps", "style", "className", "click_data", "n_clicks"]
+    def __init__(self, id=Component.UNDEFINED, maps=Component.UNDEFINED, style=Component.UNDEFINED,
+                 className=Component.UNDEFINED, click_data=Component.UNDEFINED, n_clicks=Component.UNDEFINED,
+                 **kwargs):
+        self._prop_names = ["id", "maps", "style", "className", "click_data", "n_clicks"]
         self._valid_wildcard_attributes = []
         self.available_properties = list(self._prop_names)
         self.available_wildcard_properties = []
-        args = {k: v for k, v in dict(id=id, option=option, maps=maps, style=style, className=className,
+        args = {k: v for k, v in dict(id=id, maps=maps, style=style, className=className,
                                      click_data=click_data, n_clicks=n_clicks).items()
                 if v is not Component.UNDEFINED}
         super().__init__(**args, **kwargs)

@@ -2,9 +2,10 @@
  *
  * Plain JavaScript on the React that Dash provides (window.React) and the ECharts build next to
  * this file (window.echarts); no build step. One chart instance per component, made when the
- * component mounts and disposed when it unmounts:
+ * component mounts and disposed when it unmounts. What it draws is set on that instance
+ * (`echarts.getInstanceByDom(element).setOption(…)`): the wall does so from assets/screen.js,
+ * scaling each option to the canvas, so the options do not pass through Dash's state.
  *
- * - `option`: handed to `setOption` (merge mode, so a new option animates from the old one);
  * - `maps`: {name: GeoJSON} registered with ECharts once per name and object;
  * - `click_data`: set on a click (the clicked item's fields, plus `n_clicks` and a timestamp
  *   so that clicking the same item twice is still a change);
@@ -33,7 +34,6 @@
 
   function ECharts(props) {
     var el = React.useRef(null);
-    var chart = React.useRef(null);
     var clicks = React.useRef(0);
     var setProps = React.useRef(props.setProps);
     setProps.current = props.setProps;
@@ -41,7 +41,6 @@
     React.useEffect(function () {
       var node = el.current;
       var c = echarts.init(node, null, { renderer: "canvas" });
-      chart.current = c;
       c.on("click", function (e) {
         var data = {};
         CLICK_FIELDS.forEach(function (k) { if (e[k] !== undefined) { data[k] = e[k]; } });
@@ -61,15 +60,10 @@
       return function () {
         observer.disconnect();
         c.dispose();
-        chart.current = null;
       };
     }, []);
 
-    React.useEffect(function () {
-      registerMaps(props.maps);
-      var option = props.option;
-      if (chart.current && option && Object.keys(option).length) { chart.current.setOption(option); }
-    }, [props.option, props.maps]);
+    React.useEffect(function () { registerMaps(props.maps); }, [props.maps]);
 
     return h("div", { id: props.id, className: props.className, style: props.style, ref: el });
   }
