@@ -218,7 +218,7 @@ def bench_refresh_inprocess(database: str, runs: int) -> dict:
     from cockpit import data
     from cockpit.app import create_app
     from cockpit.cache import cache
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     from cockpit.metrics.query import MetricStore
     from cockpit.screen import callbacks, sources
     from cockpit.screen.params import MAP_CYCLE, ScreenParams

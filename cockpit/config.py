@@ -5,13 +5,4 @@ import os
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("COCKPIT_DATA_DIR", PROJECT_DIR / "data"))
-
-
-def database_url() -> str:
-    """`DATABASE_URL`, or the embedded SQLite file inside the project's data folder."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{DATA_DIR / 'cockpit.db'}"
+from cockpit.metrics.engine import DATA_DIR, database_url  # noqa: E402,F401 - one definition, shared with the ETL

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from cockpit.db import shared_engine
+from cockpit.metrics.engine import shared_engine
 from cockpit.metrics.query import MetricStore
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ def _child(argv: list[str]) -> None:
     p.add_argument("--database")
     a = p.parse_args(argv)
     import pandas  # noqa: F401  (imports are not part of the timed work)
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     from etl.run import run
     t0 = time.perf_counter()
     rows = 0
@@ -89,7 +89,7 @@ def _fresh_database(url: str | None, tmp: Path) -> tuple[str, callable]:
         path = tmp / f"bench-{uuid.uuid4().hex[:6]}.db"
         return f"sqlite:///{path}", lambda: None
     from sqlalchemy import text
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     schema = "bench_" + uuid.uuid4().hex[:8]
     admin = make_engine(url)
     with admin.begin() as conn:

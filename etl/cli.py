@@ -5,7 +5,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from cockpit.db import make_engine
+from cockpit.metrics.engine import make_engine
 from etl.run import FAILED, STATUS_LABEL, RunSummary, run
 
 

@@ -1,11 +1,11 @@
-"""docs/data-contracts.md, generated from `etl.contracts` so the two never disagree."""
+"""docs/data-contracts.md, generated from `cockpit.metrics.contracts` so the two never disagree."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from cockpit.metrics.measures import MEASURES
 from cockpit.metrics.platforms import PLATFORM_BY_ID
-from etl.contracts import SOURCES, month_column
+from cockpit.metrics.contracts import SOURCES, month_column
 
 TYPE_LABEL = {
     "text": "文本", "unit": "单位编码", "date": "日期", "datetime": "日期时间", "month": "统计月份",

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook
 
-from etl.contracts import SOURCES, Source
+from cockpit.metrics.contracts import SOURCES, Source
 
 SUPPORTED = (".csv", ".xlsx", ".xls")
 HEADER_SCAN_ROWS = 10

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from cockpit.metrics.measures import MEASURES, Measure
 from etl.bulk import analyze, insert_frame
-from etl.schema import fact_measure, fact_model_measure
+from cockpit.metrics.schema import fact_measure, fact_model_measure
 
 
 def groups() -> dict[tuple[str, str], list[Measure]]:

@@ -23,8 +23,8 @@ from tqdm import tqdm
 
 from etl import reader, rollup
 from etl.bulk import analyze, existing_keys, insert_frame
-from etl.contracts import SOURCE_BY_ID
-from etl.schema import STAGING, etl_file, etl_reject, etl_run, metadata
+from cockpit.metrics.contracts import SOURCE_BY_ID
+from cockpit.metrics.schema import STAGING, etl_file, etl_reject, etl_run, metadata
 from etl.validate import validate
 
 PG_LOCK_ID = 1408_0001  # one writer at a time on PostgreSQL (SQLite: BEGIN IMMEDIATE)

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.contracts import Column, Source, month_column
+from cockpit.metrics.contracts import Column, Source, month_column
 from etl.reader import SHAPE_LONG, SHAPE_SHORT, STR
 from cockpit.metrics.units import UNIT_CODES
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from cockpit.db import make_engine
+from cockpit.metrics.engine import make_engine
 
 pytest_plugins = ["browser_support"]
 

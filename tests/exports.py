@@ -7,7 +7,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from etl.contracts import SOURCE_BY_ID
+from cockpit.metrics.contracts import SOURCE_BY_ID
 
 ARREST_HEADERS = [c.header for c in SOURCE_BY_ID["arrest"].columns]
 

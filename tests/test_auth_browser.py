@@ -120,7 +120,7 @@ def test_an_expired_session_returns_to_the_login_page(server, open_page, account
     from sqlalchemy import delete
 
     from cockpit.auth.models import app_session, app_user, writing
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     s = person(open_page, server, accounts, "leader")
     s.page.goto(server + "/")
     wait_for_dash(s.page)

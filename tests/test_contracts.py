@@ -7,10 +7,10 @@ from pathlib import Path
 from cockpit.metrics.catalog import METRICS
 from cockpit.metrics.measures import MEASURE_BY_ID, MEASURES
 from cockpit.metrics.platforms import PLATFORM_BY_ID
-from etl.contracts import SOURCE_BY_ID, SOURCES
+from cockpit.metrics.contracts import SOURCE_BY_ID, SOURCES
 from etl.docs import render
 from etl.reader import identify
-from etl.schema import staging_columns
+from cockpit.metrics.schema import staging_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from etl.contracts import SOURCE_BY_ID, SOURCES
+from cockpit.metrics.contracts import SOURCE_BY_ID, SOURCES
 from etl.demo import generate
-from etl.demo.assessment_items import BANDS, ITEMS, NOTES, band_of
+from cockpit.metrics.assessment import BANDS, ITEMS, NOTES, band_of
 from etl.demo.people import valid_id
 
 SEED = 20231

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.db import make_engine
+from cockpit.metrics.engine import make_engine
 from cockpit.metrics.query import MetricStore
 from cockpit.screen import payload
 from cockpit.screen.params import MAP_CYCLE

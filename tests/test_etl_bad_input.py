@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from etl.cli import run_command
-from etl.contracts import SOURCE_BY_ID
+from cockpit.metrics.contracts import SOURCE_BY_ID
 from etl.run import run
 from exports import ARREST_HEADERS, arrest_row, csv_bytes, write_csv, write_xlsx
 
@@ -218,7 +218,7 @@ def test_empty_file_fails_with_a_clear_message_and_exit_code(db_url, tmp_path):
     (landing / "empty.csv").write_bytes(b"")
     write_csv(landing / "a.csv", ARREST_HEADERS, [arrest_row(1)])
     assert run_command(landing, db_url, quiet=True) == 1
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     engine = make_engine(db_url)
     files = ledger(engine)
     assert files["empty.csv"]["status"] == "failed" and "文件为空" in files["empty.csv"]["note"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from cockpit.db import make_engine
+from cockpit.metrics.engine import make_engine
 from cockpit.metrics.query import MetricStore
 from etl.run import run
 from article import assert_article_figures

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from article import assert_article_figures
-from cockpit.db import make_engine
+from cockpit.metrics.engine import make_engine
 from cockpit.metrics.query import MetricStore
 from etl.demo import generate
 from etl.run import run

@@ -14,7 +14,7 @@ import pytest
 from browser_support import wait_for_dash
 from sqlalchemy import text
 
-from cockpit.db import make_engine
+from cockpit.metrics.engine import make_engine
 
 pytestmark = pytest.mark.browser
 

@@ -416,7 +416,7 @@ def test_load_from_a_plain_sqlite_file(tmp_path):
 def test_data_month_is_the_last_month_every_core_indicator_reaches(demo_db_url):
     """The small demo's cases end 2024-06, but 检察建议 deadlines are booked two months ahead:
     `latest_month` says 2024-08, the data (and every default period) ends 2024-06."""
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     from cockpit.metrics.catalog import CORE_METRICS
     engine = make_engine(demo_db_url)
     try:

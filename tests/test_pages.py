@@ -271,7 +271,7 @@ def test_unknown_county_or_metric_is_a_friendly_404(server, open_page, path, exp
 
 def test_malformed_parameters_fall_back_with_a_visible_notice(server, open_page, server_db_url):
     from cockpit.components.params import default_period
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     from cockpit.metrics.query import MetricStore
     engine = make_engine(server_db_url)
     default = default_period(MetricStore.load(engine))    # the latest month the core data reaches
@@ -444,7 +444,7 @@ class TcpProxy:
 @pytest.mark.postgres
 def test_database_outage_shows_a_message_and_recovers(pg_url, small_demo, open_page, tmp_path):
     from conftest import _fresh_pg_schema
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     from etl.run import run
     from sqlalchemy.engine import make_url
 

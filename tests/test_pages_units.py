@@ -24,7 +24,7 @@ from cockpit.metrics.query import MetricStore
 def app(demo_db_url):
     """The Dash app on the small demo (pages imported, cache in-process)."""
     from cockpit.app import create_app
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     engine = make_engine(demo_db_url)
     application = create_app(engine)
     yield application
@@ -334,7 +334,7 @@ def test_not_live_cells_are_exported_as_text(in_app, store):
 # --------------------------------------------------------------------------- records
 
 def test_records_are_masked_filtered_and_counted(demo_db_url):
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     from cockpit.metrics import records as R
     engine = make_engine(demo_db_url)
     try:

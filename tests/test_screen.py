@@ -20,7 +20,7 @@ import pytest
 from browser_support import PROJECT, SCREENSHOTS, running_app, wait_for_dash
 from sqlalchemy import text
 
-from cockpit.db import make_engine
+from cockpit.metrics.engine import make_engine
 
 pytestmark = pytest.mark.browser
 
@@ -359,7 +359,7 @@ LAUNCHER = """
 import os
 from sqlalchemy.pool import NullPool
 from cockpit.app import create_app
-from cockpit.db import make_engine
+from cockpit.metrics.engine import make_engine
 # NullPool: every check opens the file anew (a pooled SQLite connection keeps reading a renamed
 # file through its open descriptor); mode=rw: a missing file is an error, not a new empty database
 # (read-write: the wall's sign-in writes its session).

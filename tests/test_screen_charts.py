@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from cockpit import data
 from cockpit.data import StoreState
-from cockpit.db import make_engine
+from cockpit.metrics.engine import make_engine
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
 from cockpit.metrics.periods import Period

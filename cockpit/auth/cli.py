@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None, engine=None) -> int:
     args = _parser().parse_args(argv)
     own = engine is None
     if own:
-        from cockpit.db import make_engine
+        from cockpit.metrics.engine import make_engine
         engine = make_engine(args.database)
     try:
         models.create_tables(engine)

@@ -138,7 +138,7 @@ def token_hash(token: str) -> str:
 
 @contextmanager
 def writing(engine: Engine):
-    """A write transaction. On SQLite it starts with BEGIN IMMEDIATE (cockpit.db), so two
+    """A write transaction. On SQLite it starts with BEGIN IMMEDIATE (cockpit.metrics.engine), so two
     workers writing at once wait for each other instead of failing on the lock upgrade."""
     with engine.connect() as conn:
         before = conn.info.get("writer")

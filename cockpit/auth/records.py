@@ -21,7 +21,7 @@ from cockpit.auth import audit, roles
 from cockpit.auth.context import current_principal
 from cockpit.metrics import records as R
 from cockpit.metrics import units as U
-from etl.contracts import SOURCE_BY_ID
+from cockpit.metrics.contracts import SOURCE_BY_ID
 
 _NO_USER = object()
 

@@ -28,7 +28,7 @@ def _with_engine(engine_or_url, fn):
     if isinstance(engine_or_url, Engine):
         models.create_tables(engine_or_url)
         return fn(engine_or_url)
-    from cockpit.db import make_engine
+    from cockpit.metrics.engine import make_engine
     engine = make_engine(engine_or_url)
     try:
         models.create_tables(engine)
@@ -172,7 +172,7 @@ def shared_app():
         import os
 
         from cockpit.app import create_app
-        from cockpit.db import make_engine
+        from cockpit.metrics.engine import make_engine
         saved = {k: os.environ.get(k) for k in ("COCKPIT_AUTH", "COCKPIT_SECRET_KEY")}
         os.environ["COCKPIT_AUTH"] = "on"
         os.environ["COCKPIT_SECRET_KEY"] = "test-secret-key-only-for-in-process-tests"

@@ -30,9 +30,9 @@ from pathlib import Path, PurePath
 from sqlalchemy import Engine, select
 
 from cockpit.metrics.records import mask_id, mask_name, mask_text
-from etl import reader
-from etl.contracts import SOURCE_BY_ID
-from etl.schema import etl_file, etl_reject
+from etl import ingest as etl_ingest
+from cockpit.metrics.contracts import SOURCE_BY_ID
+from cockpit.metrics.schema import etl_file, etl_reject
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xls")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -98,8 +98,8 @@ def check_file(name: str, data: bytes, max_bytes: int) -> str:
             raise Refused("文件内容不是文本格式的 CSV（可能是改了扩展名的其他文件）。")
         kind = "csv"
     try:
-        reader.read_file(Path(f"upload{suffix}"), data, defer=True)
-    except reader.Unreadable as err:
+        etl_ingest.probe(f"upload{suffix}", data)
+    except etl_ingest.Unreadable as err:
         raise Refused(f"不是规定的导出表：{err}") from None
     except Exception:  # noqa: BLE001 - any parser crash means "not an export we can read"
         raise Refused("文件无法解析，不是规定的导出表。") from None
@@ -171,7 +171,6 @@ class UploadResult:
 def ingest(engine: Engine, landing: Path, uploads: list[tuple[str, bytes]], max_bytes: int,
            max_files: int = 20) -> UploadResult:
     """Check, store and load uploaded files; the result per file."""
-    from etl.run import STATUS_LABEL, run
     result = UploadResult()
     if len(uploads) > max_files:
         result.refused = [(n, f"一次最多上传 {max_files} 个文件") for n, _ in uploads]
@@ -187,7 +186,7 @@ def ingest(engine: Engine, landing: Path, uploads: list[tuple[str, bytes]], max_
         return result
     stored = store(landing, accepted)
     try:
-        summary = run(Path(landing), engine, progress=False)
+        summary = etl_ingest.load(Path(landing), engine)
     except Exception as err:  # noqa: BLE001 - the load failed as a whole (rolled back)
         result.error = f"导入失败，数据未变化：{str(err).splitlines()[0][:300]}"
         return result
@@ -199,10 +198,10 @@ def ingest(engine: Engine, landing: Path, uploads: list[tuple[str, bytes]], max_
         if f is None:
             result.files.append(FileRow(st.path, "此前已导入（内容相同），未重复导入", note=st.original))
             continue
-        result.files.append(FileRow(f.file_name, STATUS_LABEL.get(f.status, f.status), source_name.get(f.source or "", ""),
+        result.files.append(FileRow(f.file_name, etl_ingest.STATUS_LABEL.get(f.status, f.status), source_name.get(f.source or "", ""),
                                     f.rows_read, f.rows_loaded, f.rows_rejected, mask_text("；".join(f.notes))))
     for f in by_name.values():   # other new files that were waiting in the landing folder
-        result.files.append(FileRow(f.file_name, STATUS_LABEL.get(f.status, f.status), source_name.get(f.source or "", ""),
+        result.files.append(FileRow(f.file_name, etl_ingest.STATUS_LABEL.get(f.status, f.status), source_name.get(f.source or "", ""),
                                     f.rows_read, f.rows_loaded, f.rows_rejected, mask_text("；".join(f.notes)),
                                     uploaded=False))
     return result
@@ -225,35 +224,15 @@ _CJK_NAME = re.compile(r"^[\u4e00-\u9fff·•]{2,5}$")
 
 def _header_for(path: Path, source_id: str) -> list[str] | None:
     """The header row of a stored file (the row naming the most columns of its contract)."""
-    try:
-        if path.suffix.lower() in (".xlsx", ".xls"):
-            from python_calamine import CalamineWorkbook
-            rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(nrows=reader.HEADER_SCAN_ROWS)
-            rows = [[reader._cell(v) for v in row] for row in rows]  # noqa: SLF001 - the reader's own cell text
-        else:
-            text = "\n".join(reader.decoded_lines(path)[:reader.HEADER_SCAN_ROWS])
-            rows = list(csv.reader(io.StringIO(text)))
-    except Exception:  # noqa: BLE001 - the file is gone or unreadable: mask conservatively
-        return None
-    source = SOURCE_BY_ID.get(source_id)
-    if source is None:
-        return None
-    known = {reader.norm_header(h) for c in source.columns for h in (c.header, *c.aliases)}
-    best, score = None, 0
-    for row in rows:
-        n = sum(1 for c in row if reader.norm_header(c) in known)
-        if n > score:
-            best, score = row, n
-    return best
+    return etl_ingest.header_row(path, source_id)
 
 
 def _masker_for(source_id: str, header: str):
     source = SOURCE_BY_ID.get(source_id)
     if source is None:
         return None
-    h = reader.norm_header(header)
     for c in source.columns:
-        if h in {reader.norm_header(x) for x in (c.header, *c.aliases)}:
+        if any(etl_ingest.same_header(header, x) for x in (c.header, *c.aliases)):
             if not c.personal:
                 return mask_text
             if c.name == "id_number":

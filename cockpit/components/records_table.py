@@ -30,7 +30,7 @@ from cockpit.metrics import records as R
 from cockpit.metrics import units as U
 from cockpit.metrics.measures import MEASURE_BY_ID
 from cockpit.metrics.periods import Period
-from etl.contracts import SOURCE_BY_ID
+from cockpit.metrics.contracts import SOURCE_BY_ID
 
 PAGE_SIZE = 15
 log = logging.getLogger("cockpit.pages")

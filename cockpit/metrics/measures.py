@@ -26,7 +26,7 @@ class Measure:
     id: str
     name: str                 # Chinese name
     unit: str                 # 人, 件, 次, 条, 个, 天, 元
-    source: str               # etl.contracts source id
+    source: str               # cockpit.metrics.contracts source id
     month: str                # staging month column the value is booked in
     where: str = ""           # portable SQL over staging columns; "" = every row
     expr: str = "1"           # what is added up

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, bindparam, text
 from cockpit.metrics import units as U
 from cockpit.metrics.measures import MEASURE_BY_ID
 from cockpit.metrics.periods import Period
-from etl.contracts import SOURCE_BY_ID, month_column  # plain-data description of the exports
+from cockpit.metrics.contracts import SOURCE_BY_ID, month_column  # plain-data description of the exports
 
 PAGE_SIZE = 20
 _ID_RE = re.compile(r"\d{17}[\dXx]|\d{15}")
@@ -167,7 +167,7 @@ def group_counts(engine: Engine, source_id: str, columns: list[str], units: str 
 # The item list is the one the (demo) assessment platform exports its codes from; when the real
 # item catalogue is loaded it belongs in the metric layer. Codes are shown as they are if unknown.
 try:
-    from etl.demo.assessment_items import ITEM_BY_CODE as _ITEMS, NOTES as ASSESSMENT_NOTES, PARTS as _PARTS
+    from cockpit.metrics.assessment import ITEM_BY_CODE as _ITEMS, NOTES as ASSESSMENT_NOTES, PARTS as _PARTS
 except ImportError:  # pragma: no cover - the catalogue is optional
     _ITEMS, ASSESSMENT_NOTES, _PARTS = {}, (), {"A": "犯罪性质", "B": "罪后表现", "C": "犯罪嫌疑人基本情况"}
 

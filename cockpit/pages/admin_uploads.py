@@ -24,8 +24,8 @@ from cockpit.auth import upload as UP
 from cockpit.auth.admin_ui import admin_page, require_admin, field, loading, section, table
 from cockpit.auth.settings import Settings
 from cockpit.components.shell import TITLE
-from etl.contracts import SOURCE_BY_ID
-from etl.run import STATUS_LABEL
+from cockpit.metrics.contracts import SOURCE_BY_ID
+from etl.ingest import STATUS_LABEL
 
 dash.register_page(__name__, path="/admin/uploads", name="数据上传", title=f"数据上传 · {TITLE}", order=101)
 

@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 
 from cockpit.metrics.platforms import PLATFORM_BY_ID
-from etl.contracts import SOURCE_BY_ID, SOURCES
+from cockpit.metrics.contracts import SOURCE_BY_ID, SOURCES
 from etl.demo import cases, models, noncustody, tables
 from etl.demo.profiles import UNIT_CODES, XLSX, export_style
 from etl.demo.timeline import day_of, month, month_first, month_label, month_last, to_date

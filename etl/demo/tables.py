@@ -12,7 +12,7 @@ import numpy as np
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 from cockpit.metrics.units import UNIT_BY_CODE
 from etl.demo import rates as R
-from etl.demo.assessment_items import (AGGRAVATING, BANDS, FORCE_HIGH, FORCE_LOW, MITIGATING, TYPICAL,
+from cockpit.metrics.assessment import (AGGRAVATING, BANDS, FORCE_HIGH, FORCE_LOW, MITIGATING, TYPICAL,
                                        charge_kind, consistent_items, fits)
 from etl.demo.cases import CaseWorld
 from etl.demo.models import ModelWorld, registry_rows

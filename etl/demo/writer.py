@@ -17,7 +17,7 @@ import numpy as np
 import xlsxwriter
 
 from cockpit.metrics.units import UNIT_BY_CODE
-from etl.contracts import Source
+from cockpit.metrics.contracts import Source
 from etl.demo.profiles import ExportStyle, export_style
 from etl.demo.timeline import DAY_SECONDS, FIRST_DAY, LAST_DAY, month_compact, month_last, to_date
 

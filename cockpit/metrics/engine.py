@@ -7,11 +7,24 @@ atomic transaction.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
-from cockpit.config import database_url
+
+
+DATA_DIR = Path(os.environ.get("COCKPIT_DATA_DIR", Path(__file__).resolve().parents[2] / "data"))
+
+
+def database_url() -> str:
+    """`DATABASE_URL`, or the embedded SQLite file inside the project's data folder."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DATA_DIR / 'cockpit.db'}"
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:

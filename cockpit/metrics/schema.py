@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (BigInteger, Column, Date, DateTime, Float, Index, Integer, MetaData,
                         SmallInteger, String, Table, Text)
 
-from etl.contracts import SOURCES, Source, month_column
+from cockpit.metrics.contracts import SOURCES, Source, month_column
 
 metadata = MetaData()
 
