@@ -123,7 +123,12 @@ def test_cumulative_count_adds_everything_up_to_the_end():
     assert s.value("models", CITY, "2024-05") == 10                  # no new model: still 10
     assert s.value("models", CITY, "2022") == 5
     r = row(s.query("models", CITY, "2023Q1"), CITY)
-    assert r["yoy_value"] == 2 and r["yoy_change"] == 8 and r["yoy_pct"] == pytest.approx(400.0)
+    # a count's change from a base below its min_sample (10) is absolute, never "+400 %"
+    assert r["yoy_value"] == 2 and r["yoy_change"] == 8 and r["yoy_pct"] is None
+    big = store([(CITY_OFFICE, "2022-01", "models_launched", 20), (YANHU, "2023-02", "models_launched", 5),
+                 (YANHU, "2024-05", "clue_found", 1)])
+    r = row(big.query("models", CITY, "2023Q1"), CITY)
+    assert r["yoy_value"] == 20 and r["yoy_change"] == 5 and r["yoy_pct"] == pytest.approx(25.0)
     assert row(s.query("models", CITY, "2024-08"), CITY)["status"] == "no_data"  # after the data
 
 
@@ -275,7 +280,7 @@ def test_rank_of_a_higher_is_better_metric():
 
 def test_values_equal_at_the_displayed_precision_share_a_rank():
     assert METRIC_BY_ID["non_arrest_rate"].decimals == 1
-    s = store(arrests("2024-05", YANHU, 1, 3) + arrests("2024-05", LINYI, 333, 1000)   # 33.33 and 33.3
+    s = store(arrests("2024-05", YANHU, 10, 30) + arrests("2024-05", LINYI, 333, 1000)   # 33.33 and 33.3
               + arrests("2024-05", WANRONG, 20, 100))
     df = s.by_unit("non_arrest_rate", "2024-05")
     assert [row(df, u)["rank"] for u in (YANHU, LINYI, WANRONG)] == [1, 1, 3]

@@ -163,9 +163,15 @@ def test_values_and_changes_are_formatted_at_the_metric_precision():
     assert F.rounded(METRIC_BY_ID["abscond_rate"], 0.123) == 0.12
 
 
-def test_colours_follow_the_direction_of_each_metric():
+def test_colours_follow_the_direction_of_each_metric(monkeypatch):
     higher, lower, policy = (METRIC_BY_ID[m] for m in ("plea_rate", "pretrial_detention_rate", "non_arrest_rate"))
     workload = METRIC_BY_ID["arrest_concluded"]
+    # standings are 优劣 colours: off by default (docs/decisions.md), on with COCKPIT_RANKING=on
+    monkeypatch.delenv("COCKPIT_RANKING", raising=False)
+    assert F.rank_tone(higher, 1, 13) == "neutral" and F.standing_color(higher, 13, 13) is None
+    assert F.gap_tone(higher, +5.0) == "neutral"
+    monkeypatch.setenv("COCKPIT_RANKING", "on")
+    assert F.rank_tone(workload, 13, 13) == "neutral" and F.standing_color(workload, 1, 13) is None
     assert F.tone(higher, +1) == "good" and F.tone(higher, -1) == "bad"
     assert F.tone(lower, -1) == "good" and F.tone(lower, +1) == "bad"
     assert F.tone(policy, +1) == "policy-good" and F.tone(policy, -1) == "policy-bad"

@@ -187,12 +187,13 @@ def ranking_figure(metric: Metric, frame, hrefs: dict[str, str], height: int = 4
         statuses = set(rows["status"])
         return status_figure(NOT_LIVE if statuses == {NOT_LIVE} else "no_data", month_label(metric.launch), height)
     ok = ok.assign(_v=ok["value"].astype(float), _r=ok["rank"].astype(float))
-    ok = ok.sort_values(["_r", "unit_label"], ascending=[False, True])   # best at the top of a bar chart
+    # best at the top of a bar chart (direction-aware); flagged values (样本少) have no rank
+    ok = ok.sort_values(["_v", "unit_label"], ascending=[metric.better_when_higher, True])
     city = _num(rows["city_value"].iloc[0])
     median = _num(rows["county_median"].iloc[0])
     colors = [F.TONE_COLOR[F.gap_tone(metric, g)] if not F.is_neutral(metric) else "#5b7ba6"
               for g in ok["gap_to_city"]]
-    labels = [f"{int(r)}. {u}" for r, u in zip(ok["_r"], ok["unit_label"])]
+    labels = [f"{int(r)}. {u}" if F.ranks_shown(metric) and r == r else u for r, u in zip(ok["_r"], ok["unit_label"])]
     text = [F.fmt_value(metric, v) for v in ok["_v"]]
     values = [float(v) for v in ok["_v"]]
     lo, hi = min(values), max(values)

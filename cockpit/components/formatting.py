@@ -7,23 +7,30 @@ Display rules (one place, used by cards, tables, charts and the exports):
   relative change in % (``+12.5%``), falling back to the absolute change when the base is 0;
 - a missing value shows its status: 未上线 / 无数据 / —.
 
-Colour ("tone") is direction-aware: a change or a standing in the metric's better direction is
-`good` (green), against it `bad` (red). Policy metrics (不捕率, 不诉率, 附条件不起诉率 — higher is
-the policy aim, not a score) use the muted `policy-good` (blue) / `policy-bad` (amber).
-Workload counts (审结人数, 在管人数, 具结书数 …) are `neutral`: more cases is not "better".
+Everything here follows the metric's declaration (cockpit.metrics.catalog): its kind, direction,
+maturity and minimum sample.
+
+Colour ("tone") is direction-aware: a change of a comparable metric (a rate with a direction)
+in its better direction is `good` (green), against it `bad` (red). Policy metrics (不捕率,
+不诉率, 附条件不起诉率 — higher is the policy aim, not a score) use the muted `policy-good`
+(blue) / `policy-bad` (amber). Counts, stocks and cumulative figures (审结人数, 在管人数,
+具结书数 …) are always `neutral`: more cases is not "better". A flagged value (核查中, 样本少)
+has no change at all.
+
+Standing colours — a unit graded against the others (rank tone, standing background, the gap
+to the city coloured) — are 优劣 colours: shown only when ranking is on
+(`cockpit.config.ranking_enabled`, off by default), and never for a metric that is not
+comparable.
 """
 from __future__ import annotations
 
 import math
 
-from cockpit.metrics.catalog import HIGHER, LOWER, POLICY, Metric
-from cockpit.metrics.query import NO_DATA, NOT_LIVE, OK, STATUS_LABEL
+from cockpit.config import ranking_enabled
+from cockpit.metrics.catalog import POLICY, Metric
+from cockpit.metrics.query import NO_DATA, NOT_APPLICABLE, NOT_LIVE, OK, STATUS_LABEL, flag_label
 
 DASH = "—"
-
-# Volume counts whose direction in the catalog is only the default (HIGHER): more arrests
-# reviewed or more people under supervision is workload, not performance. Colour them neutral.
-_NEUTRAL_PLATFORMS = {"case", "P01", "P02", "P03", "P04"}
 
 TONE_COLOR = {
     "good": "#1b7f3b",
@@ -39,7 +46,18 @@ _POLICY_SCALE = ("#d6e6f8", "#eaf1fb", "#f7f9fb", "#fbf0df", "#f6e0bd")
 
 
 def is_neutral(metric: Metric) -> bool:
-    return (not metric.is_ratio and metric.direction == HIGHER and metric.platform in _NEUTRAL_PLATFORMS)
+    """Not better or worse in either direction (counts, stocks, cumulative, neutral rates)."""
+    return not metric.comparable
+
+
+def ranks_shown(metric: Metric) -> bool:
+    """Whether a page or the wall may show this metric's rank numbers and standing colours."""
+    return metric.comparable and ranking_enabled()
+
+
+def flag_text(metric: Metric, flag) -> str:
+    """核查中 / 办理中 / 样本少 for a flagged value, "" otherwise."""
+    return flag_label(metric, flag if isinstance(flag, str) else None)
 
 
 def is_missing(v) -> bool:
@@ -70,7 +88,7 @@ def fmt_number(metric: Metric, v) -> str:
 
 def fmt_value(metric: Metric, v, status: str = OK, unit: bool = True) -> str:
     """``43.4%`` / ``1,234人``; 未上线 / 无数据 when the status says so."""
-    if status in (NOT_LIVE, NO_DATA):
+    if status in (NOT_LIVE, NO_DATA, NOT_APPLICABLE):
         return STATUS_LABEL[status]
     if is_missing(v):
         return DASH
@@ -123,9 +141,12 @@ def arrow(change) -> str:
 
 
 def gap_tone(metric: Metric, gap) -> str:
-    """Tone of a gap to a reference (city, median): positive = above the reference."""
+    """Tone of a gap to a reference (city, median): positive = above the reference. An 优劣
+    colour: neutral unless ranking is on."""
     if is_missing(gap) or round(float(gap), metric.decimals) == 0:
         return "flat"
+    if not ranks_shown(metric):
+        return "neutral"
     return tone(metric, gap)
 
 
@@ -133,7 +154,7 @@ def rank_tone(metric: Metric, rank, of) -> str:
     """Top third good, bottom third bad (policy metrics: blue/amber); middle flat."""
     if is_missing(rank) or not of:
         return "flat"
-    if is_neutral(metric):
+    if not ranks_shown(metric):
         return "neutral"
     third = max(1, round(of / 3))
     if rank <= third:
@@ -147,10 +168,8 @@ def rank_tone(metric: Metric, rank, of) -> str:
 
 def standing_color(metric: Metric, rank, of) -> str | None:
     """A background colour for a county's standing (rank 1 = best of `of`); None if unranked."""
-    if is_missing(rank) or not of:
+    if is_missing(rank) or not of or not ranks_shown(metric):
         return None
-    if is_neutral(metric):
-        return "#f7f9fb"
     scale = _POLICY_SCALE if metric.direction == POLICY else _GOOD_SCALE
     if of == 1:
         return scale[0]
@@ -159,9 +178,10 @@ def standing_color(metric: Metric, rank, of) -> str | None:
 
 
 def direction_text(metric: Metric) -> str:
-    if is_neutral(metric):
-        return "工作量指标（不评优劣）"
-    return {HIGHER: "越高越好", LOWER: "越低越好", POLICY: "政策导向：宜高（少捕慎诉）"}[metric.direction]
+    """越高越好 / 越低越好 / 政策导向 for a comparable metric; its kind (不评优劣) otherwise."""
+    if not metric.comparable:
+        return metric.kind_label if metric.kind != "per_capita" else f"{metric.kind_label}（不评优劣）"
+    return metric.direction_label
 
 
 def national_text(metric: Metric) -> str:

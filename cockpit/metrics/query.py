@@ -19,11 +19,23 @@ computes from the declarations in `catalog` / `measures` / `platforms` — no fo
   itself must reach the launch month to be live.
 
 Status of a value (column `status`; `STATUS_LABEL` gives the Chinese):
-  ok        a value.
-  not_live  the period lies wholly before the metric's launch month (未上线).
-  no_data   nothing booked for the period (无数据): no data of the measure's source covers the
-            period's live months (e.g. months after the last load), or a ratio's denominator
-            is 0.
+  ok              a value.
+  not_live        the period lies wholly before the metric's launch month (未上线).
+  no_data         nothing booked for the period (无数据): no data of the measure's source covers
+                  the period's live months (e.g. months after the last load), or a ratio's
+                  denominator is 0.
+  not_applicable  the 口径 does not apply to the cell (不适用): a bounded % rate whose numerator
+                  exceeds its denominator (different cohorts in one small cell), or a per-capita
+                  rate of a unit without a population (市院本级).
+
+A value with status ok may carry a flag (column `flag`; `flag_label` gives the Chinese) that
+keeps it out of every comparison (同比/环比, rank, county median, alerts) while it is shown:
+  immature  the period reaches into the metric's maturity window — the last
+            `Metric.maturity_months` months up to `data_month` (核查中 / 办理中);
+  small     a rate whose denominator is below `Metric.min_sample` (样本少).
+
+Every period ends at `data_month`: a period that runs past it (the current year, a quarter in
+progress) is cut there, so no view includes the partial month after 数据截至.
 "Covered" is decided per data feed — the measures sharing a source and a booking month
 column (measures.Measure.source/.month) — as the span from the first to the last month with
 any fact of that feed, in any unit. Inside that span a missing row is 0 (the ETL may or may
@@ -59,29 +71,43 @@ import pandas as pd
 from sqlalchemy import Engine, inspect, text
 
 from cockpit.metrics import units as U
-from cockpit.metrics.catalog import METRIC_BY_ID, METRICS, Metric
+from cockpit.metrics.catalog import METRIC_BY_ID, METRICS, PER_CAPITA, PER_CAPITA_BASIS, RATE, Metric
 from cockpit.metrics.measures import MEASURE_BY_ID
 from cockpit.metrics.periods import Period, month_from_ordinal, month_ordinal, month_range
 
 log = logging.getLogger(__name__)
 
-OK, NOT_LIVE, NO_DATA = "ok", "not_live", "no_data"
-STATUS_LABEL = {OK: "", NOT_LIVE: "未上线", NO_DATA: "无数据"}
+OK, NOT_LIVE, NO_DATA, NOT_APPLICABLE = "ok", "not_live", "no_data", "not_applicable"
+STATUS_LABEL = {OK: "", NOT_LIVE: "未上线", NO_DATA: "无数据", NOT_APPLICABLE: "不适用"}
+IMMATURE, SMALL = "immature", "small"
+
+
+def flag_label(metric: Metric, flag: str | None) -> str:
+    """核查中 / 办理中 for an immature value, 样本少 for a small sample, "" otherwise."""
+    if flag == IMMATURE:
+        return metric.immature_label
+    if flag == SMALL:
+        return "样本少"
+    return ""
 
 FACT_COLUMNS = ("unit_code", "month", "measure_id", "value")
 MODEL_FACT_COLUMNS = ("model_id", "unit_code", "month", "measure_id", "value")
 
 QUERY_COLUMNS = (
-    "metric_id", "unit", "unit_label", "period", "value", "numerator", "denominator", "status",
+    "metric_id", "unit", "unit_label", "period", "value", "numerator", "denominator", "status", "flag",
     "yoy_value", "yoy_change", "yoy_pct", "pop_value", "pop_change", "pop_pct",
 )
-BY_UNIT_COLUMNS = QUERY_COLUMNS + ("tier", "rank", "rank_of", "county_median", "city_value", "gap_to_city")
-SERIES_COLUMNS = ("metric_id", "unit", "month", "value", "numerator", "denominator", "status")
+BY_UNIT_COLUMNS = QUERY_COLUMNS + ("tier", "rank", "rank_of", "county_median", "county_q1", "county_q3",
+                                   "city_value", "gap_to_city", "share_of_city")
+SERIES_COLUMNS = ("metric_id", "unit", "month", "value", "numerator", "denominator", "status", "flag")
 BY_MODEL_COLUMNS = ("model_id", "measure_id", "period", "value", "share", "status")
-_TEXT_COLUMNS = {"metric_id", "unit", "unit_label", "period", "status", "tier", "month", "model_id", "measure_id"}
+_TEXT_COLUMNS = {"metric_id", "unit", "unit_label", "period", "status", "flag", "tier", "month", "model_id",
+                 "measure_id"}
 
 _UNIT_INDEX = {code: i for i, code in enumerate(U.UNIT_CODES)}
 _N_UNITS = len(U.UNIT_CODES)
+# 常住人口 in persons per unit (0 for 市院本级, which has no district of its own)
+_POPULATION = np.array([(u.population or 0.0) * 10_000 for u in U.UNITS])
 
 
 def _feed(measure_id: str) -> tuple[str, str]:
@@ -335,14 +361,15 @@ class MetricStore:
         so a leader's first view would be a page of 无数据. Steps back at most a year."""
         if "_data_month" not in self.__dict__:
             from cockpit.metrics.catalog import CORE_METRICS
-            from cockpit.metrics.periods import add_months
-            latest = month = self.latest_month
-            for k in range(12 if latest else 0):
-                m = add_months(latest, -k)
-                df = self.query(CORE_METRICS, [U.CITY], m)
-                live = df[df["status"] != NOT_LIVE]
-                if not live.empty and (live["status"] == OK).all():
-                    month = m
+            latest = self._latest
+            month = self.latest_month
+            w = self._unit_weights((U.CITY,))
+            for k in range(12 if latest is not None else 0):
+                o = latest - k
+                statuses = [self._compute(METRIC_BY_ID[mid], w, (o, o))[3][0] for mid in CORE_METRICS]
+                live = [st for st in statuses if st != NOT_LIVE]
+                if live and all(st == OK for st in live):
+                    month = month_from_ordinal(o)
                     break
             self.__dict__["_data_month"] = month
         return self.__dict__["_data_month"]
@@ -419,13 +446,27 @@ class MetricStore:
             ends.append(span[1])
         return min(ends)
 
+    @property
+    def _cap(self) -> int | None:
+        """The data month's ordinal: no period reaches past it."""
+        if "_cap_ord" not in self.__dict__:
+            dm = self.data_month
+            self.__dict__["_cap_ord"] = None if dm is None else month_ordinal(dm)
+        return self.__dict__["_cap_ord"]
+
     def _windows(self, metric: Metric, period: Period):
         """The month windows (first, last ordinal) of the period, its year-ago and its previous
-        period (None for ytd). A period still in progress — the metric's data ends inside it —
-        is compared like for like: the year-ago and previous windows are cut to the same months
-        (2024Q2 with data to May: Apr–May 2024 vs Apr–May 2023 and Jan–Feb 2024)."""
+        period (None for ytd). Every period ends at the data month at the latest. A period still
+        in progress — the data ends inside it — is compared like for like: the year-ago and
+        previous windows are cut to the same months (2024Q2 with data to May: Apr–May 2024 vs
+        Apr–May 2023 and Jan–Feb 2024)."""
         lo, hi = period.start_ordinal, period.end_ordinal
         end = self._data_end(metric)
+        cap = self._cap
+        if cap is not None:
+            end = cap if end is None else min(end, cap)
+        if cap is not None and lo > cap:
+            return None, None, None   # wholly after the data: 无数据
         cut = hi - end if end is not None and lo <= end < hi else 0
         prev = period.previous()
         return ((lo, hi - cut), (lo - 12, hi - 12 - cut),
@@ -442,7 +483,13 @@ class MetricStore:
         if lo > hi:
             return none, none, none, [NOT_LIVE] * g
         num = self._measure(metric.numerator, w, lo, hi)
-        if not metric.is_ratio:
+        if metric.kind == PER_CAPITA:
+            if num is None:
+                return none, none, none, [NO_DATA] * g
+            nums, pops = num.tolist(), (w @ _POPULATION).tolist()
+            values = [metric.scale * PER_CAPITA_BASIS * n / p if p > 0 else None for n, p in zip(nums, pops)]
+            return values, nums, pops, [OK if p > 0 else NOT_APPLICABLE for p in pops]
+        if not metric.denominator:
             if num is None:
                 return none, none, none, [NO_DATA] * g
             nums = num.tolist()
@@ -454,13 +501,38 @@ class MetricStore:
             return none, nums, dens, [NO_DATA] * g
         values, statuses = [], []
         for n, d in zip(nums, dens):
-            if d > 0:
-                values.append(metric.scale * n / d)
-                statuses.append(OK)
-            else:
+            if d <= 0:
                 values.append(None)
                 statuses.append(NO_DATA)
+            elif metric.bounded and n > d:
+                values.append(None)
+                statuses.append(NOT_APPLICABLE)
+            else:
+                values.append(metric.scale * n / d)
+                statuses.append(OK)
         return values, nums, dens, statuses
+
+    def _flags(self, metric: Metric, window: tuple[int, int] | None, dens: list, statuses: list) -> list[str]:
+        """The flag of each value computed over a window: immature, small or ""."""
+        immature = False
+        if metric.maturity_months and window is not None and self._cap is not None:
+            immature = window[1] > self._cap - metric.maturity_months
+        out = []
+        for d, st in zip(dens, statuses):
+            if st != OK:
+                out.append("")
+            elif immature:
+                out.append(IMMATURE)
+            elif metric.kind == RATE and metric.min_sample and d is not None and d < metric.min_sample:
+                out.append(SMALL)
+            else:
+                out.append("")
+        return out
+
+    def _side(self, metric: Metric, w: np.ndarray, window):
+        """Values, numerators, denominators, statuses and flags over one window."""
+        values, nums, dens, statuses = self._compute(metric, w, window)
+        return values, nums, dens, statuses, self._flags(metric, window, dens, statuses)
 
     def _period(self, period: Period | str | None) -> Period:
         if period is None:
@@ -486,11 +558,11 @@ class MetricStore:
         for mid in metric_ids:
             metric = METRIC_BY_ID[mid]
             cur_w, yoy_w, pop_w = self._windows(metric, period)
-            values, nums, dens, statuses = self._compute(metric, w, cur_w)
-            yoy = self._compute(metric, w, yoy_w)[0]
-            pop = self._compute(metric, w, pop_w)[0]
-            yc = [_compare(v, b) for v, b in zip(values, yoy)]
-            pc = [_compare(v, b) for v, b in zip(values, pop)]
+            values, nums, dens, statuses, flags = self._side(metric, w, cur_w)
+            yoy_side = self._side(metric, w, yoy_w)
+            pop_side = self._side(metric, w, pop_w)
+            yoy, yc = self._comparisons(metric, values, flags, yoy_side)
+            pop, pc = self._comparisons(metric, values, flags, pop_side)
             data["metric_id"] += [mid] * g
             data["unit"] += units
             data["unit_label"] += labels
@@ -499,6 +571,7 @@ class MetricStore:
             data["numerator"] += nums
             data["denominator"] += dens
             data["status"] += statuses
+            data["flag"] += flags
             data["yoy_value"] += yoy
             data["yoy_change"] += [c for c, _ in yc]
             data["yoy_pct"] += [p for _, p in yc]
@@ -506,6 +579,26 @@ class MetricStore:
             data["pop_change"] += [c for c, _ in pc]
             data["pop_pct"] += [p for _, p in pc]
         return data
+
+    @staticmethod
+    def _comparisons(metric: Metric, values: list, flags: list, base_side) -> tuple[list, list]:
+        """The base values and (change, pct) pairs against another window. A flagged value
+        (immature, small sample) on either side is not compared; a count's change from a base
+        below `min_sample` is absolute only (no %)."""
+        base_values, base_nums, _, _, base_flags = base_side
+        bases, out = [], []
+        for v, f, b, bn, bf in zip(values, flags, base_values, base_nums, base_flags):
+            if f or bf:
+                bases.append(None if bf else b)
+                out.append((None, None))
+                continue
+            bases.append(b)
+            change, pct = _compare(v, b)
+            if (pct is not None and not metric.is_ratio and metric.min_sample
+                    and (bn is None or abs(bn) < metric.min_sample)):
+                pct = None
+            out.append((change, pct))
+        return bases, out
 
     def value(self, metric_id: str, unit: str = U.CITY, period: Period | str | None = None) -> float | None:
         """The single value of one metric for one unit or group (None unless status is ok)."""
@@ -531,11 +624,12 @@ class MetricStore:
 
     def series(self, metric_id: str, unit: str = U.CITY, start: str | None = None,
                end: str | None = None) -> pd.DataFrame:
-        """Monthly values from start to end (months 'YYYY-MM'; default: the store's first and
-        latest month). Columns: SERIES_COLUMNS. Each month is computed like Period.month(m):
-        a stock is the month's value, a cumulative measure the running total."""
+        """Monthly values from start to end (months 'YYYY-MM'; default: the store's first month
+        and the data month). Columns: SERIES_COLUMNS. Each month is computed like
+        Period.month(m): a stock is the month's value, a cumulative measure the running total;
+        months in the maturity window carry the flag `immature`."""
         metric = METRIC_BY_ID[metric_id]
-        end = end or self.latest_month
+        end = end or self.data_month
         start = start or self.first_month
         data: dict[str, list] = {c: [] for c in SERIES_COLUMNS}
         if start is None or end is None:
@@ -543,41 +637,56 @@ class MetricStore:
         w = self._unit_weights((unit,))
         for m in month_range(start, end):
             o = month_ordinal(m)
-            values, nums, dens, statuses = self._compute(metric, w, (o, o))
-            for c, x in zip(SERIES_COLUMNS, (metric_id, unit, m, values[0], nums[0], dens[0], statuses[0])):
+            values, nums, dens, statuses, flags = self._side(metric, w, (o, o))
+            row = (metric_id, unit, m, values[0], nums[0], dens[0], statuses[0], flags[0])
+            for c, x in zip(SERIES_COLUMNS, row):
                 data[c].append(x)
         return _frame(SERIES_COLUMNS, data)
 
     def by_unit(self, metric_id: str, period: Period | str | None = None) -> pd.DataFrame:
         """The 14 units (in units.UNITS order) then the groups CITY and COUNTIES.
-        Columns: BY_UNIT_COLUMNS = QUERY_COLUMNS + tier ('city' | 'county' | 'group'),
-        rank (1 = best among the 13 counties, direction-aware; ties — equal at the displayed
-        precision `Metric.decimals` — share the best rank: 1, 2, 2, 4; None for 市院本级, the
-        groups and counties without a value), rank_of (counties ranked), county_median (median
-        of the county values), city_value (全市), gap_to_city (value − city value)."""
+        Columns: BY_UNIT_COLUMNS = QUERY_COLUMNS + tier ('city' | 'county' | 'group') and the
+        comparisons the metric's kind allows:
+        - comparable metrics only (`Metric.comparable`: a rate or per-capita rate with a
+          direction): rank (1 = best among the counties with an unflagged value,
+          direction-aware; ties — equal at the displayed precision — share the best rank:
+          1, 2, 2, 4; None for 市院本级, the groups and flagged or missing values) and rank_of
+          (how many counties were ranked). Whether a page shows ranks is a setting;
+        - rates and per-capita rates: county_median, county_q1, county_q3 (of the unflagged
+          county values: the median and the spread) and gap_to_city (value − 全市);
+        - counts, stocks and cumulative figures: share_of_city (% of 全市) instead; they are
+          never ranked, and a count's gap to the city total means nothing.
+        city_value is 全市's value for every kind."""
         metric = METRIC_BY_ID[metric_id]
         units = list(U.UNIT_CODES) + [U.CITY, U.COUNTIES]
         data = self._query_data([metric_id], units, period)
-        values = data["value"]
+        values, flags, statuses = data["value"], data["flag"], data["status"]
         tiers = [U.UNIT_BY_CODE[u].tier if u in U.UNIT_BY_CODE else "group" for u in units]
-        county_vals = [v for v, t in zip(values, tiers) if t == "county" and v is not None]
-        # rank at the displayed precision: what looks equal ranks equal
-        keyed = sorted({round(v, metric.decimals) for v in county_vals}, reverse=metric.better_when_higher)
-        counts = [sum(1 for v in county_vals if round(v, metric.decimals) == k) for k in keyed]
-        first_rank, r = {}, 1
-        for k, c in zip(keyed, counts):
-            first_rank[k] = r
-            r += c
-        city = values[units.index(U.CITY)]
-        median = float(np.median(county_vals)) if county_vals else None
         n = len(units)
+        city = values[units.index(U.CITY)]
+        peers = [v for v, t, f, st in zip(values, tiers, flags, statuses)
+                 if t == "county" and st == OK and v is not None and not f]
+        ranks: list = [None] * n
+        if metric.comparable and peers:
+            keyed = sorted({round(v, metric.decimals) for v in peers}, reverse=metric.better_when_higher)
+            first_rank, r = {}, 1
+            for k in keyed:
+                first_rank[k] = r
+                r += sum(1 for v in peers if round(v, metric.decimals) == k)
+            ranks = [first_rank[round(v, metric.decimals)]
+                     if t == "county" and st == OK and v is not None and not f else None
+                     for v, t, f, st in zip(values, tiers, flags, statuses)]
+        ratio = metric.is_ratio
+        q = np.percentile(peers, [25, 50, 75]).tolist() if ratio and peers else [None, None, None]
         data["tier"] = tiers
-        data["rank"] = [first_rank[round(v, metric.decimals)] if t == "county" and v is not None else None
-                        for v, t in zip(values, tiers)]
-        data["rank_of"] = [len(county_vals)] * n
-        data["county_median"] = [median] * n
+        data["rank"] = ranks
+        data["rank_of"] = [len(peers) if metric.comparable else None] * n
+        data["county_median"] = [q[1]] * n
+        data["county_q1"] = [q[0]] * n
+        data["county_q3"] = [q[2]] * n
         data["city_value"] = [city] * n
-        data["gap_to_city"] = [None if v is None or city is None else v - city for v in values]
+        data["gap_to_city"] = [None if not ratio or v is None or city is None else v - city for v in values]
+        data["share_of_city"] = [None if ratio or v is None or not city else v / city * 100.0 for v in values]
         return _frame(BY_UNIT_COLUMNS, data)
 
     def by_model(self, measure_id: str, period: Period | str | None = None,
