@@ -81,6 +81,15 @@ def test_a_period_wholly_after_the_data_month_has_no_data():
     assert list(s.series("non_arrest_rate", CITY)["month"])[-1] == "2026-11"   # trends stop at 数据截至
 
 
+def test_a_period_in_the_future_falls_back_to_the_data_month_not_the_partial_month():
+    from cockpit.components.params import parse_period
+    s = store(_full_core_month("2026-10") + _full_core_month("2026-11") + [(YANHU, "2026-12", "arrest_concluded", 5)])
+    period, notes = parse_period("2031-02", s)
+    assert str(period) == "2026-11" and "数据截至2026年11月" in notes[0].text
+    period, _ = parse_period("2031", s)
+    assert str(period) == "2026" and s.value("arrest_concluded", CITY, period) == 200
+
+
 # --- item 4: immature cohorts --------------------------------------------------------------------
 
 def test_an_immature_cohort_month_is_flagged_and_never_compared():

@@ -76,9 +76,11 @@ def unit_label(code: str) -> str:
 
 
 def parse_period(raw, store: MetricStore) -> tuple[Period, list[Notice]]:
-    """The period of the URL, or the latest month with data."""
+    """The period of the URL, or the data month (数据截至). A period that starts after the data
+    month falls back to the one of its kind that contains the data month — never to the partial
+    month after it."""
     text = first(raw)
-    latest = store.latest_month
+    latest = store.data_month
     default = default_period(store)
     if text is None:
         return default, []
