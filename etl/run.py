@@ -24,7 +24,8 @@ from tqdm import tqdm
 from etl import reader, rollup
 from etl.bulk import analyze, existing_keys, insert_frame
 from cockpit.metrics.contracts import SOURCE_BY_ID
-from cockpit.metrics.schema import STAGING, etl_file, etl_reject, etl_run, metadata
+from cockpit.metrics import migrate
+from cockpit.metrics.schema import STAGING, etl_file, etl_reject, etl_run
 from etl.validate import validate
 
 PG_LOCK_ID = 1408_0001  # one writer at a time on PostgreSQL (SQLite: BEGIN IMMEDIATE)
@@ -141,7 +142,7 @@ def run(landing: Path, engine: Engine, today: dt.date | None = None, progress: b
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
-                metadata.create_all(conn)
+                migrate.upgrade(conn)   # schema changes by migrations (docs/decisions.md)
                 summary = _run(conn, landing, today, progress, log, started)
         finally:
             conn.info.pop("writer", None)

@@ -20,11 +20,13 @@ import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Engine, Index, Integer, MetaData, String,
                         Table, Text, delete, func, select, text, update)
 
 from cockpit.auth import passwords, roles
+from cockpit.metrics import migrate
 from cockpit.metrics import units as U
 
 metadata = MetaData()
@@ -153,13 +155,18 @@ def writing(engine: Engine):
                 conn.info["writer"] = before
 
 
+# The accounts' migration history (cockpit/auth/migrations; see cockpit.metrics.migrate).
+MIGRATIONS = {"location": Path(__file__).resolve().parent / "migrations",
+              "version_table": "alembic_version_accounts", "marker": "app_user"}
+
+
 def create_tables(engine: Engine) -> None:
-    """Create the auth tables if missing (every worker does this at start-up; on PostgreSQL
-    they take turns on an advisory lock so that two workers never race on CREATE TABLE)."""
+    """Bring the auth tables to the newest revision (every worker does this at start-up; on
+    PostgreSQL they take turns on an advisory lock so that two workers never race on DDL)."""
     with writing(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_DDL_LOCK})
-        metadata.create_all(conn)
+        migrate.upgrade(conn, MIGRATIONS)
 
 
 # --------------------------------------------------------------------------- who is signed in
