@@ -20,7 +20,8 @@ two against each other (tests/test_recompute.py):
 
 Shared with the system under test, on purpose and nothing else: the rows the ETL quarantined
 (`etl_reject`: file and line) are dropped — whether a row is valid is tested elsewhere; the
-units (`cockpit.metrics.units`), the metrics' ids, units of measure, launch months and core flags
+units and their populations (`cockpit.metrics.units`), the metrics' ids, units of measure,
+launch months, core flags and, where declared, whether a rate is bounded by 100 %
 (`cockpit.metrics.catalog`). A metric of the catalogue this module has no recipe for is an
 error ("no independent computation for X"), so a new metric cannot slip past the oracle.
 """
@@ -40,7 +41,8 @@ from python_calamine import CalamineWorkbook
 
 from cockpit.metrics import units as U
 
-OK, NOT_LIVE, NO_DATA = "ok", "not_live", "no_data"
+OK, NOT_LIVE, NO_DATA, NOT_APPLICABLE = "ok", "not_live", "no_data", "not_applicable"
+PER_100K = 100_000
 
 # ---- the exports: the headers the oracle needs, by hand --------------------------------------
 # source -> (signature headers that identify the export, {header: oracle column})
@@ -249,6 +251,7 @@ class Count:
 class Recipe:
     numerator: str
     denominator: str | None = None
+    per_capita: bool = False   # numerator ÷ resident population × 100 000 (units.Unit.population, 万)
 
 
 class Oracle:
@@ -451,11 +454,20 @@ class Oracle:
         members = U.members(unit)
         num = self._total(recipe.numerator, members, lo, hi)
         scale = SCALE_BY_UNIT.get(metric.unit, 1.0)
+        if recipe.per_capita:
+            # 市院本级 has no population of its own: not computed alone; 全市 = all arrests ÷ all residents
+            people = sum((U.UNIT_BY_CODE[c].population or 0.0) for c in members) * 10_000
+            if num is None:
+                return None, None, None, NO_DATA
+            return (PER_100K * num / people, num, people, OK) if people > 0 else (None, num, people, NOT_APPLICABLE)
         if recipe.denominator is None:
             return (None, None, None, NO_DATA) if num is None else (scale * num, num, None, OK)
         den = self._total(recipe.denominator, members, lo, hi)
         if num is None or den is None or den == 0:
             return None, num, den, NO_DATA
+        if getattr(metric, "bounded", False) and num > den:
+            # a rate declared bounded (≤ 100 %) whose two cohorts differ in one small cell: 不适用
+            return None, num, den, NOT_APPLICABLE
         return scale * num / den, num, den, OK
 
     def data_month(self, core: list, today: dt.date) -> str:
@@ -485,6 +497,7 @@ RECIPES: dict[str, Recipe] = {
     "arrest_concluded": Recipe("arrest.concluded"),
     "arrest_approved": Recipe("arrest.approved"),
     "arrest_assessed": Recipe("arrest.assessed"),
+    "arrests_per_100k": Recipe("arrest.approved", per_capita=True),
     # 审查起诉
     "non_prosecution_rate": Recipe("pros.not_indicted", "pros.concluded"),
     "plea_rate": Recipe("pros.plea", "pros.concluded"),
