@@ -30,10 +30,8 @@ NEAR_KM = 5.0
 # Landmarks whose coordinates in landmarks.csv are known to be off by more than NEAR_KM.
 # Strict xfail: once the coordinates are corrected this turns into a failure, as a reminder
 # to delete the entry.
-KNOWN_OFF = {
-    "稷王山": "landmarks.csv has 35.32 N, ~7 km south of 稷山县; the summit sits where 稷山, "
-              "万荣, 闻喜 and 盐湖 meet, ~25 km due south of 稷山 town (≈110.98 E, 35.38 N)",
-}
+# (稷王山 was here until the domain file was corrected to 111.00 E, 35.41 N.)
+KNOWN_OFF: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
