@@ -178,7 +178,8 @@ def test_build_script_reproduces_the_committed_file(tmp_path):
 # CJK character one em wide, with its white halo; a landmark star is `marker.size` across. At a
 # larger scale the points move apart while the boxes keep their size, so clearing them at the
 # smallest scale the map is drawn at (county_map.MIN_PX_PER_DEG, checked in the browser below)
-# clears them at every scale.
+# clears them at every scale. Plotly draws a star about 1.33 × its size across, and a text line
+# 1.45 em high (both measured in Chromium).
 
 def _mercator(lon: float, lat: float, k: float) -> tuple[float, float]:
     return lon * k, -math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))) * k
@@ -208,9 +209,10 @@ def test_browser_map_names_stay_clear_of_the_landmark_stars(overview_map_figure)
     assert len(names["text"]) == 13 and len(stars["lon"]) == 18
     # plotly draws later traces on top: the names above the stars
     assert overview_map_figure["data"].index(names) > overview_map_figure["data"].index(stars)
-    size, star = names["textfont"]["size"], stars["marker"]["size"] + 2 * stars["marker"]["line"]["width"]
+    size = names["textfont"]["size"]
+    star = stars["marker"]["size"] * 1.35 + 2 * stars["marker"]["line"]["width"]
     for k in (M.MIN_PX_PER_DEG, 211.6, 260.0, 400.0):
-        name_boxes = [(n, _box(*_mercator(lon, lat, k), len(n) * size + 4, size * 1.3))
+        name_boxes = [(n, _box(*_mercator(lon, lat, k), len(n) * size + 2, size * 1.45))
                       for n, lon, lat in zip(names["text"], names["lon"], names["lat"])]
         star_boxes = [(n, _box(*_mercator(lon, lat, k), star, star))
                       for n, lon, lat in zip(stars["text"], stars["lon"], stars["lat"])]
@@ -227,3 +229,100 @@ def test_browser_map_names_stay_in_their_counties(overview_map_figure, polygons)
     code_of = {U.UNIT_BY_CODE[c].short: c for c in COUNTY_CODES}
     for n, lon, lat in zip(names["text"], names["lon"], names["lat"]):
         assert _in_polygons(lon, lat, polygons[code_of[n]]), n
+
+
+# --------------------------------------------------------------------------- in Chromium
+# The same rules on what the browser really draws, with the small demo: the wall's map at
+# 1920×1080 and 3840×2160 (ECharts' own text boxes) and the overview's map at 1366×768 (the SVG
+# boxes plotly drew, and the scale it drew at). Screenshots: artifacts/screenshots/geo-*.png.
+
+WALL_LABELS_JS = """
+() => {
+  const el = document.getElementById('ch-map');
+  const chart = echarts.getInstanceByDom(el);
+  const box = el.getBoundingClientRect();
+  const out = [];
+  chart.getZr().storage.getDisplayList(true).forEach(e => {
+    const t = e.getTextContent ? e.getTextContent() : null;
+    if (!t || t.ignore || t.invisible || !t.style || !t.style.text) return;
+    const r = t.getBoundingRect().clone();
+    r.applyTransform(t.getComputedTransform());
+    out.push({text: t.style.text, box: [r.x, r.y, r.x + r.width, r.y + r.height]});
+  });
+  return {w: box.width, h: box.height, labels: out};
+}
+"""
+
+PLOTLY_MAP_JS = """
+() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.geo);
+  const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const names = [], stars = [];
+  gd.querySelectorAll('g.trace.scattergeo').forEach(t => {
+    t.querySelectorAll('text').forEach(x => names.push({text: x.textContent, box: rect(x)}));
+    t.querySelectorAll('path.point').forEach(p => stars.push(rect(p)));
+  });
+  return {pxPerDeg: gd._fullLayout.geo._subplot.projection.scale() * Math.PI / 180, names, stars};
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def server_db_url(demo_db_url):
+    return demo_db_url
+
+
+def _no_overlaps(boxes: list[tuple[str, list]], against: list[tuple[str, list]] | None = None) -> list:
+    pairs = []
+    for i, (a, ba) in enumerate(boxes):
+        for b, bb in (against if against is not None else boxes[i + 1:]):
+            if _overlap(ba, bb):
+                pairs.append((a, b))
+    return pairs
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)])
+def test_wall_map_labels_do_not_collide_in_chromium(server, open_page, width, height):
+    from browser_support import SCREENSHOTS, wait_for_dash
+    from cockpit.screen import charts as C
+    s = open_page(width, height, role="screen", server=server)
+    s.page.goto(f"{server}/screen")
+    wait_for_dash(s.page)
+    s.page.wait_for_function("() => { const e = document.getElementById('ch-map');"
+                             " return e && e.getAttribute('data-scr-v'); }", timeout=20_000)
+    s.page.wait_for_timeout(1200)
+    got = s.page.evaluate(WALL_LABELS_JS)
+    scale = width / 1920
+    # the map's box the labels were placed for (charts.MAP_BOX, in design pixels)
+    assert abs(got["w"] - C.MAP_BOX[0] * scale) < 2 and abs(got["h"] - C.MAP_BOX[1] * scale) < 2, got
+    short = {lm["name"].split("(")[0] for lm in C.landmarks()}
+    counties = [(x["text"], x["box"]) for x in got["labels"] if x["text"].startswith("{n|")]
+    names = [(x["text"], x["box"]) for x in got["labels"] if x["text"] in short]
+    assert len(counties) == 13 and sorted(n for n, _ in names) == sorted(short)
+    assert _no_overlaps(counties) == []
+    assert _no_overlaps(names) == []
+    assert _no_overlaps(names, counties) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    s.page.locator("#ch-map").screenshot(path=str(SCREENSHOTS / f"geo-wall-map-{width}x{height}.png"))
+    s.check_clean()
+
+
+@pytest.mark.browser
+def test_overview_map_names_clear_of_the_stars_in_chromium(server, open_page):
+    from browser_support import SCREENSHOTS, wait_for_dash
+    from cockpit.components import county_map as M
+    s = open_page(1366, 768, role="leader", server=server)
+    s.page.goto(f"{server}/")
+    wait_for_dash(s.page)
+    got = s.page.evaluate(PLOTLY_MAP_JS)
+    # the scale the names were placed for is the smallest one: the map is drawn at least that big
+    assert got["pxPerDeg"] >= M.MIN_PX_PER_DEG, got["pxPerDeg"]
+    names = [(x["text"], x["box"]) for x in got["names"]]
+    stars = [("★", b) for b in got["stars"]]
+    assert len(names) == 13 and len(stars) == 18
+    assert _no_overlaps(names) == []
+    assert _no_overlaps(names, stars) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    s.page.locator(".js-plotly-plot .geo").first.screenshot(path=str(SCREENSHOTS / "geo-overview-map-1366x768.png"))
+    s.check_clean()

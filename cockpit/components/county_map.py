@@ -91,13 +91,14 @@ def _mercator_px(lon: float, lat: float, px_per_deg: float) -> tuple[float, floa
 def name_box(name: str, lon: float, lat: float, px_per_deg: float) -> tuple[float, float, float, float]:
     """A county name's box (centred on its point, as plotly draws mode="text"), halo included."""
     x, y = _mercator_px(lon, lat, px_per_deg)
-    w, h = len(name) * MAP_NAME_FONT + 4, MAP_NAME_FONT * 1.3 + 2
+    w, h = len(name) * MAP_NAME_FONT + 4, MAP_NAME_FONT * 1.5 + 2
     return x - w / 2, y - h / 2, x + w / 2, y + h / 2
 
 
 def star_box(lon: float, lat: float, px_per_deg: float) -> tuple[float, float, float, float]:
+    """A landmark star's box: plotly draws a star about 1.33 × its marker size across."""
     x, y = _mercator_px(lon, lat, px_per_deg)
-    r = MAP_LANDMARK_SIZE / 2 + 1
+    r = MAP_LANDMARK_SIZE * 0.7 + 1
     return x - r, y - r, x + r, y + r
 
 
