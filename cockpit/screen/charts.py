@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 from functools import lru_cache
 
 from pyecharts import options as opts
@@ -310,7 +311,6 @@ def landmark_labels(county_boxes: tuple[Box, ...]) -> dict[str, tuple[float, flo
     the marker preferred): never over a county's name and value (`county_boxes`), an office,
     any landmark marker, a name placed before, or the HTML over the map; its leader line
     crosses no county label, office or name. Deterministic: the same input, the same layout."""
-    import math
     w_box, h_box = MAP_BOX
     inside = (4.0, 4.0, w_box - 4.0, h_box - 4.0)
     lms = [(lm["name"], lm["name"].split("(")[0], map_px(lm["lon"], lm["lat"])) for lm in landmarks()]
@@ -324,6 +324,10 @@ def landmark_labels(county_boxes: tuple[Box, ...]) -> dict[str, tuple[float, flo
 
     def candidates(pt, text):
         w, h = landmark_label_size(text)
+        reach = max(LABEL_GAPS) + w + h     # nothing further away can touch a candidate
+        near = (pt[0] - reach, pt[1] - reach, pt[0] + reach, pt[1] + reach)
+        near_static = [o for o in static if _hit(o, near)]
+        near_hard = [o for o in hard if _hit(o, near)]
         out = []
         for gap in LABEL_GAPS:
             for ang in LABEL_ANGLES:
@@ -334,43 +338,39 @@ def landmark_labels(county_boxes: tuple[Box, ...]) -> dict[str, tuple[float, flo
                 box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
                 if box[0] < inside[0] or box[1] < inside[1] or box[2] > inside[2] or box[3] > inside[3]:
                     continue
-                if any(_hit(box, o) for o in static):
+                if any(_hit(box, o) for o in near_static):
                     continue
                 leader = gap > LEADER_FROM
                 end = _nearest(pt, box)
-                if leader and any(_crosses(pt, end, o) for o in hard):
+                if leader and any(_crosses(pt, end, o) for o in near_hard):
                     continue
                 side = min(ang, 360 - ang) / 180      # 0 right … 1 left
                 pref = 0.0 if ang == 0 else 1.0 if ang == 180 else 2.0 + side
                 out.append((gap + pref, cx - pt[0], cy - pt[1], leader, box, end))
         return sorted(out, key=lambda c: c[0])
 
-    todo = {name: (pt, candidates(pt, text)) for name, text, pt in lms}
-    placed_boxes: list[Box] = []
-    leaders: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    todo = {name: pt for name, _, pt in lms}
+    options = {name: candidates(pt, text) for name, text, pt in lms}
     result: dict[str, tuple[float, float, bool] | None] = {}
 
-    def free(pt, cand) -> bool:
-        _, _, _, leader, box, end = cand
-        grown = _grow(box, 2.0)
-        if any(_hit(grown, b) for b in placed_boxes):
+    def still_free(pt, cand, box: Box, leader) -> bool:
+        """Whether a candidate stays free once `box` (and its `leader`) are placed."""
+        grown = _grow(cand[4], 2.0)
+        if _hit(grown, box) or (leader and _crosses(leader[0], leader[1], grown)):
             return False
-        if any(_crosses(p, q, grown) for p, q in leaders):
-            return False
-        return not (leader and any(_crosses(pt, end, b) for b in placed_boxes))
+        return not (cand[3] and _crosses(pt, cand[5], box))
 
     order = [name for name, _, _ in lms]
     while todo:
-        options = {name: [c for c in cands if free(pt, c)] for name, (pt, cands) in todo.items()}
         name = min(todo, key=lambda n: (len(options[n]), order.index(n)))
-        pt = todo.pop(name)[0]
-        if not options[name]:
+        pt, cands = todo.pop(name), options.pop(name)
+        if not cands:
             result[name] = None
             continue
-        _, dx, dy, leader, box, end = options[name][0]
-        placed_boxes.append(box)
-        if leader:
-            leaders.append((pt, end))
+        _, dx, dy, leader, box, end = cands[0]
+        line = (pt, end) if leader else None
+        for other, other_pt in todo.items():
+            options[other] = [c for c in options[other] if still_free(other_pt, c, box, line)]
         result[name] = (round(dx, 1), round(dy, 1), leader)
     return result
 
