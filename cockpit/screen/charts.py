@@ -64,8 +64,8 @@ OFFICE_VALUE_ROOM = 56.0
 LANDMARK_SYMBOL_SIZE = 8
 LEADER_FROM = 9.0          # a name further than this from its marker gets a leader line
 # County offices sit at each county's label point (`cp`), except where a landmark's marker would
-# lie under the office or its name and value: these are nudged (≤ 6 km, inside the county) to the
-# nearest spot where both stay legible (tests/test_screen_charts.py checks the boxes).
+# lie under the office or its name and value: these are nudged a few km (inside the county) to a
+# near spot where both stay legible (tests/test_screen_charts.py checks the boxes).
 OFFICE_POSITION = {
     "140802": (111.058, 35.010),   # 运城盐湖 at the label point
     "140822": (110.898, 35.420),   # 李家大院 under the name
