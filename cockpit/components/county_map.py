@@ -119,7 +119,6 @@ def name_points() -> dict[str, tuple[float, float]]:
     """Each county's name point: its label point (`cp`), or where a landmark star would touch the
     name, the nearest point of the county (in 0.01° steps) whose name box at MIN_PX_PER_DEG clears
     every star and the names placed before, with a pixel to spare."""
-    from cockpit.metrics import units as U
     with open(GEO_DIR / "yuncheng.json", encoding="utf-8") as f:
         features = {ft["properties"]["code"]: ft for ft in json.load(f)["features"]}
     k = MIN_PX_PER_DEG
