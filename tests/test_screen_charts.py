@@ -234,7 +234,7 @@ def test_map_option_counties_landmarks_offices(demo_store):
     assert all(s.get("geoIndex") == 0 for s in opt["series"])
     assert [g["map"] for g in opt["geo"]] == [C.MAP_NAME, C.MAP_NAME]
     jiwang = next(d for d in lm["data"] if d["name"] == "稷王山")
-    assert jiwang["value"][:2] == [111.00, 35.40]  # moved into 稷山县 (see charts.LANDMARK_OVERRIDES)
+    assert jiwang["value"][:2] == [111.0, 35.41]  # the domain file's corrected coordinate, in 稷山县
     # lower is better for 诉前羁押率: the colour scale is reversed
     assert opt["visualMap"]["inRange"]["color"][0] == C.T.MAP_SCALE[-1]
     assert "UTF8Encoding" not in C.geojson()
@@ -272,7 +272,7 @@ def _km_to_boundary(lon, lat, feature) -> float:
 
 def test_landmarks_and_offices_lie_in_their_counties():
     """Most landmark coordinates are approximate (a few km) and the boundaries simplified: a
-    marker must lie in its county or within 2.5 km of it; 稷王山 (7 km out in the csv) is moved."""
+    marker must lie in its county or within 2.5 km of it; 稷王山 (7 km out in an earlier csv) in it."""
     features = {f["properties"]["code"]: f for f in C.geojson()["features"]}
     for lm in C.landmarks():
         feat = features[lm["county"]]
@@ -281,6 +281,158 @@ def test_landmarks_and_offices_lie_in_their_counties():
     assert _inside(jiwang["lon"], jiwang["lat"], features["140824"])
     for o in C.offices():
         assert _inside(o["lon"], o["lat"], features[o["code"]]), o["name"]
+
+
+# --------------------------------------------------------------------------- the map's labels
+# The wall's map as ECharts draws it, from the option the wall sends: the geo laid out as ECharts
+# does (lon/lat linear, the counties' bounding rect stretched by aspectScale and fitted into
+# layoutSize × min(width, height) around layoutCenter), every length scaled by the canvas scale as
+# assets/screen.js does, and each label's box from its position, distance, offset and text. Text
+# widths are estimated: a CJK character one em, anything else 0.6 em, plus the text outline.
+
+def _client_scaled(o, s: float):
+    """assets/screen.js `scaleOption`: lengths (PX_KEYS) × s; `offset` only as an array."""
+    if isinstance(o, list):
+        return [_client_scaled(x, s) for x in o]
+    if not isinstance(o, dict):
+        return o
+    out = {}
+    for k, v in o.items():
+        length = k in C.PX_KEYS and (isinstance(v, (int, float)) and not isinstance(v, bool) or (
+            isinstance(v, list) and v and all(isinstance(x, (int, float, str)) for x in v)))
+        if length and k in C.PX_ARRAY_ONLY and not isinstance(v, list):
+            length = False
+        if length:
+            out[k] = v * s if not isinstance(v, list) else [x * s if isinstance(x, (int, float)) else x for x in v]
+        else:
+            out[k] = _client_scaled(v, s)
+    return out
+
+
+def _pct(v, whole: float) -> float:
+    return float(v[:-1]) / 100 * whole if isinstance(v, str) and v.endswith("%") else float(v)
+
+
+def _geo_to_px(geo: dict, width: float, height: float):
+    xs, ys = [], []
+    for f in C.geojson()["features"]:
+        g = f["geometry"]
+        for poly in g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]]:
+            xs += [p[0] for p in poly[0]]
+            ys += [p[1] for p in poly[0]]
+    lon0, lon1, lat0, lat1 = min(xs), max(xs), min(ys), max(ys)
+    cx, cy = _pct(geo["layoutCenter"][0], width), _pct(geo["layoutCenter"][1], height)
+    size = _pct(geo["layoutSize"], min(width, height))
+    aspect = (lon1 - lon0) / (lat1 - lat0) * geo["aspectScale"]
+    vw, vh = (size, size / aspect) if aspect > 1 else (size * aspect, size)
+    return lambda lon, lat: (cx - vw / 2 + (lon - lon0) / (lon1 - lon0) * vw,
+                             cy - vh / 2 + (lat1 - lat) / (lat1 - lat0) * vh)
+
+
+def _text_w(text: str, size: float) -> float:
+    return sum(size if ord(ch) >= 0x2E80 else 0.6 * size for ch in text)
+
+
+def _label_box(x: float, y: float, symbol_size: float, label: dict, series: dict):
+    """The box (x0, y0, x1, y1) ECharts gives a scatter item's label."""
+    rich = label.get("rich")
+    if rich:
+        lines = [re.findall(r"\{(\w+)\|([^}]*)\}", ln) for ln in label["formatter"].split("\n")]
+        w = max(sum(_text_w(t, rich[k]["fontSize"]) + 2 * rich[k].get("textBorderWidth", 0) for k, t in ln)
+                for ln in lines)
+        h = sum(max(rich[k].get("lineHeight", rich[k]["fontSize"] * 1.2) for k, _ in ln) for ln in lines)
+    else:
+        size = label["fontSize"]
+        w = _text_w(label["formatter"], size) + 2 * label.get("textBorderWidth", 0)
+        h = size * 1.2
+    pos, dist, half = label.get("position", "top"), label.get("distance", 5), symbol_size / 2
+    cx, cy = {"top": (x, y - half - dist - h / 2), "bottom": (x, y + half + dist + h / 2),
+              "left": (x - half - dist - w / 2, y), "right": (x + half + dist + w / 2, y),
+              "inside": (x, y)}[pos]
+    # ECharts 5.6 lays a series' labels out again when the series has a labelLayout, and that
+    # drops each label's offset (seen in Chromium): the offset counts only without one
+    offset = label.get("offset") if "labelLayout" not in series else None
+    if offset:
+        cx, cy = cx + offset[0], cy + offset[1]
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _map_boxes(option: dict, scale: float) -> dict:
+    """Boxes of the wall's map at a canvas scale: county labels and offices, landmark markers and
+    names, the HTML over the map."""
+    o = _client_scaled(option, scale)
+    width, height = C.MAP_BOX[0] * scale, C.MAP_BOX[1] * scale
+    to_px = _geo_to_px(o["geo"][0], width, height)
+    markers, offices, names = (next(s for s in o["series"] if s["name"] == n) for n in ("地标", "检察院", "地标名称"))
+    out = {"county": {}, "office": {}, "marker": {}, "landmark": {}, "hidden": [],
+           "frame": (0, 0, width, height),
+           "overlay": [tuple(v * scale for v in b) for b in C.MAP_OVERLAYS]}
+    for d in offices["data"]:
+        x, y = to_px(*d["value"][:2])
+        r = offices["symbolSize"] / 2
+        out["office"][d["name"]] = (x - r, y - r, x + r, y + r)
+        assert d["label"]["show"], d["name"]
+        out["county"][d["name"]] = _label_box(x, y, offices["symbolSize"], d["label"], offices)
+    for d in markers["data"]:
+        x, y = to_px(*d["value"][:2])
+        r = markers["symbolSize"] / 2
+        out["marker"][d["name"]] = (x - r, y - r, x + r, y + r)
+    for d in names["data"]:
+        if not d["label"].get("show", True):
+            out["hidden"].append(d["name"])
+            continue
+        x, y = to_px(*d["value"][:2])
+        out["landmark"][d["name"]] = _label_box(x, y, names["symbolSize"], d["label"], names)
+    return out
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0], ids=["1920x1080", "3840x2160"])
+def test_map_labels_do_not_collide(demo_store, scale):
+    """On the wall's map (every indicator it cycles through, at 1920×1080 and 3840×2160) no
+    landmark name covers a county's name and value, an office or another landmark's name or
+    marker, and no landmark marker sits on a county's label; every landmark's name is shown."""
+    for metric in MAP_CYCLE:
+        b = _map_boxes(payload.map_part(demo_store, metric)["chart"]["o"], scale)
+        assert len(b["county"]) == 13 and len(b["marker"]) == 18
+        assert b["hidden"] == [], f"{metric}: names not on the map: {b['hidden']}"
+        where = f"{metric} ×{scale}"
+        counties = list(b["county"].items())
+        for i, (c, box) in enumerate(counties):
+            for c2, box2 in counties[i + 1:]:
+                assert not _overlap(box, box2), f"{where}: {c}'s label on {c2}'s"
+            for m, mbox in b["marker"].items():
+                assert not _overlap(box, mbox), f"{where}: landmark {m} on {c}'s label"
+        landmarks = list(b["landmark"].items())
+        for i, (n, box) in enumerate(landmarks):
+            f = b["frame"]
+            assert f[0] <= box[0] and f[1] <= box[1] and box[2] <= f[2] and box[3] <= f[3], f"{where}: {n} off the map"
+            for c, cbox in counties:
+                assert not _overlap(box, cbox), f"{where}: {n}'s name on {c}'s name and value"
+            for c, obox in b["office"].items():
+                assert not _overlap(box, obox), f"{where}: {n}'s name on {c}'s office"
+            for n2, box2 in landmarks[i + 1:]:
+                assert not _overlap(box, box2), f"{where}: {n}'s name on {n2}'s"
+            for m, mbox in b["marker"].items():
+                assert not _overlap(box, mbox), f"{where}: {n}'s name on the marker of {m}"
+            for obox in b["overlay"]:
+                assert not _overlap(box, obox), f"{where}: {n}'s name under the HTML over the map"
+
+
+def test_landmark_leader_lines_only_for_names_away_from_their_marker(demo_store):
+    option = payload.map_part(demo_store, MAP_CYCLE[0])["chart"]["o"]
+    names = next(s for s in option["series"] if s["name"] == "地标名称")
+    assert "labelLayout" not in names   # it would drop the offsets the names are placed with
+    for d in names["data"]:
+        dx, dy = d["label"]["offset"]
+        w = _text_w(d["label"]["formatter"], d["label"]["fontSize"])
+        h = d["label"]["fontSize"] * 1.2
+        # the gap between the marker's centre and the name's box
+        gap = max(abs(dx) - w / 2, abs(dy) - h / 2)
+        assert d["labelLine"]["show"] == (gap > C.LEADER_FROM + 1), (d["name"], gap)
 
 
 def test_short_model_names():

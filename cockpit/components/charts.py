@@ -245,6 +245,12 @@ def colorscale_for(metric: Metric) -> list:
     return scale
 
 
+# the county map's county names and landmark stars, in px (cockpit/components/county_map.py keeps
+# the names clear of the stars)
+MAP_NAME_FONT = 11
+MAP_LANDMARK_SIZE = 9
+
+
 def map_figure(metric: Metric | None, frame, geojson_url: str, hrefs: dict[str, str], landmarks=None,
                height: int = 420, county_points: dict[str, tuple[float, float]] | None = None) -> dict:
     """The 13 counties coloured by a metric (grey when a county has no value), landmarks as a
@@ -279,20 +285,24 @@ def map_figure(metric: Metric | None, frame, geojson_url: str, hrefs: dict[str, 
                                                                                           "side": "top"},
                                         "ticksuffix": "", "outlinewidth": 0},
                            "name": metric.name})
-    if county_points:
-        traces.append({"type": "scattergeo", "mode": "text", "lon": [county_points[c][0] for c in codes],
-                       "lat": [county_points[c][1] for c in codes], "text": names,
-                       "textfont": {"size": 11, "color": "#1c2533", "family": FONT},
-                       "customdata": [hrefs.get(c) for c in codes], "hoverinfo": "skip", "showlegend": False,
-                       "name": "县区"})
+    # landmarks first, the county names last: plotly draws later traces on top, so a star never
+    # covers a name (and county_map.name_points keeps the names off the stars anyway)
     if landmarks:
         traces.append({"type": "scattergeo", "mode": "markers", "lon": [x["lon"] for x in landmarks],
                        "lat": [x["lat"] for x in landmarks], "text": [x["name"] for x in landmarks],
                        "customdata": [hrefs.get(x["county_code"]) for x in landmarks],
-                       "marker": {"symbol": "star", "size": 9, "color": "#c8102e",
+                       "marker": {"symbol": "star", "size": MAP_LANDMARK_SIZE, "color": "#c8102e",
                                   "line": {"color": "#ffffff", "width": 0.8}},
                        "hovertemplate": "%{text}<extra>标志性地标</extra>", "name": "标志性地标",
                        "showlegend": True})
+    if county_points:
+        # a white halo keeps the dark names readable on the darkest counties
+        traces.append({"type": "scattergeo", "mode": "text", "lon": [county_points[c][0] for c in codes],
+                       "lat": [county_points[c][1] for c in codes], "text": names,
+                       "textfont": {"size": MAP_NAME_FONT, "color": "#1c2533", "family": FONT,
+                                    "shadow": "0 0 2px #ffffff, 0 0 3px #ffffff"},
+                       "customdata": [hrefs.get(c) for c in codes], "hoverinfo": "skip", "showlegend": False,
+                       "name": "县区"})
     layout = base_layout(height, showlegend=bool(landmarks), dragmode=False)
     layout["geo"] = {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"},
                      "bgcolor": "rgba(0,0,0,0)"}

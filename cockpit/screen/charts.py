@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 from functools import lru_cache
 
 from pyecharts import options as opts
@@ -41,25 +42,41 @@ PX_KEYS = (
     "symbolOffset", "offset", "layoutSize", "minSize", "maxSize", "edgeDistance",
 )
 
-# 稷王山's coordinate in landmarks.csv (110.99, 35.32) lies about 7 km outside 稷山县 (the peak is
-# on the 稷山/万荣/闻喜 border). The marker is drawn at the southern tip of 稷山县 in our county
-# map, (111.00, 35.40), the nearest point of the county to the peak; (110.98, 35.38) would still
-# fall inside 万荣县 with these boundaries. The csv is the shared domain file and stays as it is.
-LANDMARK_OVERRIDES = {"稷王山": (111.00, 35.40)}
-# label sides chosen by eye so that neighbouring names do not collide: (position, offset)
-LANDMARK_LABEL_POSITION = {
-    "鹳雀楼": ("left", None), "蒲津渡遗址(黄河铁牛)": ("bottom", [-26, 0]), "普救寺": ("top", None),
-    "五老峰": ("right", None), "解州关帝庙": ("left", None), "运城盐湖": ("right", [2, -6]),
-    "舜帝陵": ("right", None), "永乐宫": ("right", None), "大禹渡": ("bottom", None), "李家大院": ("left", None),
-    "后土祠": ("left", None), "稷王山": ("right", None), "绛州大堂": ("top", None), "禹门口(龙门)": ("left", None),
-    "历山舜王坪": ("right", None), "司马光祠": ("top", None), "裴柏村(裴氏宗祠)": ("right", None),
-    "平陆运宝黄河大桥": ("left", None),
+# The map's landmark names are placed by `landmark_labels()`: beside their marker where there is
+# room, otherwise further out with a thin leader line, never over a county's name and value, an
+# office, another landmark's marker or name, or the HTML laid over the map. The layout is computed
+# in design pixels of the map's box: `#ch-map` is 944×540 design pixels (the centre column of
+# assets/screen.css) and the client scales every length, so the same layout holds at 3840×2160.
+MAP_BOX = (944.0, 540.0)
+MAP_ASPECT = 0.82          # geo.aspectScale
+MAP_LAYOUT_SIZE = 0.98     # geo.layoutSize, of min(width, height)
+# HTML over the map (assets/screen.css), (x0, y0, x1, y1) in design pixels of the map's box: the
+# caption (top left, room for a long indicator name), the visualMap (bottom left), the legend
+# (bottom right)
+MAP_OVERLAYS = ((0.0, 0.0, 250.0, 140.0), (0.0, 345.0, 46.0, 540.0), (826.0, 476.0, 944.0, 540.0))
+LANDMARK_FONT = 13
+OFFICE_FONT = 14
+OFFICE_SYMBOL_SIZE = 18
+OFFICE_LABEL_DISTANCE = 4
+OFFICE_LINE_HEIGHTS = (18, 16)   # name, value
+# room kept for a county's value ("1,234.5件") so that the landmarks do not move between indicators
+OFFICE_VALUE_ROOM = 56.0
+LANDMARK_SYMBOL_SIZE = 8
+LEADER_FROM = 9.0          # a name further than this from its marker gets a leader line
+# County offices sit at each county's label point (`cp`), except where a landmark's marker would
+# lie under the office or its name and value: these are nudged a few km (inside the county) to a
+# near spot where both stay legible (tests/test_screen_charts.py checks the boxes).
+OFFICE_POSITION = {
+    "140802": (111.058, 35.010),   # 运城盐湖 at the label point
+    "140822": (110.898, 35.420),   # 李家大院 under the name
+    "140823": (111.225, 35.372),   # 司马光祠 under the value
+    "140825": (111.180, 35.616),   # 绛州大堂 at the label point, 裴柏村 below (the name goes on top)
+    "140829": (111.249, 34.824),   # 平陆运宝黄河大桥 at the label point
+    "140830": (110.585, 34.700),   # 永乐宫 at the label point
+    "140881": (110.433, 34.852),   # 普救寺 and 五老峰 beside the name
 }
-# County offices sit at each county's label point (`cp`), except where a landmark stands on
-# that very spot; these three are nudged a few km so that both stay legible.
-OFFICE_POSITION = {"140825": (111.22, 35.565), "140829": (111.31, 34.875), "140830": (110.585, 34.70)}
 # the office label beside the marker instead of under it
-OFFICE_LABEL_POSITION: dict[str, str] = {}
+OFFICE_LABEL_POSITION: dict[str, str] = {"140825": "top"}
 LANDMARK_KIND = {"heritage": "文物古迹", "nature": "自然风光", "modern": "城市地标"}
 # a small procuratorate building (pediment, columns, base) for the county offices
 OFFICE_SYMBOL = ("path://M12 1 L23 7 L23 9 L1 9 L1 7 Z M3 10 H6 V19 H3 Z M10.5 10 H13.5 V19 H10.5 Z "
@@ -179,7 +196,7 @@ def landmarks() -> tuple[dict, ...]:
     with LANDMARKS_PATH.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             name = row["name_zh"].strip()
-            lon, lat = LANDMARK_OVERRIDES.get(name, (float(row["lon"]), float(row["lat"])))
+            lon, lat = float(row["lon"]), float(row["lat"])
             out.append({"name": name, "en": row["name_en"].strip(), "county": row["county_code"].strip(),
                         "lon": lon, "lat": lat, "kind": row["kind"].strip()})
     return tuple(out)
@@ -194,6 +211,168 @@ def offices() -> tuple[dict, ...]:
         lon, lat = OFFICE_POSITION.get(p["code"], p["cp"])
         out.append({"code": p["code"], "name": p["name"], "lon": lon, "lat": lat})
     return tuple(out)
+
+
+Box = tuple[float, float, float, float]   # x0, y0, x1, y1 in design pixels of the map's box
+
+
+def text_width(text: str, size: float) -> float:
+    """A label's width as the wall draws it, a little generous: a CJK character is one em, any
+    other character (digits, %, .) 0.62 em."""
+    return sum(size if ord(ch) >= 0x2E80 else 0.62 * size for ch in text)
+
+
+@lru_cache(maxsize=1)
+def _map_frame() -> tuple[float, float, float, float, float, float]:
+    """ECharts' layout of the geo (lon/lat taken linearly, latitude upwards): the counties'
+    bounding rect, stretched by aspectScale, fitted into layoutSize × min(width, height) around
+    the box's centre. Returns (x0, y0, px per degree lon, px per degree lat, lon0, lat1)."""
+    xs, ys = [], []
+    for f in geojson()["features"]:
+        g = f["geometry"]
+        for poly in (g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]]):
+            for lon, lat in poly[0]:
+                xs.append(lon)
+                ys.append(lat)
+    lon0, lon1, lat0, lat1 = min(xs), max(xs), min(ys), max(ys)
+    w, h = MAP_BOX
+    size = MAP_LAYOUT_SIZE * min(w, h)
+    aspect = (lon1 - lon0) / (lat1 - lat0) * MAP_ASPECT
+    vw, vh = (size, size / aspect) if aspect > 1 else (size * aspect, size)
+    return w / 2 - vw / 2, h / 2 - vh / 2, vw / (lon1 - lon0), vh / (lat1 - lat0), lon0, lat1
+
+
+def map_px(lon: float, lat: float) -> tuple[float, float]:
+    """Where ECharts draws (lon, lat) in the map's box, in design pixels."""
+    x0, y0, kx, ky, lon0, lat1 = _map_frame()
+    return x0 + (lon - lon0) * kx, y0 + (lat1 - lat) * ky
+
+
+def office_label_box(lon: float, lat: float, name: str, value: str, position: str = "bottom") -> Box:
+    """The box of a county's name and value beside its office marker (`position` as in ECharts;
+    kept at least OFFICE_VALUE_ROOM wide, so that the landmarks do not move from one indicator
+    to the next)."""
+    x, y = map_px(lon, lat)
+    w = max(text_width(name, OFFICE_FONT), text_width(value, OFFICE_FONT), OFFICE_VALUE_ROOM)
+    h = float(sum(OFFICE_LINE_HEIGHTS))
+    gap = OFFICE_SYMBOL_SIZE / 2 + OFFICE_LABEL_DISTANCE
+    if position == "top":
+        return x - w / 2, y - gap - h, x + w / 2, y - gap
+    if position == "left":
+        return x - gap - w, y - h / 2, x - gap, y + h / 2
+    if position == "right":
+        return x + gap, y - h / 2, x + gap + w, y + h / 2
+    return x - w / 2, y + gap, x + w / 2, y + gap + h
+
+
+def _grow(b: Box, m: float) -> Box:
+    return b[0] - m, b[1] - m, b[2] + m, b[3] + m
+
+
+def _hit(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _crosses(p: tuple[float, float], q: tuple[float, float], b: Box) -> bool:
+    """Whether the segment p–q passes through box b (Liang–Barsky clipping)."""
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for d, lo, hi in ((dx, b[0] - p[0], b[2] - p[0]), (dy, b[1] - p[1], b[3] - p[1])):
+        if abs(d) < 1e-12:
+            if lo > 0 or hi < 0:
+                return False
+            continue
+        a, c = (lo / d, hi / d) if d > 0 else (hi / d, lo / d)
+        t0, t1 = max(t0, a), min(t1, c)
+        if t0 >= t1:
+            return False
+    return True
+
+
+def _nearest(p: tuple[float, float], b: Box) -> tuple[float, float]:
+    return min(max(p[0], b[0]), b[2]), min(max(p[1], b[1]), b[3])
+
+
+def landmark_label_size(name: str) -> tuple[float, float]:
+    """Width and height of a landmark's name (its text outline included)."""
+    return text_width(name, LANDMARK_FONT) + 4, LANDMARK_FONT + 5
+
+
+LABEL_GAPS = (7.0, 12.0, 18.0, 25.0, 33.0, 42.0, 53.0, 66.0, 80.0)
+LABEL_ANGLES = tuple(k * 22.5 for k in range(16))   # 0 = right, 90 = below (screen y points down)
+
+
+@lru_cache(maxsize=16)
+def landmark_labels(county_boxes: tuple[Box, ...]) -> dict[str, tuple[float, float, bool] | None]:
+    """Where each landmark's name goes: {name: (dx, dy, leader)} — the offset of the name's centre
+    from its marker in design pixels, and whether a leader line joins them — or None when there
+    is no free place within reach (the name is then in the marker's tooltip only).
+    Greedy, the most constrained name first, each at its nearest free place (to the right of
+    the marker preferred): never over a county's name and value (`county_boxes`), an office,
+    any landmark marker, a name placed before, or the HTML over the map; its leader line
+    crosses no county label, office or name. Deterministic: the same input, the same layout."""
+    w_box, h_box = MAP_BOX
+    inside = (4.0, 4.0, w_box - 4.0, h_box - 4.0)
+    lms = [(lm["name"], lm["name"].split("(")[0], map_px(lm["lon"], lm["lat"])) for lm in landmarks()]
+    r_mark = LANDMARK_SYMBOL_SIZE / 2 + 1
+    markers = [(x - r_mark, y - r_mark, x + r_mark, y + r_mark) for _, _, (x, y) in lms]
+    r_off = OFFICE_SYMBOL_SIZE / 2 + 1
+    office_marks = [(x - r_off, y - r_off, x + r_off, y + r_off)
+                    for x, y in (map_px(o["lon"], o["lat"]) for o in offices())]
+    hard = [_grow(b, 2.0) for b in county_boxes] + office_marks   # neither a name nor a leader
+    static = hard + markers + list(MAP_OVERLAYS)                  # no name over these
+
+    def candidates(pt, text):
+        w, h = landmark_label_size(text)
+        reach = max(LABEL_GAPS) + w + h     # nothing further away can touch a candidate
+        near = (pt[0] - reach, pt[1] - reach, pt[0] + reach, pt[1] + reach)
+        near_static = [o for o in static if _hit(o, near)]
+        near_hard = [o for o in hard if _hit(o, near)]
+        out = []
+        for gap in LABEL_GAPS:
+            for ang in LABEL_ANGLES:
+                c, s = math.cos(math.radians(ang)), math.sin(math.radians(ang))
+                t = min((w / 2 + gap) / abs(c) if abs(c) > 1e-9 else math.inf,
+                        (h / 2 + gap) / abs(s) if abs(s) > 1e-9 else math.inf)
+                cx, cy = pt[0] + t * c, pt[1] + t * s
+                box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+                if box[0] < inside[0] or box[1] < inside[1] or box[2] > inside[2] or box[3] > inside[3]:
+                    continue
+                if any(_hit(box, o) for o in near_static):
+                    continue
+                leader = gap > LEADER_FROM
+                end = _nearest(pt, box)
+                if leader and any(_crosses(pt, end, o) for o in near_hard):
+                    continue
+                side = min(ang, 360 - ang) / 180      # 0 right … 1 left
+                pref = 0.0 if ang == 0 else 1.0 if ang == 180 else 2.0 + side
+                out.append((gap + pref, cx - pt[0], cy - pt[1], leader, box, end))
+        return sorted(out, key=lambda c: c[0])
+
+    todo = {name: pt for name, _, pt in lms}
+    options = {name: candidates(pt, text) for name, text, pt in lms}
+    result: dict[str, tuple[float, float, bool] | None] = {}
+
+    def still_free(pt, cand, box: Box, leader) -> bool:
+        """Whether a candidate stays free once `box` (and its `leader`) are placed."""
+        grown = _grow(cand[4], 2.0)
+        if _hit(grown, box) or (leader and _crosses(leader[0], leader[1], grown)):
+            return False
+        return not (cand[3] and _crosses(pt, cand[5], box))
+
+    order = [name for name, _, _ in lms]
+    while todo:
+        name = min(todo, key=lambda n: (len(options[n]), order.index(n)))
+        pt, cands = todo.pop(name), options.pop(name)
+        if not cands:
+            result[name] = None
+            continue
+        _, dx, dy, leader, box, end = cands[0]
+        line = (pt, end) if leader else None
+        for other, other_pt in todo.items():
+            options[other] = [c for c in options[other] if still_free(other_pt, c, box, line)]
+        result[name] = (round(dx, 1), round(dy, 1), leader)
+    return result
 
 
 def county_tooltip(name: str, code: str, figures: list[dict], highlight: str | None) -> str:
@@ -226,7 +405,8 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
 
     geo = Geo(init_opts=_init())
     geo.add_schema(
-        maptype=MAP_NAME, is_roam=False, aspect_scale=0.82, layout_center=["50%", "50%"], layout_size="98%",
+        maptype=MAP_NAME, is_roam=False, aspect_scale=MAP_ASPECT, layout_center=["50%", "50%"],
+        layout_size=f"{MAP_LAYOUT_SIZE:.0%}",
         label_opts=opts.LabelOpts(is_show=False),
         itemstyle_opts={"areaColor": "#0d3570", "borderColor": "rgba(140, 230, 255, 0.9)", "borderWidth": 1.2},
         emphasis_itemstyle_opts={"areaColor": "#ffc74a", "borderColor": "#fff6d8", "borderWidth": 1.6},
@@ -236,11 +416,12 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
         geo.add_coordinate(lm["name"], lm["lon"], lm["lat"])
     for o in offices():
         geo.add_coordinate("office:" + o["code"], o["lon"], o["lat"])
-    geo.add("地标", [(lm["name"], 1) for lm in landmarks()], type_="effectScatter", symbol_size=8,
-            color=T.GOLD, label_opts=opts.LabelOpts(is_show=False),
+    geo.add("地标", [(lm["name"], 1) for lm in landmarks()], type_="effectScatter",
+            symbol_size=LANDMARK_SYMBOL_SIZE, color=T.GOLD, label_opts=opts.LabelOpts(is_show=False),
             effect_opts=opts.EffectOpts(brush_type="stroke", scale=4.5, period=4))
     geo.add("检察院", [("office:" + o["code"], 1) for o in offices()], type_="scatter",
-            symbol=OFFICE_SYMBOL, symbol_size=18, color=T.CYAN, label_opts=opts.LabelOpts(is_show=False))
+            symbol=OFFICE_SYMBOL, symbol_size=OFFICE_SYMBOL_SIZE, color=T.CYAN,
+            label_opts=opts.LabelOpts(is_show=False))
     geo.set_global_opts(
         tooltip_opts=opts.TooltipOpts(is_show=True, trigger="item", is_confine=True),
         legend_opts=opts.LegendOpts(is_show=False),
@@ -264,9 +445,18 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
                             "shadowColor": "rgba(20, 140, 255, 0.8)", "shadowBlur": 26}}
     option["geo"] = [top, relief]
 
-    # landmarks: rippling gold markers with their names
     # Landmarks: rippling gold markers on their own canvas layer (zlevel 1, redrawn on every
-    # frame of the ripple), their names in a static series on the base layer (series 3).
+    # frame of the ripple), their names in a static series on the base layer (series 3), each
+    # placed clear of the county labels by landmark_labels() (a leader line where it stands off).
+    by_code = {r["code"]: r for r in counties}
+    values = {}
+    for o in offices():
+        r = by_code.get(o["code"], {})
+        values[o["code"]] = f'{r.get("text", "—")}{r.get("unit", "")}'
+
+    spots = landmark_labels(tuple(
+        office_label_box(o["lon"], o["lat"], o["name"], values[o["code"]],
+                         OFFICE_LABEL_POSITION.get(o["code"], "bottom")) for o in offices()))
     lm_by_name = {lm["name"]: lm for lm in landmarks()}
     lm_series = option["series"][0]
     lm_series.update({"geoIndex": 0, "zlevel": 1, "z": 5, "showEffectOn": "render",
@@ -281,17 +471,19 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
         item["tooltip"] = {"formatter": (
             f'<div class="scr-tt-title lm">{lm["name"]}</div><div class="scr-tt-foot">{lm["en"]}</div>'
             f'<div>{LANDMARK_KIND.get(lm["kind"], "")} · {county.short if county else ""}</div>')}
-        position, offset = LANDMARK_LABEL_POSITION.get(lm["name"], ("right", None))
-        label = {"show": True, "formatter": lm["name"].split("(")[0], "position": position,
-                 "color": "#ffe7a8", "fontSize": 12, "distance": 6,
+        spot = spots.get(lm["name"])
+        dx, dy, leader = spot if spot else (0.0, 0.0, False)
+        # centred on the marker, moved by `offset` (design pixels, scaled by the client)
+        label = {"show": spot is not None, "formatter": lm["name"].split("(")[0], "position": "inside",
+                 "offset": [dx, dy], "align": "center", "verticalAlign": "middle",
+                 "color": "#ffe7a8", "fontSize": LANDMARK_FONT,
                  "textBorderColor": "rgba(2, 12, 32, 0.9)", "textBorderWidth": 2}
-        if offset:
-            label["offset"] = offset
         names.append({"name": lm["name"], "value": [lm["lon"], lm["lat"], 1], "county": lm["county"],
-                      "label": label})
+                      "label": label,
+                      "labelLine": {"show": leader, "lineStyle": {"color": "rgba(255, 231, 168, 0.75)",
+                                                                  "width": 1}}})
 
     # county offices: name and the current value under the marker
-    by_code = {r["code"]: r for r in counties}
     of_series = option["series"][1]
     of_series.update({"geoIndex": 0, "zlevel": 0, "z": 6,
                       "itemStyle": {"color": _gradient("#dffbff", T.CYAN)}})
@@ -300,13 +492,15 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
         item["name"] = o["name"]
         item["value"] = [o["lon"], o["lat"], r.get("value")]
         item["code"] = o["code"]
-        val = f'{r.get("text", "—")}{r.get("unit", "")}'
-        item["label"] = {"show": True, "position": OFFICE_LABEL_POSITION.get(o["code"], "bottom"), "distance": 4,
+        val = values[o["code"]]
+        item["label"] = {"show": True, "position": OFFICE_LABEL_POSITION.get(o["code"], "bottom"),
+                         "distance": OFFICE_LABEL_DISTANCE,
                          "formatter": "{n|" + o["name"] + "}\n{v|" + val + "}",
-                         "rich": {"n": {"color": "#ffffff", "fontSize": 14, "fontWeight": "bold", "lineHeight": 18,
+                         "rich": {"n": {"color": "#ffffff", "fontSize": OFFICE_FONT, "fontWeight": "bold",
+                                        "lineHeight": OFFICE_LINE_HEIGHTS[0],
                                         "textBorderColor": "rgba(2, 12, 32, 0.95)", "textBorderWidth": 3},
-                                  "v": {"color": "#ffe08a", "fontSize": 14, "fontWeight": "bold",
-                                        "fontFamily": T.NUM_FONT, "lineHeight": 16,
+                                  "v": {"color": "#ffe08a", "fontSize": OFFICE_FONT, "fontWeight": "bold",
+                                        "fontFamily": T.NUM_FONT, "lineHeight": OFFICE_LINE_HEIGHTS[1],
                                         "textBorderColor": "rgba(2, 12, 32, 0.95)", "textBorderWidth": 3}}}
         item["tooltip"] = {"formatter": county_tooltip(o["name"], o["code"], figures.get(o["code"], []),
                                                        data["id"])}
@@ -332,7 +526,7 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
     option["series"].append({"type": "scatter", "name": "地标名称", "coordinateSystem": "geo", "geoIndex": 0,
                              "zlevel": 0, "z": 4, "symbolSize": 6, "silent": True,
                              "itemStyle": {"color": "rgba(0, 0, 0, 0)"}, "tooltip": {"show": False},
-                             "labelLayout": {"hideOverlap": True}, "data": names})
+                             "data": names})   # no labelLayout: ECharts 5.6 would drop each label's offset
     option["tooltip"] = dict(TOOLTIP, trigger="item", confine=True)
     vm = option["visualMap"] if isinstance(option["visualMap"], dict) else option["visualMap"][0]
     vm.update({"seriesIndex": [2], "textGap": 8, "inverse": False,
