@@ -417,6 +417,17 @@ def test_non_custody_roster_and_events(tables):
     assert set(ev["person_no"]) <= set(nc["person_no"])
 
 
+def test_the_abscond_flag_is_set_only_in_the_month_the_person_absconded(tables):
+    """本月是否脱管 is 是 once per absconder, in the month of their 脱管预警 — not in every month
+    they stay away (脱管率 counts persons, not person-months)."""
+    nc, ev = tables["nc_person"], tables["nc_event"]
+    flagged = nc[nc["absconded"] == 1]
+    assert len(flagged) > 0
+    assert not flagged["person_no"].duplicated().any()
+    warned = ev[ev["warning_type"] == "脱管预警"].set_index("person_no")["occurred_at"].dt.to_period("M")
+    assert (flagged["stat_month"].to_numpy() == warned.loc[flagged["person_no"]].to_numpy()).all()
+
+
 def test_plea_recordings(tables):
     plea = tables["plea"]
     assert plea["signed_date"].min() >= pd.Timestamp("2022-10-01")
