@@ -90,8 +90,9 @@ MEASURES: tuple[Measure, ...] = (
     # may repeat it every month the person stays away. A person counts in month M when flagged
     # in M and NOT flagged in the calendar month before (same 人员编号; `prev_month` is derived
     # at validation): away three months counts once, in the month they absconded; away, back
-    # and away again later counts twice. Row-value NOT IN over the flagged person-months runs
-    # as one hashed lookup on SQLite and PostgreSQL (both columns are required, never NULL).
+    # and away again later counts twice. A row-value NOT IN over the flagged person-months
+    # (uncorrelated, so the unaliased drill-down can use the same text; both columns are
+    # required, never NULL): SQLite builds it once, PostgreSQL probes it for flagged rows only.
     _m("nc_absconded", "脱管人数", "人", "nc_person", "stat_month",
        "absconded = 1 AND (person_no, prev_month) NOT IN "
        "(SELECT person_no, stat_month FROM stg_nc_person WHERE absconded = 1)", reads_back=1),
