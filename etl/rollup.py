@@ -15,6 +15,8 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from cockpit.metrics.measures import MEASURES, Measure
+from cockpit.metrics.periods import add_months
+from cockpit.metrics.units import UNIT_CODES
 from etl.bulk import analyze, insert_frame
 from cockpit.metrics.schema import fact_measure, fact_model_measure
 
@@ -43,12 +45,19 @@ def _select(source: str, month: str, measures: list[Measure], by_model: bool, fu
 
 
 def affected_cells(source: str, rows: pd.DataFrame) -> dict[str, set[tuple[str, str]]]:
-    """(unit, month) cells each month column of this source's new rows touches."""
+    """(unit, month) cells each month column of this source's new rows touches.
+
+    A measure that reads earlier records (`reads_back` k, e.g. nc_absconded reads the month
+    before) changes when a record of an earlier month arrives late: a new row of month M also
+    touches M+1..M+k — in every unit, as the person may be booked to another unit there."""
     cells = {}
-    for (src, month), _ in groups().items():
+    for (src, month), measures in groups().items():
         if src == source and month in rows:
             pairs = rows[["unit_code", month]].dropna().drop_duplicates()
             cells[month] = set(map(tuple, pairs.itertuples(index=False, name=None)))
+            back = max(m.reads_back for m in measures)
+            for mo in sorted({mo for _, mo in cells[month]}) if back else ():
+                cells[month] |= {(u, add_months(mo, k)) for u in UNIT_CODES for k in range(1, back + 1)}
     return cells
 
 

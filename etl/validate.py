@@ -112,6 +112,17 @@ def month_strings(values: pd.Series) -> pd.Series:
                      index=values.index)
 
 
+def previous_months(months: pd.Series) -> pd.Series:
+    """'YYYY-MM' → the calendar month before it ('2024-01' → '2023-12'); missing stays missing."""
+    ok = months.notna()
+    out = pd.Series(None, index=months.index, dtype=object)
+    if ok.any():
+        m = months[ok].astype(str)
+        ordinal = m.str[:4].astype(int) * 12 + m.str[5:7].astype(int) - 2
+        out[ok] = ((ordinal // 12).astype(str) + "-" + (ordinal % 12 + 1).astype(str).str.zfill(2)).to_numpy()
+    return out
+
+
 def _clean(s: pd.Series) -> pd.Series:
     return s.fillna("").astype(str).str.strip()
 
@@ -138,6 +149,8 @@ def validate(source: Source, frame: pd.DataFrame, today: dt.date) -> tuple[pd.Da
     if "review_days" in dict(source.derived):
         days = (good_frame["concluded_date"] - good_frame["received_date"]).dt.days
         good_frame["review_days"] = days.astype("Int64")
+    if "prev_month" in dict(source.derived):
+        good_frame["prev_month"] = previous_months(good_frame["stat_month"])
     if "handle_minutes" in dict(source.derived):
         minutes = (good_frame["handled_at"] - good_frame["occurred_at"]).dt.total_seconds() // 60
         good_frame["handle_minutes"] = minutes.astype("Int64")

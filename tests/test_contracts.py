@@ -25,7 +25,9 @@ def test_every_measure_reads_columns_its_source_has():
         columns = {name for name, _ in staging_columns(SOURCE_BY_ID[m.source])}
         assert m.month in columns, m.id
         words = set(re.findall(r"[a-z_]+", f"{m.where} {m.expr}")) - {"and", "or", "is", "not", "null", "in"}
-        assert words <= columns, (m.id, words - columns)
+        # a `where` may read earlier records of its own source (a subquery over its own table)
+        own = {SOURCE_BY_ID[m.source].table}
+        assert words <= columns | own, (m.id, words - columns - own)
         if m.by_model:
             assert "model_id" in columns, m.id
 

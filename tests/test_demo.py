@@ -316,10 +316,17 @@ def test_four_platforms_and_twenty_models_by_the_end_of_2023(tables):
     assert m01["launch_date"].strftime("%Y-%m") == "2023-03"
 
 
-def test_905_persons_assessed_in_the_validation_period(tables):
+def test_905_cases_assessed_in_the_validation_period(tables):
+    """The article's 905 are cases (个案件): distinct 部门受案号 with an assessed person concluded
+    in the validation period; a case of several suspects holds several assessed persons."""
     a = tables["arrest"]
     validation = in_period(a["concluded_date"], "2023-01", "2023-04")
-    assert (validation & a["risk_band"].notna()).sum() == 905
+    assessed = a[validation & a["risk_band"].notna()]
+    assert assessed["case_no"].nunique() == 905
+    assert len(assessed) > 905   # persons: more than cases
+    # a case is assessed as a whole: none of its persons concluded in the period is left out
+    cases = a[validation & a["case_no"].isin(assessed["case_no"])]
+    assert cases["risk_band"].notna().all()
     assert a.loc[a["concluded_date"] < "2023-01-01", ["risk_score", "risk_band", "risk_items"]].isna().all().all()
 
 
@@ -416,6 +423,17 @@ def test_non_custody_roster_and_events(tables):
     absconders = nc.loc[nc["absconded"] == 1, "person_no"].nunique()
     assert absconders == (warnings["warning_type"] == "脱管预警").sum()
     assert set(ev["person_no"]) <= set(nc["person_no"])
+
+
+def test_the_abscond_flag_is_set_only_in_the_month_the_person_absconded(tables):
+    """本月是否脱管 is 是 once per absconder, in the month of their 脱管预警 — not in every month
+    they stay away (脱管率 counts persons, not person-months)."""
+    nc, ev = tables["nc_person"], tables["nc_event"]
+    flagged = nc[nc["absconded"] == 1]
+    assert len(flagged) > 0
+    assert not flagged["person_no"].duplicated().any()
+    warned = ev[ev["warning_type"] == "脱管预警"].set_index("person_no")["occurred_at"].dt.to_period("M")
+    assert (flagged["stat_month"].to_numpy() == warned.loc[flagged["person_no"]].to_numpy()).all()
 
 
 def test_plea_recordings(tables):

@@ -26,7 +26,7 @@ def test_full_demo_loads_and_tells_the_article_story(tmp_path):
         assert conn.execute(text("SELECT count(*) FROM etl_file WHERE rows_read <> rows_loaded + rows_rejected")
                             ).scalar() == 0
     store = MetricStore.load(engine)
-    assert_article_figures(store)
+    assert_article_figures(store, engine)
     last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     assert store.latest_month >= last_month  # the demo runs up to the present month
     engine.dispose()

@@ -137,6 +137,7 @@ NC_PERSON = Source(
     ),
     key=("stat_month", "person_no"),
     months=("start_date",),
+    derived=(("prev_month", "month"),),  # the calendar month before stat_month (measure nc_absconded)
 )
 
 NC_EVENT = Source(

@@ -8,6 +8,10 @@ adds up (`expr`: "1" counts rows) and how it behaves over time (`time_agg`):
   last        a stock (people under supervision): a period's value is its last month's
   cumulative  a running total: a period's value is everything booked up to its end
 
+A `where` may also read earlier records of its own source (a subquery over its own staging
+table); `reads_back` then says how many months back, so that a record loaded later also
+recomputes the months after it (see `etl.rollup.affected_cells`).
+
 The ETL materialises every measure into `fact_measure(unit_code, month, measure_id, value)`
 (and, for sources that carry a model id, also per model into `fact_model_measure`) from these
 declarations; the drill-down lists select the records behind a measure with the same `where`.
@@ -32,6 +36,7 @@ class Measure:
     expr: str = "1"           # what is added up
     time_agg: str = "sum"     # sum | last | cumulative
     by_model: bool = False    # also materialised per model (fact_model_measure)
+    reads_back: int = 0       # months of earlier records the `where` reads (0: only its own row)
 
 
 def _m(*args, **kwargs) -> Measure:
@@ -81,8 +86,16 @@ MEASURES: tuple[Measure, ...] = (
        time_agg="last"),
     _m("nc_new", "新增非羁押人数", "人", "nc_person", "stat_month", "start_month = stat_month"),
     _m("nc_released", "解除非羁押措施人数", "人", "nc_person", "stat_month", "end_date IS NOT NULL"),
-    # 本月是否脱管 is flagged in the month the absconding happened, so this counts persons
-    _m("nc_absconded", "脱管人数", "人", "nc_person", "stat_month", "absconded = 1"),
+    # 本月是否脱管 should be 是 only in the month the person absconded, but an upstream system
+    # may repeat it every month the person stays away. A person counts in month M when flagged
+    # in M and NOT flagged in the calendar month before (same 人员编号; `prev_month` is derived
+    # at validation): away three months counts once, in the month they absconded; away, back
+    # and away again later counts twice. A row-value NOT IN over the flagged person-months
+    # (uncorrelated, so the unaliased drill-down can use the same text; both columns are
+    # required, never NULL): SQLite builds it once, PostgreSQL probes it for flagged rows only.
+    _m("nc_absconded", "脱管人数", "人", "nc_person", "stat_month",
+       "absconded = 1 AND (person_no, prev_month) NOT IN "
+       "(SELECT person_no, stat_month FROM stg_nc_person WHERE absconded = 1)", reads_back=1),
     _m("nc_bail_amount", "新增保证金", "元", "nc_person", "stat_month",
        "start_month = stat_month AND bail_amount IS NOT NULL", expr="bail_amount"),
     _m("nc_checkin_due", "应打卡次数", "次", "nc_event", "occurred_month", "kind = '打卡'"),

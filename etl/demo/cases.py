@@ -25,6 +25,7 @@ CASE_START = month("2021-01")
 NC_OTHER_START = month("2022-03")
 JUVENILE_START = month("2023-08")
 MAX_SURVEILLANCE_DAYS = 180      # 监视居住 lasts at most 6 months (取保候审 at most 12)
+ARREST_CASE_SIZES = (0.85, 0.10, 0.035, 0.015)   # persons per arrest-review case: 1, 2, 3, 4 (mean 1.2)
 
 # (charge, weight, logit shift of the non-arrest chance)
 COUNTY_ARREST_CHARGES = (
@@ -191,7 +192,7 @@ def _arrest_unit(seed: int, unit: str, end_mi: int, acc_a: _Acc, acc_p: _Acc, ac
     charge_shift = np.array([c[2] for c in table]) - _mean_shift(table)
     months = np.arange(WARMUP, end_mi + 1)
     lam = R.arrest_per_workday(unit, months) * CALENDAR.work_in_month(months)
-    case_month, sizes = _cases_by_month(rng, months, lam, [0.78, 0.13, 0.06, 0.03])
+    case_month, sizes = _cases_by_month(rng, months, lam, ARREST_CASE_SIZES)
     k, n = len(sizes), int(sizes.sum())
     if n == 0:
         return 0

@@ -57,12 +57,13 @@ def roster(p: dict, as_of: int) -> dict:
     mlast = month_last(m)
     mfirst = month_first(m)
     end = p["end"][idx]
-    a, r = p["abscond_day"][idx], p["recapture"][idx]
+    a = p["abscond_day"][idx]
     return dict(
         stat_month=m, unit_code=p["unit"][idx], person_no=p["person_no"][idx], person_name=p["person_name"][idx],
         id_number=p["id_number"][idx], measure=p["measure"][idx], start_date=p["start"][idx],
         end_date=np.where((end <= mlast) & (end <= as_of), end, -1), bail_amount=p["bail"][idx],
-        absconded=((a >= p["enroll"][idx]) & (a <= mlast) & (a <= as_of) & (r >= mfirst)).astype("int8"),
+        # 本月是否脱管: 是 only in the month the person absconded, not in the months they stay away
+        absconded=((a >= p["enroll"][idx]) & (a >= mfirst) & (a <= mlast) & (a <= as_of)).astype("int8"),
     )
 
 
