@@ -300,18 +300,54 @@ def _callback_module(fn) -> str | None:
         return getattr(fn, "__module__", None)
 
 
-def _input_value(body: dict, component_id: str, prop: str):
-    """The value of an input (or state) of a callback request, searching nested (pattern) lists."""
-    def walk(items):
-        for item in items or []:
-            if isinstance(item, list):
-                found = walk(item)
-                if found is not None:
-                    return found
-            elif isinstance(item, dict) and item.get("id") == component_id and item.get("property") == prop:
-                return item.get("value", "")
-        return None
-    return walk(body.get("inputs")) or walk(body.get("state"))
+_WILDCARDS = (["ALL"], ["MATCH"], ["ALLSMALLER"])
+
+
+def _matches_declared(item, declared: dict) -> bool:
+    """Does one input (or state) of a request stand where the callback declares it: the same
+    component id and property? A pattern (ALL, MATCH …) may stand for a list of components
+    whose ids agree with the pattern's fixed keys."""
+    import json
+    did, prop = declared.get("id"), declared.get("property")
+    if isinstance(did, str) and did.startswith("{"):
+        try:
+            pattern = json.loads(did)
+        except ValueError:
+            return False
+        items = item if isinstance(item, list) else [item]
+
+        def fits(x):
+            if not isinstance(x, dict) or x.get("property") != prop or not isinstance(x.get("id"), dict):
+                return False
+            xid = x["id"]
+            return set(xid) == set(pattern) and all(v in _WILDCARDS or xid[k] == v for k, v in pattern.items())
+        return all(fits(x) for x in items)
+    return isinstance(item, dict) and item.get("id") == did and item.get("property") == prop
+
+
+def _well_formed(body: dict, entry: dict) -> bool:
+    """A request's inputs and state are the callback's declared ones, in the declared order.
+    Dash hands values to the function by position while the guard reads them by id: a request
+    whose items are swapped, missing or extra would show the guard one value and the callback
+    another, so it is refused."""
+    for key in ("inputs", "state"):
+        given = body.get(key) if body.get(key) is not None else []
+        declared = entry.get(key) or []
+        if not isinstance(given, list) or len(given) != len(declared):
+            return False
+        if not all(_matches_declared(g, d) for g, d in zip(given, declared)):
+            return False
+    return True
+
+
+def _declared_value(body: dict, entry: dict, component_id: str, prop: str):
+    """The value the callback function will receive for its declared input `component_id.prop`
+    (read by position, as Dash does; the request is well-formed, so the id agrees)."""
+    for i, d in enumerate(entry.get("inputs") or []):
+        if d.get("id") == component_id and d.get("property") == prop:
+            item = body["inputs"][i]
+            return item.get("value") if isinstance(item, dict) else None
+    return None
 
 
 def check_callback(state, principal):
@@ -322,8 +358,10 @@ def check_callback(state, principal):
     entry = state.dash_app.callback_map.get(output)
     fn = entry.get("callback") if isinstance(entry, dict) else None
     module = _callback_module(fn) if fn is not None else None
-    if module == roles.ROUTING_MODULE and output.startswith(f"..{roles.PAGES_CONTENT_ID}.children"):
-        pathname = _input_value(body, roles.PAGES_LOCATION_ID, "pathname")
+    if fn is not None and not _well_formed(body, entry):
+        reason = {"callback": output[:200], "module": module, "malformed": "inputs differ from the declared ones"}
+    elif module == roles.ROUTING_MODULE and output.startswith(f"..{roles.PAGES_CONTENT_ID}.children"):
+        pathname = _declared_value(body, entry, roles.PAGES_LOCATION_ID, "pathname")
         if roles.page_allowed(principal.role, pathname if isinstance(pathname, str) else None):
             return None
         reason = {"page": str(pathname)[:200]}
