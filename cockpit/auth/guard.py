@@ -34,7 +34,7 @@ from flask_login import LoginManager, UserMixin, login_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cockpit.auth import audit, context, csrf, lockout, models, roles
-from cockpit.auth.views import _url, json_error, message_page
+from cockpit.auth.views import _url, error_response, json_error, message_page
 
 log = logging.getLogger(__name__)
 
@@ -176,15 +176,24 @@ def before_request(state):
     principal = context.current_principal()
     if principal is None:
         return unauthenticated(state)
+    if path == DASH_CALLBACK:
+        # only the upload page (admins) sends big callbacks; nobody else may make us parse one.
+        # Content-Length is checked at once; a body without one (chunked) is cut off by the
+        # request's own limit on the bytes actually read: at most one byte more than allowed
+        # is read, and a body that has that byte is too big
+        limit = state.settings.callback_max_bytes if principal.role != roles.ADMIN \
+            else request.max_content_length
+        if limit is not None:
+            if (request.content_length or 0) > limit:
+                return _too_big(principal)
+            request.max_content_length = limit + 1
+            if len(request.get_data(cache=True)) > limit:
+                return _too_big(principal)
     if request.method not in SAFE_METHODS and not csrf.valid():
         audit.record("csrf_failed", {"path": path[:200], "method": request.method})
         if path.startswith("/_dash"):
             return json_error(403, "请求校验失败（CSRF）：请刷新页面后重试。")
         return message_page("请求校验失败", "页面已过期，请刷新后重试。", 403, code="403")
-    if path == DASH_CALLBACK and principal.role != roles.ADMIN and \
-            (request.content_length or 0) > state.settings.callback_max_bytes:
-        # only the upload page (admins) sends big callbacks; nobody else may make us parse one
-        return json_error(413, "请求内容过大。")
     _touch(state, principal)
     if path == DASH_CALLBACK:
         return check_callback(state, principal)
@@ -199,6 +208,12 @@ def before_request(state):
         return message_page("无权访问", "您的账户没有访问此页面的权限。如需开通，请联系检察技术部管理员。", 403,
                             code="403", links=_home_links(principal))
     return None
+
+
+def _too_big(principal):
+    if principal.role == roles.ADMIN:
+        return error_response(413)        # the upload's own message, with the size allowed
+    return json_error(413, "请求内容过大。")
 
 
 def _home_links(principal) -> tuple[tuple[str, str], ...]:

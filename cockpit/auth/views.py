@@ -11,6 +11,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Response, jsonify, redirect, request, session
 from flask_login import login_user, logout_user
 from markupsafe import escape
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from cockpit.auth import audit, context, csrf, lockout, models
@@ -45,6 +46,8 @@ body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","Ping
 .auth-code{font-size:48px;font-weight:700;color:#0b2a5b;margin:0}
 .auth-links a{color:#1d5fa8;margin-right:16px;font-size:14px}
 """
+
+OUTAGE = "数据库暂时无法连接，暂时无法登录。请稍后重试；如持续出现，请联系检察技术部。"
 
 MESSAGES = {
     "bye": ("info", "您已安全退出。"),
@@ -155,6 +158,14 @@ def install(server, state) -> None:
         if not csrf.valid():
             audit.record("csrf_failed", {"form": "login"}, subject=username)
             return login_page(("error", "页面已过期，请重新输入用户名和密码。"), username, next_url, 400)
+        try:
+            return _sign_in(username, password, next_url)
+        except SQLAlchemyError as err:
+            # the database is down: say so (as the pages do), not "系统内部错误"
+            log.error("sign-in failed, database unavailable: %s", err)
+            return login_page(("error", OUTAGE), username, next_url, 503)
+
+    def _sign_in(username: str, password: str, next_url: str):
         addr = context.remote_addr()
         until = lockout.locked_until(engine(), username, addr)
         if until is not None:
