@@ -88,3 +88,90 @@ def test_sign_in_during_a_database_outage_says_so(app, engine):
     assert "数据库暂时无法连接" in text and "系统内部错误" not in text
     assert 'name="password"' in text                    # the form again, to retry
     assert T.login(client, "leader1", pw).status_code == 302    # back up: signs in
+
+
+# --------------------------------------------------------------------------- the wall's lockout
+
+LOCK_ACTION = "..adm-lock-msg.children...adm-lock-version.data.."
+LOCK_TABLE = "..adm-lock-table.children...adm-lock-select.options.."
+
+
+def admin_call(client, output, **values):
+    body = T.callback_requests(client)[output]
+    for item in body["inputs"] + body["state"]:
+        if isinstance(item, dict) and item["id"] in values:
+            item["value"] = values[item["id"]]
+    body["changedPropIds"] = [f"{k}.n_clicks" for k, v in values.items() if k.endswith("-lift") and v == 1]
+    resp = client.post("/_dash-update-component", json=body, headers=T.csrf_header(client))
+    assert resp.status_code in (200, 204), resp.get_data(as_text=True)[:300]
+    return resp
+
+
+def lock_options(client) -> list[dict]:
+    body = admin_call(client, LOCK_TABLE).get_json()
+    return body["response"]["adm-lock-select"]["options"]
+
+
+def test_bad_wall_tokens_do_not_lock_the_wall_out(app, engine):
+    token = T.issue_kiosk(engine, "指挥中心主屏")
+    wall = app.server.test_client()                       # signed in before the attack
+    assert wall.get(f"/screen?token={token}").status_code == 302
+    attacker = app.server.test_client()                   # same address (an <img> on any page)
+    answers = [attacker.get("/screen?token=bad").status_code for _ in range(21)]
+    assert answers[:19] == [401] * 19 and answers[-1] == 429
+    # the valid token still signs a wall in, from this very address ...
+    fresh = app.server.test_client()
+    resp = fresh.get(f"/screen?token={token}")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/screen"
+    assert fresh.get("/screen").status_code == 200
+    # ... and the signed-in wall is never locked, reloading its token address or not
+    assert wall.get(f"/screen?token={token}&rotate=30").status_code == 302
+    assert wall.get("/screen").status_code == 200
+    # bad tokens stay locked out, and do not lock the address for people signing in
+    assert attacker.get("/screen?token=bad2").status_code == 429
+    pw = T.create_user(engine, "leader1", "leader")
+    assert T.login(app.server.test_client(), "leader1", pw).status_code == 302
+    assert [r.subject for r in events(engine, "login_locked")] == ["大屏令牌（无效令牌尝试） @ 127.0.0.1"]
+
+
+def test_an_administrator_sees_and_lifts_address_locks(app, engine):
+    state = app.server.extensions["cockpit_auth"]
+    admin, _ = signed_in(app, engine, "admin1", "admin")
+    # an address-wide lock (password spraying) from 10.0.0.9 and a wall-token lock from 10.0.0.8
+    sprayer = app.server.test_client()
+    sprayer.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    saved = state.settings.address_failures
+    state.settings.address_failures = 5
+    try:
+        for i in range(5):
+            T.login(sprayer, f"name{i}", "x")
+    finally:
+        state.settings.address_failures = saved
+    pw = T.create_user(engine, "leader1", "leader")
+    assert T.login(sprayer, "leader1", pw).status_code == 429
+    prober = app.server.test_client()
+    prober.environ_base["REMOTE_ADDR"] = "10.0.0.8"
+    for _ in range(20):
+        prober.get("/screen?token=bad")
+    assert prober.get("/screen?token=bad").status_code == 429
+    # both are listed, by address
+    options = lock_options(admin)
+    labels = [o["label"] for o in options]
+    assert any("整个地址" in label and "10.0.0.9" in label for label in labels), labels
+    assert any("大屏令牌" in label and "10.0.0.8" in label for label in labels), labels
+    # lifting the address lock lets the person in again, and is audited
+    lock_id = next(o["value"] for o in options if "10.0.0.9" in o["label"])
+    text = json.dumps(admin_call(admin, LOCK_ACTION, **{"adm-lock-lift": 1, "adm-lock-select": lock_id}).get_json(),
+                      ensure_ascii=False)
+    assert "已解除锁定" in text and "10.0.0.9" in text
+    assert T.login(sprayer, "leader1", pw).status_code == 302
+    lifted = events(engine, "lock_lifted")
+    assert len(lifted) == 1 and lifted[0].actor == "admin1" and "10.0.0.9" in lifted[0].subject
+    kiosk_id = next(o["value"] for o in lock_options(admin) if "10.0.0.8" in o["label"])
+    admin_call(admin, LOCK_ACTION, **{"adm-lock-lift": 1, "adm-lock-select": kiosk_id})
+    assert prober.get("/screen?token=bad").status_code == 401
+    assert lock_options(admin) == []
+    # nobody else may list or lift locks
+    county, _ = signed_in(app, engine, "county1", "county", unit="140802")
+    body = T.callback_requests(county)[LOCK_TABLE]
+    assert county.post("/_dash-update-component", json=body, headers=T.csrf_header(county)).status_code == 403

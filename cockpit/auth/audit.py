@@ -37,6 +37,8 @@ EVENTS = {
     "user_reset": "重置密码",
     "user_role": "变更角色",
     "user_unlocked": "解除锁定",
+    "lock_lifted": "解除地址锁定",
+    "password_changed": "修改本人密码",
     "upload": "上传文件",
     "upload_refused": "拒收上传文件",
     "etl_run": "数据导入",

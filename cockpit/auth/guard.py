@@ -271,27 +271,41 @@ def _touch(state, principal) -> None:
 
 
 def kiosk_sign_in(state):
+    """`/screen?token=…`. A valid token always signs the wall in; invalid ones are counted per
+    address and, past the limit, answered 429 for a while (without an audit entry each) — the
+    lock never stops a valid token nor a wall already signed in, so whoever can reach the
+    wall's address (an <img> tag would do) cannot lock the wall out."""
     from cockpit import data
     engine = data.engine()
     token = request.args.get("token", "")
     addr = context.remote_addr()
     rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
     target = _url(roles.SCREEN_PATH) + ("?" + urlencode(rest) if rest else "")
+    current = context.current_principal()
+    wall_signed_in = current is not None and current.kind == "kiosk"
     try:
-        if lockout.locked_until(engine, "kiosk", addr) is not None:
-            return message_page("请稍后再试", "无效令牌尝试次数过多，此地址已被暂时锁定（15 分钟）。", 429, code="429", links=())
         row = models.find_kiosk(engine, token)
+        if row is None and not wall_signed_in and lockout.locked_until(engine, lockout.KIOSK, addr) is not None:
+            return message_page("请稍后再试", "无效令牌尝试次数过多，此地址已被暂时锁定（15 分钟）。"
+                                "有效的大屏地址不受影响。", 429, code="429", links=())
     except Exception as err:  # noqa: BLE001
         log.error("kiosk sign-in failed: %s", err)
+        if wall_signed_in:
+            return redirect(target)      # the wall keeps its session (and its last figures)
         return message_page("暂时无法登录", "数据库暂时无法连接，请稍后刷新页面。", 503, code="503", links=())
     if row is None:
         audit.record("kiosk_denied", {"token_prefix": token[:4] + "…" if token else ""},
                      actor=models.Principal("大屏（令牌无效）", roles.SCREEN, kind="attempt"))
-        lockout.record_failure(engine, "kiosk", addr, state.settings)
+        if not wall_signed_in:
+            which = lockout.record_failure(engine, lockout.KIOSK, addr, state.settings)
+            if which:
+                audit.record("login_locked", {"scope": "kiosk", "minutes": state.settings.lock_minutes,
+                                              "failures": state.settings.lock_failures},
+                             subject=f"{lockout.describe(lockout.KIOSK)} @ {addr}",
+                             actor=models.Principal("大屏（令牌无效）", roles.SCREEN, kind="attempt"))
         return message_page("大屏令牌无效", "此大屏地址中的令牌无效或已被撤销。请联系检察技术部管理员重新发放大屏地址。", 401,
                             code="401", links=())
-    current = context.current_principal()
-    if current is not None and current.kind == "kiosk" and current.kiosk_id == row.id:
+    if wall_signed_in and current.kiosk_id == row.id:
         return redirect(target)
     old = session.get("_user_id")
     if old:
