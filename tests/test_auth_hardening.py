@@ -175,3 +175,116 @@ def test_an_administrator_sees_and_lifts_address_locks(app, engine):
     county, _ = signed_in(app, engine, "county1", "county", unit="140802")
     body = T.callback_requests(county)[LOCK_TABLE]
     assert county.post("/_dash-update-component", json=body, headers=T.csrf_header(county)).status_code == 403
+
+
+# --------------------------------------------------------------------------- revocations hold through an outage
+
+@pytest.fixture
+def outage(monkeypatch):
+    """A switch: after `outage()` the sessions table cannot be read (as in
+    test_auth_login.test_a_database_outage_keeps_vouched_sessions_only)."""
+    from sqlalchemy.exc import OperationalError
+
+    def down(*_a, **_k):
+        raise OperationalError("SELECT … FROM app_session", {}, ConnectionRefusedError("connection refused"))
+    return lambda: monkeypatch.setattr(models, "load_session", down)
+
+
+def copy_of(app, client):
+    """Another browser holding the same cookies (a copied or replayed cookie)."""
+    other = app.server.test_client()
+    for name in ("cockpit_session", "_csrf_token"):
+        cookie = client.get_cookie(name)
+        if cookie is not None:
+            other.set_cookie(name, cookie.value)
+    return other
+
+
+def refused(resp) -> bool:
+    return resp.status_code in (302, 401, 503) and "scr-root" not in resp.get_data(as_text=True) \
+        and "adm-" not in resp.get_data(as_text=True)
+
+
+def test_ended_sessions_stay_ended_while_the_database_is_down(app, engine, outage):
+    # the wall, signed in long ago, then its token revoked
+    token = T.issue_kiosk(engine, "指挥中心主屏")
+    wall = app.server.test_client()
+    wall.get(f"/screen?token={token}")
+    assert wall.get("/screen").status_code == 200
+    models.revoke_kiosk(engine, "指挥中心主屏", by="test")
+    # a county user, disabled by an administrator
+    county, _ = signed_in(app, engine, "county1", "county", unit="140802")
+    assert county.get("/compare").status_code == 200
+    models.set_active(engine, "county1", False)
+    # an administrator who signed out (a copy of the cookie was kept)
+    admin, _ = signed_in(app, engine, "admin1", "admin")
+    assert admin.get("/admin/users").status_code == 200
+    kept = copy_of(app, admin)
+    assert admin.get("/logout", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 302
+    # a leader whose role changed, and one still signed in
+    moved, _ = signed_in(app, engine, "leader2", "leader")
+    assert moved.get("/compare").status_code == 200
+    models.set_role(engine, "leader2", "county", "140821")
+    leader, _ = signed_in(app, engine, "leader1", "leader")
+    assert leader.get("/compare").status_code == 200
+    wall2 = app.server.test_client()
+    wall2.get(f"/screen?token={T.issue_kiosk(engine, '副屏')}")
+    assert wall2.get("/screen").status_code == 200
+
+    outage()
+    assert refused(wall.get("/screen")), wall.get("/screen").status_code
+    assert T.post_page(wall, "/screen").status_code in (401, 503)
+    assert refused(county.get("/compare"))
+    assert refused(kept.get("/admin/users"))
+    assert T.post_page(kept, "/admin/users").status_code in (401, 503)
+    assert refused(moved.get("/compare"))
+    # the sessions nobody ended go on (the outage behaviour of issue 3/4)
+    assert leader.get("/compare").status_code == 200
+    assert wall2.get("/screen").status_code == 200
+
+
+def test_revocations_are_noted_outside_the_database(tmp_path, engine):
+    """The store itself: a file shared by the processes of one host; a "not before" time per
+    user and kiosk, a mark per ended session; namespaced by database."""
+    from cockpit.auth import revocations as R
+    store = R.Revocations(R.FileStore(tmp_path / "rev.json"))
+    other_process = R.Revocations(R.FileStore(tmp_path / "rev.json"))
+    before = __import__("time").time() - 1
+    store.user_changed(engine, [7])
+    store.kiosk_revoked(engine, [3])
+    store.session_ended(engine, "abc")
+    assert other_process.refuses(engine, None, 7, None, before)
+    assert not other_process.refuses(engine, None, 7, None, before + 60)     # verified after the change
+    assert other_process.refuses(engine, None, None, 3, before)
+    assert other_process.refuses(engine, "abc", 8, None, before + 60)
+    assert not other_process.refuses(engine, "abd", 8, 4, before)
+    elsewhere = make_engine("sqlite:///" + str(tmp_path / "other.db"))
+    assert not other_process.refuses(elsewhere, "abc", 7, 3, before)         # another database
+    elsewhere.dispose()
+
+
+def test_revocations_in_redis_reach_other_hosts(tmp_path, engine):
+    """With REDIS_URL every host sees a revocation noted on another (its own file has none)."""
+    import os
+    import time
+
+    from conftest import need
+    from cockpit.auth import revocations as R
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis_store = R.RedisStore(url)
+        redis_store.client.ping()
+    except Exception as err:  # noqa: BLE001
+        need("Redis", str(err))
+    host_a = R.Revocations(R.FileStore(tmp_path / "a.json"), redis_store)
+    host_b = R.Revocations(R.FileStore(tmp_path / "b.json"), R.RedisStore(url))
+    before = time.time() - 1
+    host_a.user_changed(engine, [41])
+    host_a.session_ended(engine, "sid-on-a")
+    assert host_b.refuses(engine, None, 41, None, before)
+    assert host_b.refuses(engine, "sid-on-a", None, None, time.time() + 5)
+    assert not (tmp_path / "b.json").exists()
+    ns = R.namespace(engine)
+    ttl = redis_store.client.ttl(f"{R.REDIS_PREFIX}{ns}:u:41")
+    assert 0 < ttl <= R.PERSON_TTL
+    redis_store.client.delete(f"{R.REDIS_PREFIX}{ns}:u:41", f"{R.REDIS_PREFIX}{ns}:s:sid-on-a")

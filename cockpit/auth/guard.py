@@ -33,7 +33,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, login_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cockpit.auth import audit, context, csrf, lockout, models, roles
+from cockpit.auth import audit, context, csrf, lockout, models, revocations, roles
 from cockpit.auth.views import _url, error_response, json_error, message_page
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def install(app, state) -> None:
             st = models.load_session(data.engine(), sid, state.idle, state.max_age)
         except Exception as err:  # noqa: BLE001 - database down: see _vouched_principal
             log.error("cannot load session: %s", err)
-            principal = _vouched_principal(state)
+            principal = _vouched_principal(state, sid)
             if principal is None:
                 g.cockpit_auth_unavailable = True
                 return None
@@ -132,24 +132,32 @@ def install(app, state) -> None:
 VOUCHER = "cockpit_voucher"
 
 
-def _vouch(state, principal) -> None:
-    now = int(time.time())
+def _vouch(state, principal, force: bool = False) -> None:
+    now = round(time.time(), 3)
     old = session.get(VOUCHER)
     card = [principal.name, principal.role, principal.unit, principal.kind, principal.user_id,
             principal.kiosk_id, principal.full_name]
-    if isinstance(old, dict) and old.get("p") == card and \
-            now - int(old.get("at", 0)) < state.settings.touch_every_seconds:
+    if not force and isinstance(old, dict) and old.get("p") == card and \
+            now - float(old.get("at", 0)) < state.settings.touch_every_seconds:
         return  # rewrite the cookie at most once a minute
     session[VOUCHER] = {"p": card, "at": now}
 
 
-def _vouched_principal(state):
+def _vouched_principal(state, sid: str | None = None):
+    """The principal of a fresh voucher that no revocation noted outside the database
+    (cockpit.auth.revocations) has overtaken, or None."""
     voucher = session.get(VOUCHER)
     if not isinstance(voucher, dict) or not isinstance(voucher.get("p"), list) or len(voucher["p"]) != 7:
         return None
     name, role, unit, kind, user_id, kiosk_id, full_name = voucher["p"]
-    age = time.time() - float(voucher.get("at", 0))
-    if kind != "kiosk" and age > state.idle.total_seconds():
+    try:
+        at = float(voucher.get("at", 0))
+    except (TypeError, ValueError):
+        return None
+    if kind != "kiosk" and time.time() - at > state.idle.total_seconds():
+        return None
+    from cockpit import data
+    if revocations.store().refuses(data.engine(), models.token_hash(sid) if sid else None, user_id, kiosk_id, at):
         return None
     return models.Principal(name, role, unit, kind, user_id, kiosk_id, full_name)
 

@@ -201,6 +201,13 @@ def shared_app():
 
         from cockpit.app import create_app
         from cockpit.metrics.engine import make_engine
+        import tempfile
+        from pathlib import Path
+
+        from cockpit.auth import revocations
+        # revocations noted by the tests go to a throw-away file, not the data folder
+        folder = Path(tempfile.mkdtemp(prefix="cockpit-revocations-"))
+        revocations.use(revocations.Revocations(revocations.FileStore(folder / revocations.FILE_NAME)))
         saved = {k: os.environ.get(k) for k in ("COCKPIT_AUTH", "COCKPIT_SECRET_KEY")}
         os.environ["COCKPIT_AUTH"] = "on"
         os.environ["COCKPIT_SECRET_KEY"] = "test-secret-key-only-for-in-process-tests"
