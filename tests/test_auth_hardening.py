@@ -288,3 +288,62 @@ def test_revocations_in_redis_reach_other_hosts(tmp_path, engine):
     ttl = redis_store.client.ttl(f"{R.REDIS_PREFIX}{ns}:u:41")
     assert 0 < ttl <= R.PERSON_TTL
     redis_store.client.delete(f"{R.REDIS_PREFIX}{ns}:u:41", f"{R.REDIS_PREFIX}{ns}:s:sid-on-a")
+
+
+# --------------------------------------------------------------------------- changing one's own password
+
+def password_form(client, current, new, again=None, **kwargs):
+    page = client.get("/account/password")
+    assert page.status_code == 200, page.status_code
+    token = T._CSRF_FIELD.search(page.get_data(as_text=True)).group(1)
+    return client.post("/account/password", data={"csrf_token": token, "current": current, "new": new,
+                                                  "again": new if again is None else again}, **kwargs)
+
+
+def test_a_person_changes_their_own_password(app, engine):
+    client, pw = signed_in(app, engine, "county1", "county", unit="140802")
+    elsewhere = app.server.test_client()                    # the same person on another computer
+    assert T.login(elsewhere, "county1", pw).status_code == 302
+    # reachable from the user bar
+    assert '"href": "/account/password"' in json.dumps(client.get("/_dash-layout").get_json())
+    page = client.get("/account/password").get_data(as_text=True)
+    assert "当前密码" in page and "<script" not in page
+    new = "Yuncheng2026Jcy"
+    for current, candidate, again, why in ((pw + "x", new, None, "当前密码不正确"),
+                                           (pw, "short1", None, "至少需要"),
+                                           (pw, "abcdefghijklmn", None, "字母和数字"),
+                                           (pw, "county1county1x9", None, "不能包含用户名"),
+                                           (pw, new, new + "x", "不一致")):
+        resp = password_form(client, current, candidate, again)
+        assert why in resp.get_data(as_text=True), why
+    assert models.authenticate(engine, "county1", pw)[0] is not None        # nothing changed yet
+    resp = password_form(client, pw, new)
+    assert resp.status_code == 200 and "密码已修改" in resp.get_data(as_text=True)
+    assert models.authenticate(engine, "county1", pw)[0] is None
+    assert models.authenticate(engine, "county1", new)[0] is not None
+    assert client.get("/compare").status_code == 200                       # this session goes on
+    assert elsewhere.get("/compare").status_code == 302                    # the other one ended
+    assert [r.subject for r in events(engine, "password_changed")] == ["county1"]
+    assert events(engine, "password_change_failed")
+    fresh = app.server.test_client()
+    assert T.login(fresh, "county1", new).status_code == 302
+
+
+def test_password_change_needs_a_person_and_the_form_token(app, engine):
+    anon = app.server.test_client()
+    assert anon.get("/account/password").status_code == 302                # the login page first
+    wall = app.server.test_client()
+    wall.get(f"/screen?token={T.issue_kiosk(engine)}")
+    assert wall.get("/account/password").status_code == 403
+    assert wall.post("/account/password", data={"csrf_token": wall.get_cookie("_csrf_token").value,
+                                                "current": "x", "new": "y", "again": "y"}).status_code == 403
+    client, pw = signed_in(app, engine, "leader1", "leader")
+    resp = client.post("/account/password", data={"current": pw, "new": "Another2026pw", "again": "Another2026pw"})
+    assert resp.status_code == 403
+    assert models.authenticate(engine, "leader1", pw)[0] is not None
+    # guessing the current password from a hijacked session runs into the lockout
+    state = app.server.extensions["cockpit_auth"]
+    for i in range(state.settings.lock_failures):
+        password_form(client, f"guess{i}", "Another2026pw")
+    assert password_form(client, pw, "Another2026pw").status_code == 429
+    assert models.authenticate(engine, "leader1", pw)[0] is not None

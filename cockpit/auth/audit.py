@@ -39,6 +39,7 @@ EVENTS = {
     "user_unlocked": "解除锁定",
     "lock_lifted": "解除地址锁定",
     "password_changed": "修改本人密码",
+    "password_change_failed": "修改本人密码失败",
     "upload": "上传文件",
     "upload_refused": "拒收上传文件",
     "etl_run": "数据导入",

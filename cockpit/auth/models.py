@@ -286,6 +286,21 @@ def reset_password(engine: Engine, name: str, password: str | None = None) -> st
     return password
 
 
+def change_own_password(engine: Engine, user_id: int, password: str, keep_sid: str | None) -> None:
+    """A person's own new password (the caller checked the current one): the person's other
+    sessions end (signed in elsewhere, perhaps by someone who knew the old password); the
+    session `keep_sid` goes on."""
+    now = utcnow()
+    with writing(engine) as conn:
+        conn.execute(update(app_user).where(app_user.c.id == user_id).values(
+            password_hash=passwords.hash_password(password), password_set_at=now, updated_at=now))
+        q = delete(app_session).where(app_session.c.user_id == user_id)
+        if keep_sid:
+            q = q.where(app_session.c.sid_hash != token_hash(keep_sid))
+        conn.execute(q)
+    revocations.store().user_changed(engine, [user_id])
+
+
 def set_role(engine: Engine, name: str, role: str, unit: str | None) -> None:
     with writing(engine) as conn:
         row = _require(conn, name)
