@@ -347,3 +347,25 @@ def test_password_change_needs_a_person_and_the_form_token(app, engine):
         password_form(client, f"guess{i}", "Another2026pw")
     assert password_form(client, pw, "Another2026pw").status_code == 429
     assert models.authenticate(engine, "leader1", pw)[0] is not None
+
+
+# --------------------------------------------------------------------------- CSRF by Flask-WTF
+
+def test_csrf_over_https_also_wants_a_same_origin_referer(app, engine):
+    """CSRFProtect's strict mode: over HTTPS a form post needs its token and a Referer of this
+    site (the pages send one: Referrer-Policy same-origin)."""
+    T.create_user(engine, "leader1", "leader", password="Secret-pass-2026")
+    base = "https://cockpit.example"
+    for referer, expected in ((f"{base}/login", 302), ("https://evil.example/login", 400), (None, 400)):
+        client = app.server.test_client()
+        token = T._CSRF_FIELD.search(client.get("/login", base_url=base).get_data(as_text=True)).group(1)
+        headers = {"Referer": referer} if referer else {}
+        resp = client.post("/login", base_url=base, headers=headers, data={
+            "username": "leader1", "password": "Secret-pass-2026", "csrf_token": token, "next": "/"})
+        assert resp.status_code == expected, (referer, resp.status_code)
+    # the token is bound to the session: one from another browser does not work
+    a, b = app.server.test_client(), app.server.test_client()
+    token_b = T.login_form_token(b)
+    T.login_form_token(a)
+    resp = a.post("/login", data={"username": "leader1", "password": "Secret-pass-2026", "csrf_token": token_b})
+    assert resp.status_code == 400

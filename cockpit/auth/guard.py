@@ -91,6 +91,7 @@ def install(app, state) -> None:
         n = state.settings.proxy_hops
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     server.session_interface = _SessionInterface(state.settings.secure_cookies)
+    csrf.install(server)
     manager = LoginManager()
     manager.session_protection = "basic"
     manager.init_app(server)
@@ -472,8 +473,8 @@ def after_request(state, resp):
     if not path.startswith(STATIC_PREFIXES) and path != "/auth/login.css" and path != "/_favicon.ico":
         h["Cache-Control"] = "no-store"
         h.add("Vary", "Cookie")
-    token = session.get(csrf.SESSION_KEY)
-    if token and request.cookies.get(csrf.COOKIE) != token:
+    token = csrf.cookie_value()
+    if token:
         resp.set_cookie(csrf.COOKIE, token, secure=cookie_secure(state), httponly=False, samesite="Lax", path="/",
                         max_age=int(timedelta(days=state.settings.kiosk_cookie_days).total_seconds())
                         if session.permanent else None)
