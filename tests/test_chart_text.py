@@ -81,7 +81,7 @@ def test_every_builder_escapes_the_names_it_is_given():
 # --------------------------------------------------------------------------- /models on a hostile store
 
 @pytest.fixture(scope="module")
-def hostile_store(demo_db_url, tmp_path_factory):
+def hostile_url(demo_db_url, tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile-models")
     shutil.copy(demo_db_url.removeprefix("sqlite:///"), folder / "cockpit.db")
     url = f"sqlite:///{folder / 'cockpit.db'}"
@@ -94,8 +94,21 @@ def hostile_store(demo_db_url, tmp_path_factory):
                          {"n": HOSTILE[i % 2] + f"模型{i}", "m": mid})
         conn.execute(text("UPDATE stg_clue SET outcome = :o WHERE status = '属实' AND outcome IS NOT NULL"),
                      {"o": LINK})
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def hostile_store(hostile_url):
+    engine = make_engine(hostile_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server_db_url(hostile_url):
+    """The browser test's server (tests/browser_support.py) serves the hostile store."""
+    return hostile_url
 
 
 def store_data(node, component_id):
@@ -135,3 +148,22 @@ def test_the_figures_of_models_keep_hostile_names_as_text(hostile_store, tmp_pat
         for path, s in strings(fig):                                     # … as text only
             rest = OWN_MARKUP.sub("", s)
             assert "<" not in rest, (path, s)
+
+
+@pytest.mark.browser
+def test_plotly_draws_hostile_names_as_text_in_the_browser(server, open_page):
+    """In Chromium: the tick labels of /models show the markup as characters; no link to
+    another host and no styled span comes out of a model's name."""
+    from browser_support import wait_for_dash
+    s = open_page(1366, 900)
+    s.page.goto(f"{server}/models?period=2024")
+    wait_for_dash(s.page)
+    s.page.wait_for_function("() => document.querySelectorAll('#mod-per-model .ytick text').length > 0")
+    ticks = s.page.evaluate("() => [...document.querySelectorAll('#mod-per-model .ytick text')]"
+                            ".map(e => e.textContent)")
+    assert any('<a href="http://evil.example/">' in t for t in ticks), ticks
+    assert any("<span style=" in t for t in ticks), ticks
+    assert s.page.locator("a[href*='evil.example']").count() == 0
+    assert s.page.evaluate("() => [...document.querySelectorAll('svg tspan, svg text')]"
+                           ".every(e => !(e.getAttribute('style') || '').includes('80px'))")
+    s.check_clean()
