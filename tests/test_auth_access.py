@@ -279,8 +279,10 @@ def _swapped_routing_body(pathname: str, search: str) -> dict:
 def test_swapped_routing_inputs_are_refused_and_audited(app, engine, role):
     from cockpit.auth import audit
     client = signed_in(app, engine, role)
-    resp = client.post("/_dash-update-component", json=_swapped_routing_body("/admin/users", "/screen"
-                                                                             if role == "screen" else "/"),
+    # the item named "search" (first: where Dash expects the pathname) asks for the admin page;
+    # the item named "pathname" (second) says a page the role may open
+    allowed = "/screen" if role == "screen" else "/"
+    resp = client.post("/_dash-update-component", json=_swapped_routing_body(allowed, "/admin/users"),
                        headers=T.csrf_header(client))
     assert resp.status_code == 403, resp.get_data(as_text=True)[:300]
     assert set(resp.get_json()) == {"error"}
