@@ -262,3 +262,50 @@ def test_with_sign_in_off_pages_are_open_and_admin_is_closed(app, engine):
         assert client.post("/_dash-update-component", json=body).status_code == 204
     finally:
         state.enabled = True
+
+
+# --------------------------------------------------------------------------- hardening (issue 11)
+
+def _swapped_routing_body(pathname: str, search: str) -> dict:
+    """The routing request with its two inputs in the other order: Dash passes values by
+    position, so the callback would get `search` as its pathname."""
+    return T.callback_body(T.ROUTING_OUTPUT, inputs=[
+        {"id": "_pages_location", "property": "search", "value": search},
+        {"id": "_pages_location", "property": "pathname", "value": pathname},
+    ], changed=["_pages_location.pathname"])
+
+
+@pytest.mark.parametrize("role", ("county", "screen"))
+def test_swapped_routing_inputs_are_refused_and_audited(app, engine, role):
+    from cockpit.auth import audit
+    client = signed_in(app, engine, role)
+    # the item named "search" (first: where Dash expects the pathname) asks for the admin page;
+    # the item named "pathname" (second) says a page the role may open
+    allowed = "/screen" if role == "screen" else "/"
+    resp = client.post("/_dash-update-component", json=_swapped_routing_body(allowed, "/admin/users"),
+                       headers=T.csrf_header(client))
+    assert resp.status_code == 403, resp.get_data(as_text=True)[:300]
+    assert set(resp.get_json()) == {"error"}
+    assert "adm-" not in resp.get_data(as_text=True)
+    rows, _ = audit.entries(engine, "access_denied")
+    assert any("malformed" in (r.detail or "") for r in rows)
+
+
+@pytest.mark.parametrize("change", ("missing", "extra", "renamed", "pattern"))
+def test_callback_inputs_must_be_the_declared_ones(app, engine, change):
+    """Any request whose inputs are not the callback's declared ones (by id and property, in
+    order) is refused before Dash sees it, whatever the role."""
+    client = signed_in(app, engine, "admin")
+    body = T.routing_body("/")
+    if change == "missing":
+        body["inputs"] = body["inputs"][:1]
+    elif change == "extra":
+        body["inputs"].append({"id": "_pages_location", "property": "hash", "value": ""})
+    elif change == "renamed":
+        body["inputs"][0]["id"] = "other-location"
+    else:
+        body["inputs"][0] = [{"id": {"type": "x"}, "property": "pathname", "value": "/"}]
+    resp = client.post("/_dash-update-component", json=body, headers=T.csrf_header(client))
+    assert resp.status_code == 403, change
+    # the well-formed request passes
+    assert T.post_page(client, "/").status_code == 200

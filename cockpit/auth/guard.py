@@ -33,8 +33,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, login_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cockpit.auth import audit, context, csrf, lockout, models, roles
-from cockpit.auth.views import _url, json_error, message_page
+from cockpit.auth import audit, context, csrf, lockout, models, revocations, roles
+from cockpit.auth.views import _url, error_response, json_error, message_page
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ def install(app, state) -> None:
         n = state.settings.proxy_hops
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     server.session_interface = _SessionInterface(state.settings.secure_cookies)
+    csrf.install(server)
     manager = LoginManager()
     manager.session_protection = "basic"
     manager.init_app(server)
@@ -101,7 +102,7 @@ def install(app, state) -> None:
             st = models.load_session(data.engine(), sid, state.idle, state.max_age)
         except Exception as err:  # noqa: BLE001 - database down: see _vouched_principal
             log.error("cannot load session: %s", err)
-            principal = _vouched_principal(state)
+            principal = _vouched_principal(state, sid)
             if principal is None:
                 g.cockpit_auth_unavailable = True
                 return None
@@ -132,24 +133,32 @@ def install(app, state) -> None:
 VOUCHER = "cockpit_voucher"
 
 
-def _vouch(state, principal) -> None:
-    now = int(time.time())
+def _vouch(state, principal, force: bool = False) -> None:
+    now = round(time.time(), 3)
     old = session.get(VOUCHER)
     card = [principal.name, principal.role, principal.unit, principal.kind, principal.user_id,
             principal.kiosk_id, principal.full_name]
-    if isinstance(old, dict) and old.get("p") == card and \
-            now - int(old.get("at", 0)) < state.settings.touch_every_seconds:
+    if not force and isinstance(old, dict) and old.get("p") == card and \
+            now - float(old.get("at", 0)) < state.settings.touch_every_seconds:
         return  # rewrite the cookie at most once a minute
     session[VOUCHER] = {"p": card, "at": now}
 
 
-def _vouched_principal(state):
+def _vouched_principal(state, sid: str | None = None):
+    """The principal of a fresh voucher that no revocation noted outside the database
+    (cockpit.auth.revocations) has overtaken, or None."""
     voucher = session.get(VOUCHER)
     if not isinstance(voucher, dict) or not isinstance(voucher.get("p"), list) or len(voucher["p"]) != 7:
         return None
     name, role, unit, kind, user_id, kiosk_id, full_name = voucher["p"]
-    age = time.time() - float(voucher.get("at", 0))
-    if kind != "kiosk" and age > state.idle.total_seconds():
+    try:
+        at = float(voucher.get("at", 0))
+    except (TypeError, ValueError):
+        return None
+    if kind != "kiosk" and time.time() - at > state.idle.total_seconds():
+        return None
+    from cockpit import data
+    if revocations.store().refuses(data.engine(), models.token_hash(sid) if sid else None, user_id, kiosk_id, at):
         return None
     return models.Principal(name, role, unit, kind, user_id, kiosk_id, full_name)
 
@@ -176,15 +185,24 @@ def before_request(state):
     principal = context.current_principal()
     if principal is None:
         return unauthenticated(state)
+    if path == DASH_CALLBACK:
+        # only the upload page (admins) sends big callbacks; nobody else may make us parse one.
+        # Content-Length is checked at once; a body without one (chunked) is cut off by the
+        # request's own limit on the bytes actually read: at most one byte more than allowed
+        # is read, and a body that has that byte is too big
+        limit = state.settings.callback_max_bytes if principal.role != roles.ADMIN \
+            else request.max_content_length
+        if limit is not None:
+            if (request.content_length or 0) > limit:
+                return _too_big(principal)
+            request.max_content_length = limit + 1
+            if len(request.get_data(cache=True)) > limit:
+                return _too_big(principal)
     if request.method not in SAFE_METHODS and not csrf.valid():
         audit.record("csrf_failed", {"path": path[:200], "method": request.method})
         if path.startswith("/_dash"):
             return json_error(403, "请求校验失败（CSRF）：请刷新页面后重试。")
         return message_page("请求校验失败", "页面已过期，请刷新后重试。", 403, code="403")
-    if path == DASH_CALLBACK and principal.role != roles.ADMIN and \
-            (request.content_length or 0) > state.settings.callback_max_bytes:
-        # only the upload page (admins) sends big callbacks; nobody else may make us parse one
-        return json_error(413, "请求内容过大。")
     _touch(state, principal)
     if path == DASH_CALLBACK:
         return check_callback(state, principal)
@@ -199,6 +217,12 @@ def before_request(state):
         return message_page("无权访问", "您的账户没有访问此页面的权限。如需开通，请联系检察技术部管理员。", 403,
                             code="403", links=_home_links(principal))
     return None
+
+
+def _too_big(principal):
+    if principal.role == roles.ADMIN:
+        return error_response(413)        # the upload's own message, with the size allowed
+    return json_error(413, "请求内容过大。")
 
 
 def _home_links(principal) -> tuple[tuple[str, str], ...]:
@@ -256,27 +280,41 @@ def _touch(state, principal) -> None:
 
 
 def kiosk_sign_in(state):
+    """`/screen?token=…`. A valid token always signs the wall in; invalid ones are counted per
+    address and, past the limit, answered 429 for a while (without an audit entry each) — the
+    lock never stops a valid token nor a wall already signed in, so whoever can reach the
+    wall's address (an <img> tag would do) cannot lock the wall out."""
     from cockpit import data
     engine = data.engine()
     token = request.args.get("token", "")
     addr = context.remote_addr()
     rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
     target = _url(roles.SCREEN_PATH) + ("?" + urlencode(rest) if rest else "")
+    current = context.current_principal()
+    wall_signed_in = current is not None and current.kind == "kiosk"
     try:
-        if lockout.locked_until(engine, "kiosk", addr) is not None:
-            return message_page("请稍后再试", "无效令牌尝试次数过多，此地址已被暂时锁定（15 分钟）。", 429, code="429", links=())
         row = models.find_kiosk(engine, token)
+        if row is None and not wall_signed_in and lockout.locked_until(engine, lockout.KIOSK, addr) is not None:
+            return message_page("请稍后再试", "无效令牌尝试次数过多，此地址已被暂时锁定（15 分钟）。"
+                                "有效的大屏地址不受影响。", 429, code="429", links=())
     except Exception as err:  # noqa: BLE001
         log.error("kiosk sign-in failed: %s", err)
+        if wall_signed_in:
+            return redirect(target)      # the wall keeps its session (and its last figures)
         return message_page("暂时无法登录", "数据库暂时无法连接，请稍后刷新页面。", 503, code="503", links=())
     if row is None:
         audit.record("kiosk_denied", {"token_prefix": token[:4] + "…" if token else ""},
                      actor=models.Principal("大屏（令牌无效）", roles.SCREEN, kind="attempt"))
-        lockout.record_failure(engine, "kiosk", addr, state.settings)
+        if not wall_signed_in:
+            which = lockout.record_failure(engine, lockout.KIOSK, addr, state.settings)
+            if which:
+                audit.record("login_locked", {"scope": "kiosk", "minutes": state.settings.lock_minutes,
+                                              "failures": state.settings.lock_failures},
+                             subject=f"{lockout.describe(lockout.KIOSK)} @ {addr}",
+                             actor=models.Principal("大屏（令牌无效）", roles.SCREEN, kind="attempt"))
         return message_page("大屏令牌无效", "此大屏地址中的令牌无效或已被撤销。请联系检察技术部管理员重新发放大屏地址。", 401,
                             code="401", links=())
-    current = context.current_principal()
-    if current is not None and current.kind == "kiosk" and current.kiosk_id == row.id:
+    if wall_signed_in and current.kiosk_id == row.id:
         return redirect(target)
     old = session.get("_user_id")
     if old:
@@ -300,18 +338,54 @@ def _callback_module(fn) -> str | None:
         return getattr(fn, "__module__", None)
 
 
-def _input_value(body: dict, component_id: str, prop: str):
-    """The value of an input (or state) of a callback request, searching nested (pattern) lists."""
-    def walk(items):
-        for item in items or []:
-            if isinstance(item, list):
-                found = walk(item)
-                if found is not None:
-                    return found
-            elif isinstance(item, dict) and item.get("id") == component_id and item.get("property") == prop:
-                return item.get("value", "")
-        return None
-    return walk(body.get("inputs")) or walk(body.get("state"))
+_WILDCARDS = (["ALL"], ["MATCH"], ["ALLSMALLER"])
+
+
+def _matches_declared(item, declared: dict) -> bool:
+    """Does one input (or state) of a request stand where the callback declares it: the same
+    component id and property? A pattern (ALL, MATCH …) may stand for a list of components
+    whose ids agree with the pattern's fixed keys."""
+    import json
+    did, prop = declared.get("id"), declared.get("property")
+    if isinstance(did, str) and did.startswith("{"):
+        try:
+            pattern = json.loads(did)
+        except ValueError:
+            return False
+        items = item if isinstance(item, list) else [item]
+
+        def fits(x):
+            if not isinstance(x, dict) or x.get("property") != prop or not isinstance(x.get("id"), dict):
+                return False
+            xid = x["id"]
+            return set(xid) == set(pattern) and all(v in _WILDCARDS or xid[k] == v for k, v in pattern.items())
+        return all(fits(x) for x in items)
+    return isinstance(item, dict) and item.get("id") == did and item.get("property") == prop
+
+
+def _well_formed(body: dict, entry: dict) -> bool:
+    """A request's inputs and state are the callback's declared ones, in the declared order.
+    Dash hands values to the function by position while the guard reads them by id: a request
+    whose items are swapped, missing or extra would show the guard one value and the callback
+    another, so it is refused."""
+    for key in ("inputs", "state"):
+        given = body.get(key) if body.get(key) is not None else []
+        declared = entry.get(key) or []
+        if not isinstance(given, list) or len(given) != len(declared):
+            return False
+        if not all(_matches_declared(g, d) for g, d in zip(given, declared)):
+            return False
+    return True
+
+
+def _declared_value(body: dict, entry: dict, component_id: str, prop: str):
+    """The value the callback function will receive for its declared input `component_id.prop`
+    (read by position, as Dash does; the request is well-formed, so the id agrees)."""
+    for i, d in enumerate(entry.get("inputs") or []):
+        if d.get("id") == component_id and d.get("property") == prop:
+            item = body["inputs"][i]
+            return item.get("value") if isinstance(item, dict) else None
+    return None
 
 
 def check_callback(state, principal):
@@ -322,8 +396,10 @@ def check_callback(state, principal):
     entry = state.dash_app.callback_map.get(output)
     fn = entry.get("callback") if isinstance(entry, dict) else None
     module = _callback_module(fn) if fn is not None else None
-    if module == roles.ROUTING_MODULE and output.startswith(f"..{roles.PAGES_CONTENT_ID}.children"):
-        pathname = _input_value(body, roles.PAGES_LOCATION_ID, "pathname")
+    if fn is not None and not _well_formed(body, entry):
+        reason = {"callback": output[:200], "module": module, "malformed": "inputs differ from the declared ones"}
+    elif module == roles.ROUTING_MODULE and output.startswith(f"..{roles.PAGES_CONTENT_ID}.children"):
+        pathname = _declared_value(body, entry, roles.PAGES_LOCATION_ID, "pathname")
         if roles.page_allowed(principal.role, pathname if isinstance(pathname, str) else None):
             return None
         reason = {"page": str(pathname)[:200]}
@@ -397,8 +473,8 @@ def after_request(state, resp):
     if not path.startswith(STATIC_PREFIXES) and path != "/auth/login.css" and path != "/_favicon.ico":
         h["Cache-Control"] = "no-store"
         h.add("Vary", "Cookie")
-    token = session.get(csrf.SESSION_KEY)
-    if token and request.cookies.get(csrf.COOKIE) != token:
+    token = csrf.cookie_value()
+    if token:
         resp.set_cookie(csrf.COOKIE, token, secure=cookie_secure(state), httponly=False, samesite="Lax", path="/",
                         max_age=int(timedelta(days=state.settings.kiosk_cookie_days).total_seconds())
                         if session.permanent else None)

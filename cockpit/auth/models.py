@@ -4,6 +4,8 @@
 - app_session    server-side sessions: the cookie holds a random id, the table its hash, who,
                  when it was last used; signing out, disabling a user, resetting a password or
                  revoking a kiosk token deletes the rows, so the cookie stops working at once
+                 (and notes it in cockpit.auth.revocations, so that it holds while the
+                 database is down)
 - kiosk_token    the wall's long-lived tokens (only their hash is stored), revocable
 - audit_log      who did what, when, from where (see cockpit.auth.audit)
 - login_failure  failed sign-ins, for the lockout (in the database, so all workers count together)
@@ -25,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Engine, Index, Integer, MetaData, String,
                         Table, Text, delete, func, select, text, update)
 
-from cockpit.auth import passwords, roles
+from cockpit.auth import passwords, revocations, roles
 from cockpit.metrics import migrate
 from cockpit.metrics import units as U
 
@@ -272,6 +274,8 @@ def set_active(engine: Engine, name: str, active: bool) -> None:
         conn.execute(update(app_user).where(app_user.c.id == row.id).values(active=active, updated_at=utcnow()))
         if not active:
             conn.execute(delete(app_session).where(app_session.c.user_id == row.id))
+    if not active:
+        revocations.store().user_changed(engine, [row.id])
 
 
 def reset_password(engine: Engine, name: str, password: str | None = None) -> str:
@@ -285,7 +289,23 @@ def reset_password(engine: Engine, name: str, password: str | None = None) -> st
         conn.execute(delete(app_session).where(app_session.c.user_id == row.id))
         conn.execute(delete(login_lock).where(login_lock.c.name == row.name))
         conn.execute(delete(login_failure).where(login_failure.c.name == row.name))
+    revocations.store().user_changed(engine, [row.id])
     return password
+
+
+def change_own_password(engine: Engine, user_id: int, password: str, keep_sid: str | None) -> None:
+    """A person's own new password (the caller checked the current one): the person's other
+    sessions end (signed in elsewhere, perhaps by someone who knew the old password); the
+    session `keep_sid` goes on."""
+    now = utcnow()
+    with writing(engine) as conn:
+        conn.execute(update(app_user).where(app_user.c.id == user_id).values(
+            password_hash=passwords.hash_password(password), password_set_at=now, updated_at=now))
+        q = delete(app_session).where(app_session.c.user_id == user_id)
+        if keep_sid:
+            q = q.where(app_session.c.sid_hash != token_hash(keep_sid))
+        conn.execute(q)
+    revocations.store().user_changed(engine, [user_id])
 
 
 def set_role(engine: Engine, name: str, role: str, unit: str | None) -> None:
@@ -295,6 +315,7 @@ def set_role(engine: Engine, name: str, role: str, unit: str | None) -> None:
         conn.execute(update(app_user).where(app_user.c.id == row.id).values(role=role, unit_code=unit,
                                                                              updated_at=utcnow()))
         conn.execute(delete(app_session).where(app_session.c.user_id == row.id))
+    revocations.store().user_changed(engine, [row.id])
 
 
 def unlock(engine: Engine, name: str) -> int:
@@ -384,8 +405,15 @@ def touch_session(engine: Engine, sid: str) -> None:
 
 
 def end_session(engine: Engine, sid: str) -> None:
+    """End a session: noted outside the database first (so that it holds through an outage,
+    even one that stops the DELETE), then deleted."""
+    h = token_hash(sid)
+    revocations.store().session_ended(engine, h)
     with writing(engine) as conn:
-        conn.execute(delete(app_session).where(app_session.c.sid_hash == token_hash(sid)))
+        kind = conn.execute(select(app_session.c.kind).where(app_session.c.sid_hash == h)).scalar()
+        conn.execute(delete(app_session).where(app_session.c.sid_hash == h))
+    if kind == "kiosk":     # a wall's voucher is believed for any age: note it for as long
+        revocations.store().session_ended(engine, h, kiosk=True)
 
 
 def count_sessions(engine: Engine, name: str) -> int:
@@ -437,6 +465,7 @@ def revoke_kiosk(engine: Engine, ref: str | int, by: str | None = None) -> list:
         ids = [r.id for r in rows]
         conn.execute(update(kiosk_token).where(kiosk_token.c.id.in_(ids)).values(revoked_at=utcnow(), revoked_by=by))
         conn.execute(delete(app_session).where(app_session.c.kiosk_id.in_(ids)))
+    revocations.store().kiosk_revoked(engine, ids)
     return rows
 
 

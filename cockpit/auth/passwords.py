@@ -43,3 +43,22 @@ def verify_dummy(password: str) -> None:
     if not _DUMMY:
         _DUMMY.append(generate_password_hash(secrets.token_urlsafe(16)))
     check_password_hash(_DUMMY[0], (password or "")[:MAX_LENGTH])
+
+
+MIN_CHOSEN = 12
+
+
+def check_chosen(password: str, name: str, current: str) -> str | None:
+    """Why a password a person chose for themselves cannot be used (Chinese), or None.
+    At least 12 characters with letters and digits, not the user name, not the current one."""
+    if len(password) < MIN_CHOSEN:
+        return f"新密码至少需要 {MIN_CHOSEN} 个字符。"
+    if len(password) > MAX_LENGTH:
+        return f"新密码不能超过 {MAX_LENGTH} 个字符。"
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        return "新密码须同时包含字母和数字。"
+    if name and name.lower() in password.lower():
+        return "新密码不能包含用户名。"
+    if password == current:
+        return "新密码不能与当前密码相同。"
+    return None

@@ -101,8 +101,36 @@ def _split_output(part: str) -> dict:
     return {"id": json.loads(cid) if cid.startswith("{") else cid, "property": prop}
 
 
+def _declared_order(client, output: str, key: str, given: list | None) -> list | None:
+    """`given` inputs (or state) put in the order the callback declares them, the ones not given
+    added with the value None (an empty list for a pattern), like the Dash renderer sends them:
+    the guard refuses a request whose items differ from the declared ones."""
+    from cockpit.auth.context import EXTENSION
+    state = client.application.extensions.get(EXTENSION)
+    entry = state.dash_app.callback_map.get(output) if state is not None else None
+    if not isinstance(entry, dict) or entry.get("callback") is None:
+        return given
+    by_key = {(json.dumps(g["id"], sort_keys=True), g["property"]): g for g in (given or [])
+              if isinstance(g, dict) and "id" in g and "property" in g}
+    out = []
+    for dep in entry.get(key) or []:
+        item = _dep_item(dep)
+        if isinstance(item, dict):
+            item = by_key.pop((json.dumps(item["id"], sort_keys=True), item["property"]), item)
+        out.append(item)
+    if by_key or any(not isinstance(g, dict) for g in (given or [])):
+        return given            # not the declared ones: sent as written (the guard refuses it)
+    return out
+
+
 def post_callback(client, output: str, inputs: list | None = None, state: list | None = None, outputs=None,
-                  changed: list[str] | None = None, headers: dict | None = None, with_csrf: bool = True):
+                  changed: list[str] | None = None, headers: dict | None = None, with_csrf: bool = True,
+                  as_declared: bool = True):
+    """Post a hand-made callback request. `as_declared`: complete the inputs and state to the
+    callback's declared ones, in their order (what the renderer sends); False sends them as given."""
+    if as_declared:
+        inputs = _declared_order(client, output, "inputs", inputs)
+        state = _declared_order(client, output, "state", state)
     body = callback_body(output, inputs, state, outputs, changed)
     hdrs = dict(csrf_header(client) if with_csrf else {})
     hdrs.update(headers or {})
@@ -173,6 +201,13 @@ def shared_app():
 
         from cockpit.app import create_app
         from cockpit.metrics.engine import make_engine
+        import tempfile
+        from pathlib import Path
+
+        from cockpit.auth import revocations
+        # revocations noted by the tests go to a throw-away file, not the data folder
+        folder = Path(tempfile.mkdtemp(prefix="cockpit-revocations-"))
+        revocations.use(revocations.Revocations(revocations.FileStore(folder / revocations.FILE_NAME)))
         saved = {k: os.environ.get(k) for k in ("COCKPIT_AUTH", "COCKPIT_SECRET_KEY")}
         os.environ["COCKPIT_AUTH"] = "on"
         os.environ["COCKPIT_SECRET_KEY"] = "test-secret-key-only-for-in-process-tests"

@@ -11,9 +11,10 @@ from urllib.parse import urlencode, urlsplit
 from flask import Response, jsonify, redirect, request, session
 from flask_login import login_user, logout_user
 from markupsafe import escape
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from cockpit.auth import audit, context, csrf, lockout, models
+from cockpit.auth import audit, context, csrf, lockout, models, passwords
 from cockpit.auth.models import normalize_name
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","Ping
 .auth-code{font-size:48px;font-weight:700;color:#0b2a5b;margin:0}
 .auth-links a{color:#1d5fa8;margin-right:16px;font-size:14px}
 """
+
+OUTAGE = "数据库暂时无法连接，暂时无法登录。请稍后重试；如持续出现，请联系检察技术部。"
 
 MESSAGES = {
     "bye": ("info", "您已安全退出。"),
@@ -108,6 +111,36 @@ def login_page(message: tuple[str, str] | None = None, username: str = "", next_
     return resp
 
 
+PASSWORD_PATH = "/account/password"
+
+
+def password_page(principal, message: tuple[str, str] | None = None, status: int = 200) -> Response:
+    """A signed-in person changes their own password: the current one is required."""
+    msg = ""
+    if message:
+        kind, text = message
+        msg = f'<p class="auth-msg auth-{escape(kind)}" role="alert">{escape(text)}</p>'
+    body = (
+        f'<h1>修改密码</h1><p class="auth-org">{escape(principal.label)}</p>{msg}'
+        f'<form method="post" action="{escape(_url(PASSWORD_PATH))}" autocomplete="off">'
+        f'<input type="hidden" name="csrf_token" value="{escape(csrf.token())}">'
+        '<label for="current">当前密码</label>'
+        '<input type="password" id="current" name="current" maxlength="256" required autofocus '
+        'autocomplete="current-password">'
+        '<label for="new">新密码</label>'
+        f'<input type="password" id="new" name="new" minlength="{passwords.MIN_CHOSEN}" maxlength="256" required '
+        'autocomplete="new-password">'
+        '<label for="again">再次输入新密码</label>'
+        f'<input type="password" id="again" name="again" minlength="{passwords.MIN_CHOSEN}" maxlength="256" '
+        'required autocomplete="new-password">'
+        '<button type="submit">修改密码</button></form>'
+        f'<p class="auth-note">新密码至少 {passwords.MIN_CHOSEN} 个字符，须同时包含字母和数字，不能包含用户名。'
+        '修改后，您在其他设备上的登录将全部退出。</p>'
+        f'<p class="auth-links"><a href="{escape(_url("/"))}">返回首页</a></p>'
+    )
+    return _doc("修改密码", body, status)
+
+
 def message_page(title: str, text: str, status: int, code: str | None = None,
                  links: tuple[tuple[str, str], ...] = (("/", "返回首页"),)) -> Response:
     link_html = "".join(f'<a href="{escape(_url(href))}">{escape(label)}</a>' for href, label in links)
@@ -155,6 +188,14 @@ def install(server, state) -> None:
         if not csrf.valid():
             audit.record("csrf_failed", {"form": "login"}, subject=username)
             return login_page(("error", "页面已过期，请重新输入用户名和密码。"), username, next_url, 400)
+        try:
+            return _sign_in(username, password, next_url)
+        except SQLAlchemyError as err:
+            # the database is down: say so (as the pages do), not "系统内部错误"
+            log.error("sign-in failed, database unavailable: %s", err)
+            return login_page(("error", OUTAGE), username, next_url, 503)
+
+    def _sign_in(username: str, password: str, next_url: str):
         addr = context.remote_addr()
         until = lockout.locked_until(engine(), username, addr)
         if until is not None:
@@ -188,6 +229,43 @@ def install(server, state) -> None:
         csrf.rotate()
         audit.record("login", {"role": row.role, "unit": row.unit_code}, subject=row.name, actor=principal)
         return redirect(_url(next_url))
+
+    @server.route(PASSWORD_PATH, methods=["GET", "POST"])
+    def change_password():
+        # the guard let only a signed-in person through (the wall's role may not open it) and
+        # checked the form's CSRF token on POST
+        principal = context.current_principal()
+        if principal is None or principal.kind != "user" or principal.user_id is None:
+            return message_page("无权访问", "只有个人账户可以修改密码。", 403, code="403")
+        if request.method == "GET":
+            return password_page(principal)
+        current = request.form.get("current", "")
+        new, again = request.form.get("new", ""), request.form.get("again", "")
+        addr = context.remote_addr()
+        try:
+            if lockout.locked_until(engine(), principal.name, addr) is not None:
+                audit.record("password_change_failed", {"reason": "locked"}, subject=principal.name)
+                return password_page(principal, ("error", "密码错误次数过多，已被暂时锁定（15 分钟），请稍后再试。"), 429)
+            row, why = models.authenticate(engine(), principal.name, current)
+            if row is None or row.id != principal.user_id:
+                audit.record("password_change_failed", {"reason": why or "other_user"}, subject=principal.name)
+                lockout.record_failure(engine(), principal.name, addr, state.settings)
+                return password_page(principal, ("error", "当前密码不正确。"), 200)
+            problem = passwords.check_chosen(new, principal.name, current)
+            if problem is None and new != again:
+                problem = "两次输入的新密码不一致。"
+            if problem:
+                return password_page(principal, ("error", problem), 200)
+            models.change_own_password(engine(), principal.user_id, new, session.get("_user_id"))
+        except SQLAlchemyError as err:
+            log.error("password change failed, database unavailable: %s", err)
+            return password_page(principal, ("error", "数据库暂时无法连接，密码未修改。请稍后重试。"), 503)
+        from cockpit.auth.guard import _vouch
+        _vouch(state, principal, force=True)    # this session's voucher is newer than the change
+        csrf.rotate()
+        audit.record("password_changed", subject=principal.name)
+        return message_page("密码已修改", "新密码已生效。您在其他设备或浏览器上的登录已全部退出。", 200,
+                            links=(("/", "返回首页"),))
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout():

@@ -3,12 +3,17 @@
 Every builder takes numbers from the metric layer (frames of `MetricStore.series/by_unit/...`)
 and returns `{"data": [...], "layout": {...}}`. Links: a point whose `customdata` is an in-app
 path is clickable (cockpit.components.navigation).
+
+Every label a builder is given (series names, categories, unit, model and landmark names) goes
+through `plot_text` (formatting.plot_text): Plotly reads its text fields as pseudo-HTML, and a
+name from the data must stay text (`<a href>` in a model's name must not become a link).
 """
 from __future__ import annotations
 
 import math
 
 from cockpit.components import formatting as F
+from cockpit.components.formatting import plot_text
 from cockpit.components.states import FONT, empty_figure, status_figure
 from cockpit.metrics.catalog import Metric
 from cockpit.metrics.periods import month_label, month_ordinal
@@ -136,6 +141,7 @@ def trend_figure(metric: Metric, series: list[tuple[str, object]], height: int =
                              month_label(metric.launch), height)
     traces = []
     for i, (label, df) in enumerate(series):
+        label = plot_text(label)
         values = [_num(v) for v in df["value"]]
         color = PALETTE[i % len(PALETTE)]
         trace = {"type": "scatter", "mode": "lines+markers" if len(months) <= 36 else "lines",
@@ -193,7 +199,8 @@ def ranking_figure(metric: Metric, frame, hrefs: dict[str, str], height: int = 4
     median = _num(rows["county_median"].iloc[0])
     colors = [F.TONE_COLOR[F.gap_tone(metric, g)] if not F.is_neutral(metric) else "#5b7ba6"
               for g in ok["gap_to_city"]]
-    labels = [f"{int(r)}. {u}" if F.ranks_shown(metric) and r == r else u for r, u in zip(ok["_r"], ok["unit_label"])]
+    labels = [plot_text(f"{int(r)}. {u}" if F.ranks_shown(metric) and r == r else u)
+              for r, u in zip(ok["_r"], ok["unit_label"])]
     text = [F.fmt_value(metric, v) for v in ok["_v"]]
     values = [float(v) for v in ok["_v"]]
     lo, hi = min(values), max(values)
@@ -202,7 +209,7 @@ def ranking_figure(metric: Metric, frame, hrefs: dict[str, str], height: int = 4
     dots = hi > 0 and lo > 0.6 * hi
     trace = {"type": "scatter" if dots else "bar", "x": values, "y": labels, "text": text,
              "cliponaxis": False, "customdata": [hrefs.get(u) for u in ok["unit"]],
-             "hovertemplate": "%{y}：%{text}<br>点击查看该院详情<extra></extra>", "name": metric.name}
+             "hovertemplate": "%{y}：%{text}<br>点击查看该院详情<extra></extra>", "name": plot_text(metric.name)}
     if dots:
         trace.update(mode="markers+text", textposition="middle right", marker={"color": colors, "size": 13,
                                                                               "line": {"color": "#fff", "width": 1}})
@@ -257,7 +264,7 @@ def map_figure(metric: Metric | None, frame, geojson_url: str, hrefs: dict[str, 
     marker overlay, county names at their label points. Clicking a county opens its page."""
     from cockpit.metrics import units as U
     codes = list(U.COUNTY_CODES)
-    names = [U.UNIT_BY_CODE[c].short for c in codes]
+    names = [plot_text(U.UNIT_BY_CODE[c].short) for c in codes]
     base = {"type": "choropleth", "geojson": geojson_url, "featureidkey": "properties.code",
             "locations": codes, "z": [0] * len(codes), "showscale": False,
             "colorscale": [[0, "#dfe4ec"], [1, "#dfe4ec"]], "marker": {"line": {"color": "#ffffff", "width": 1}},
@@ -274,7 +281,8 @@ def map_figure(metric: Metric | None, frame, geojson_url: str, hrefs: dict[str, 
             locs.append(c)
             z.append(float(r.value))
             rank = "" if r.rank is None else f"<br>排名：{int(r.rank)}/{int(r.rank_of)}"
-            text.append(f"{U.UNIT_BY_CODE[c].short}<br>{metric.name}：{F.fmt_value(metric, r.value)}{rank}")
+            text.append(f"{plot_text(U.UNIT_BY_CODE[c].short)}<br>{plot_text(metric.name)}："
+                        f"{F.fmt_value(metric, r.value)}{rank}")
             custom.append(hrefs.get(c))
         if locs:
             traces.append({"type": "choropleth", "geojson": geojson_url, "featureidkey": "properties.code",
@@ -284,12 +292,12 @@ def map_figure(metric: Metric | None, frame, geojson_url: str, hrefs: dict[str, 
                            "colorbar": {"thickness": 10, "len": 0.6, "x": 1.0, "title": {"text": metric.unit,
                                                                                           "side": "top"},
                                         "ticksuffix": "", "outlinewidth": 0},
-                           "name": metric.name})
+                           "name": plot_text(metric.name)})
     # landmarks first, the county names last: plotly draws later traces on top, so a star never
     # covers a name (and county_map.name_points keeps the names off the stars anyway)
     if landmarks:
         traces.append({"type": "scattergeo", "mode": "markers", "lon": [x["lon"] for x in landmarks],
-                       "lat": [x["lat"] for x in landmarks], "text": [x["name"] for x in landmarks],
+                       "lat": [x["lat"] for x in landmarks], "text": [plot_text(x["name"]) for x in landmarks],
                        "customdata": [hrefs.get(x["county_code"]) for x in landmarks],
                        "marker": {"symbol": "star", "size": MAP_LANDMARK_SIZE, "color": "#c8102e",
                                   "line": {"color": "#ffffff", "width": 0.8}},
@@ -319,7 +327,9 @@ def bars_figure(categories: list[str], series: list[tuple[str, list, str]], heig
     if not categories or all(all(F.is_missing(v) for v in vals) for _, vals, _ in series):
         return empty_figure("无数据", "所选期间和单位没有可统计的数据", height)
     traces = []
+    categories = [plot_text(c) for c in categories]
     for name, vals, color in series:
+        name = plot_text(name)
         vals = [_num(v) for v in vals]
         t = {"type": "bar", "name": name, "marker": {"color": color},
              "hovertemplate": f"%{{{'y' if horizontal else 'x'}}}<br>{name}：%{{{'x' if horizontal else 'y'}:,.{decimals}f}}{unit}<extra></extra>"}
@@ -346,7 +356,9 @@ def radar_figure(axes: list[str], series: list[tuple[str, list]], height: int = 
     if not axes or not series:
         return empty_figure("无数据", "请选择两个以上单位", height)
     traces = []
+    axes = [plot_text(a) for a in axes]
     for i, (label, values) in enumerate(series):
+        label = plot_text(label)
         vals = [v if v is not None else 0 for v in values]
         traces.append({"type": "scatterpolar", "r": vals + vals[:1], "theta": axes + axes[:1], "name": label,
                        "fill": "toself", "opacity": 0.55 if i else 0.45,

@@ -192,3 +192,15 @@ def national_text(metric: Metric) -> str:
 
 def pct_text(v, decimals: int = 1) -> str:
     return DASH if is_missing(v) else f"{number(v, decimals)}%"
+
+
+def plot_text(value) -> str:
+    """Text from the data (names of units, models, outcomes …) made safe for a Plotly figure.
+
+    Plotly draws its text fields — tick labels, hover text, legend names, annotations — as
+    "pseudo-HTML": `<a href=…>` becomes a clickable link, `<span style=…>` is applied, `<br>`
+    breaks the line. A name from the data must never be read as markup, so `&`, `<` and `>`
+    become entities, which Plotly shows as the characters themselves. The chart builders
+    (cockpit.components.charts) apply it to every label they are given; a page that builds a
+    figure by hand must apply it to the labels it puts in."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -16,6 +16,7 @@ from dash import html
 from dash.exceptions import PreventUpdate
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from cockpit.components.formatting import plot_text
 from cockpit.metrics.query import NO_DATA, NOT_LIVE, STATUS_LABEL
 
 log = logging.getLogger("cockpit.pages")
@@ -33,6 +34,7 @@ def message_for(err: BaseException) -> str:
 
 def empty_figure(text: str, sub: str | None = None, height: int | None = None) -> dict:
     """A figure without axes that says why there is nothing to draw."""
+    text, sub = plot_text(text), (plot_text(sub) if sub else sub)     # messages may quote the data
     annotations = [{"text": f"<b>{text}</b>", "x": 0.5, "y": 0.56 if sub else 0.5, "xref": "paper",
                     "yref": "paper", "showarrow": False, "font": {"size": 16, "color": "#5b6675"}}]
     if sub:

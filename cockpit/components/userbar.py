@@ -24,6 +24,9 @@ def user_bar():
     links = []
     if principal.role == roles.ADMIN:
         links.append(html.A("系统管理", href=dash.get_relative_path("/admin/users"), className="cockpit-user-link"))
+    if principal.kind == "user":
+        links.append(html.A("修改密码", href=dash.get_relative_path("/account/password"),
+                            className="cockpit-user-link", id="cockpit-password"))
     links.append(html.A("退出登录", href=dash.get_relative_path("/logout"), className="cockpit-user-link",
                         id="cockpit-logout"))
     return html.Div([html.Span(who, className="cockpit-user-name", id="cockpit-user")] + links,

@@ -14,6 +14,7 @@ from flask import request
 
 from cockpit import data
 from cockpit.auth import audit, models, roles
+from cockpit.auth.admin_locks import locks_section
 from cockpit.auth.admin_ui import ALL, admin_page, field, fmt_time, require_admin, section, table
 from cockpit.auth.context import current_principal
 from cockpit.components.shell import TITLE
@@ -54,6 +55,7 @@ def layout(**_query):
             dbc.Button("撤销", id="adm-kiosk-revoke", color="danger", outline=True, size="sm"),
         ], className="rec-controls"), html.Div(id="adm-kiosk-msg"), html.Div(id="adm-kiosk-table"),
             note="大屏用带令牌的地址打开 /screen；撤销后该大屏立即失去访问权限"),
+        locks_section(),
         dcc.Store(id="adm-users-version", data=0),
         dcc.Store(id="adm-kiosk-version", data=0),
     )

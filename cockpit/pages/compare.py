@@ -182,7 +182,7 @@ def side_by_side(params):
             from cockpit.components.states import status_figure
             fig = status_figure("not_live" if statuses == {"not_live"} else "no_data", None, 150)
         else:
-            fig = {"data": [{"type": "bar", "x": labels, "y": values, "marker": {"color": colors},
+            fig = {"data": [{"type": "bar", "x": [C.plot_text(x) for x in labels], "y": values, "marker": {"color": colors},
                              "text": [F.fmt_number(m, v) if v is not None else "" for v in values],
                              "textposition": "outside", "cliponaxis": False,
                              "hovertemplate": f"%{{x}}：%{{y:,.{m.decimals}f}}{m.unit}<extra></extra>"}],

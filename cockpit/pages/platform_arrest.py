@@ -137,7 +137,7 @@ def assessment(params):
                                     ("不批准逮捕", list(top["not_approved"]), "#1f5fae")],
                            520, horizontal=True, stacked=True, unit="人", text=False)
         f3["layout"]["margin"] = {"l": 20, "r": 60, "t": 30, "b": 30}
-        f3["data"].append({"type": "scatter", "mode": "text", "y": labels, "x": list(top["n"]),
+        f3["data"].append({"type": "scatter", "mode": "text", "y": f3["data"][0]["y"], "x": list(top["n"]),
                            "text": [f"{n:,}人 · {s:.1f}%" for n, s in zip(top["n"], top["share"])],
                            "textposition": "middle right", "showlegend": False, "hoverinfo": "skip",
                            "textfont": {"size": 10, "color": "#5b6675"}, "cliponaxis": False})
