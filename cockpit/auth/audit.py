@@ -39,6 +39,7 @@ EVENTS = {
     "user_unlocked": "解除锁定",
     "upload": "上传文件",
     "upload_refused": "拒收上传文件",
+    "upload_withdrawn": "撤回上传文件",
     "etl_run": "数据导入",
     "export": "导出",
     "view_records": "查看明细",
