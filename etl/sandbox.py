@@ -214,6 +214,8 @@ def serve() -> None:
             answer = ("error", str(err))
         except MemoryError:
             answer = ("memory", "")
+        except Exception:  # noqa: BLE001 - the ZIP or XML itself is broken in a way nobody foresaw
+            answer = ("error", "Excel 文件无法打开（文件损坏或结构异常），请从业务系统重新导出")
         del data, body
         out = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.write(_HEAD.pack(len(out)) + out)
