@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 from sqlalchemy import text
+from sqlalchemy.schema import CreateTable
 
 from cockpit.metrics.contracts import SOURCE_BY_ID, SOURCES
 from cockpit.metrics.engine import make_engine
@@ -339,6 +340,28 @@ def test_a_warning_handled_24_hours_and_30_seconds_later_is_late(engine, landing
     assert fact(engine, "nc_warnings_in_time") == 2
     minutes = {r["event_no"]: r["handle_minutes"] for r in staged(engine, "stg_nc_event")}
     assert minutes == {"YJ1": 1440, "YJ2": 1440.5, "YJ3": pytest.approx(1439 + 59 / 60)}
+
+
+def test_a_store_made_with_whole_minutes_keeps_the_seconds_after_the_next_load(engine, landing):
+    """An earlier version made handle_minutes BIGINT; SQLite stores a fraction in it as it is,
+    PostgreSQL has its column type changed by the run."""
+    from cockpit.metrics.schema import metadata
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE stg_nc_event ALTER COLUMN handle_minutes TYPE bigint"))
+        else:
+            table = metadata.tables["stg_nc_event"]
+            create = str(CreateTable(table).compile(conn))
+            assert "handle_minutes FLOAT" in create
+            conn.execute(text("DROP TABLE stg_nc_event"))
+            conn.execute(text(create.replace("handle_minutes FLOAT", "handle_minutes BIGINT")))
+            for index in table.indexes:
+                index.create(conn)
+    warnings_csv(landing / "w.csv")
+    load(engine, landing)
+    minutes = {r["event_no"]: r["handle_minutes"] for r in staged(engine, "stg_nc_event")}
+    assert minutes["YJ2"] == 1440.5 and fact(engine, "nc_warnings_in_time") == 2
 
 
 def test_a_flag_spelled_true_is_quarantined_as_the_contract_says(engine, landing):
