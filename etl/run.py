@@ -32,6 +32,7 @@ from etl.validate import printable, validate
 
 _log = logging.getLogger(__name__)
 
+SHEETS_AHEAD = 8   # workbooks read ahead by the sandboxed reader while the CSV files are read
 PG_LOCK_ID = 1408_0001  # one writer at a time on PostgreSQL (SQLite: BEGIN IMMEDIATE)
 
 # file statuses in the ledger
@@ -200,8 +201,14 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
     in_order: deque = deque()     # (position, name, result, table or future), in path order
     sheets = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-sheet")
 
-    def take(block: bool) -> None:
-        while in_order and (block or not isinstance(in_order[0][3], Future) or in_order[0][3].done()):
+    def take(ahead: int) -> None:
+        """Take the tables at the head of the queue that are ready, and wait for workbooks while
+        more than `ahead` are queued (their bytes are held until parsed)."""
+        while in_order:
+            head = in_order[0][3]
+            if isinstance(head, Future) and not head.done() \
+                    and sum(isinstance(x[3], Future) for x in in_order) <= ahead:
+                return
             pos, name, res, table = in_order.popleft()
             if isinstance(table, Future):
                 table = table.result()
@@ -233,7 +240,7 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
             name_of_sha[sha] = name
             if reader.is_workbook(path, data):
                 in_order.append((i + 1, name, res, sheets.submit(_read, path, data, res)))
-                take(block=False)
+                take(SHEETS_AHEAD)
                 continue
             table = _read(path, data, res, defer=True)
             if isinstance(table, reader.CsvBody):
@@ -244,8 +251,8 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
                 deferred.setdefault((table.source.id, table.headers), []).append((name, table))
                 continue
             in_order.append((i + 1, name, res, table))
-            take(block=False)
-        take(block=True)
+            take(SHEETS_AHEAD)
+        take(0)
     finally:
         sheets.shutdown(wait=True, cancel_futures=True)
 

@@ -427,11 +427,11 @@ def test_the_hostile_folder_loads_alike_on_sqlite_and_postgresql(pg_url, tmp_pat
         admin.dispose()
 
 
-@pytest.mark.parametrize("checks", ["with dimension check", "memory limit only"])
+@pytest.mark.parametrize("checks", ["dimension-check", "memory-limit-only"])
 def test_etl_run_never_ends_by_a_signal(tmp_path, checks):
     folder = hostile_landing(tmp_path / "landing")
     env = dict(os.environ)
-    if checks == "memory limit only":
+    if checks == "memory-limit-only":
         env.update(ETL_READER_MAX_CELLS=str(10 ** 15), ETL_READER_MAX_COLUMNS=str(10 ** 9))
     cmd = [sys.executable, "-m", "etl", "run", "--landing", str(folder), "--quiet",
            "--database", f"sqlite:///{tmp_path / 'store.db'}"]
