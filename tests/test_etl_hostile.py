@@ -166,6 +166,24 @@ def test_the_memory_limit_stops_what_the_dimension_check_misses(no_dimension_che
     assert start == 0 and rows[0] == ARREST_HEADERS
 
 
+def test_the_address_space_limit_stops_a_parse_that_would_fit_without_it(no_dimension_check, sandbox, tmp_path,
+                                                                          monkeypatch):
+    """1,000,000 rows x 20 columns: a few hundred MB for the parser, more than a 400 MB worker may
+    take (without the limit the worker parses it, slowly). The limit is the worker's own."""
+    monkeypatch.setenv("ETL_READER_MEMORY_MB", "400")
+    wb = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"))
+    ws = wb.add_worksheet()
+    ws.write(0, 0, "部门受案号")
+    ws.write(999_999, 19, "x")
+    wb.close()
+    with pytest.raises(sandbox.SheetError, match="内存超过上限"):
+        sandbox.read_sheet((tmp_path / "t.xlsx").read_bytes())
+    sandbox.read_sheet(write_xlsx(tmp_path / "ok.xlsx", ARREST_HEADERS, [arrest_row(1)]).read_bytes())
+    limits = Path(f"/proc/{sandbox._worker.proc.pid}/limits").read_text()
+    (line,) = [x for x in limits.splitlines() if x.startswith("Max address space")]
+    assert line.split()[3] == str(400 * 1024 * 1024)
+
+
 def test_a_reader_past_its_time_is_stopped(monkeypatch, sandbox, tmp_path):
     good = write_xlsx(tmp_path / "ok.xlsx", ARREST_HEADERS, [arrest_row(1)]).read_bytes()
     monkeypatch.setattr(sandbox, "TIMEOUT", 0.0)
