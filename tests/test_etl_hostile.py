@@ -459,3 +459,17 @@ def test_etl_run_never_ends_by_a_signal(tmp_path, checks):
     first = subprocess.run(cmd[:-1] + [f"sqlite:///{tmp_path / 'again.db'}"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=300)
     assert first.returncode == 1 and "c_xfd.xlsx" in first.stdout and "无法读取" in first.stdout
+
+
+def test_the_limits_count_characters_not_bytes_and_see_every_control_character():
+    """The cheap byte scans in front of the per-row checks let nothing through and flag only
+    what breaks the contract (a name of 50 Chinese characters is 150 bytes, and allowed)."""
+    import pandas as pd
+    from etl.reader import STR
+    from etl.validate import Reasons, _limits
+    name = SOURCE_BY_ID["arrest"].column("person_name")        # at most 50 characters
+    values = ["欧" * 50, "欧" * 51, "a\x7fb", "tab\tok", "", "line\nbreak", "x\x1fy"]
+    reasons = Reasons(len(values))
+    _limits(name, pd.Series(values, dtype=STR), reasons)
+    assert [i for i in range(len(values)) if reasons.bad[i]] == [1, 2, 6]
+    assert "过长（51 个字符，最多 50 个字符）" in reasons.text(1) and "控制字符" in reasons.text(2)
