@@ -7,5 +7,6 @@
 Modules: `contracts` (what each export must look like), `reader` (formats, encodings,
 header row), `validate` (row checks and the reasons for a data clerk), `run` (one atomic
 load), `rollup` (staging → fact tables, generated from `cockpit.metrics.measures`),
-`schema` (the tables), `bulk` (fast inserts), `demo` (the demo exports).
+`schema` (the tables), `bulk` (fast inserts), `sandbox` (workbooks parsed in a worker process
+with memory and time limits), `demo` (the demo exports).
 """

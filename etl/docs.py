@@ -5,11 +5,11 @@ from pathlib import Path
 
 from cockpit.metrics.measures import MEASURES
 from cockpit.metrics.platforms import PLATFORM_BY_ID
-from cockpit.metrics.contracts import SOURCES, month_column
+from cockpit.metrics.contracts import MAX_LENGTH, SOURCES, month_column
 
 TYPE_LABEL = {
     "text": "文本", "unit": "单位编码", "date": "日期", "datetime": "日期时间", "month": "统计月份",
-    "int": "非负整数", "enum": "枚举", "flag": "是/否",
+    "int": "非负整数", "enum": "枚举", "flag": "是/否", "float": "小数",
 }
 
 INTRO = """# Data contracts (数据接口规范)
@@ -34,8 +34,14 @@ of its aliases) to the internal column, and checks every row:
   no recognisable header) is recorded as failed and `python -m etl run` exits with code 1.
 
 Dates are accepted as `2023-05-06`, `2023/5/6`, `2023年5月6日`, `20230506` or an Excel date
-cell; date-times with `HH:MM[:SS]`; months as `2023-05`, `2023年5月`, `202305`. Flags (是/否)
-also accept Y/N and 1/0. Full-width and half-width brackets in headers are the same.
+cell, years 1900–2100; date-times with `HH:MM[:SS]`; months as `2023-05`, `2023年5月`, `202305`.
+Flags (是/否) also accept Y/N and 1/0, nothing else (not TRUE/FALSE). Full-width and
+half-width brackets in headers are the same.
+
+Every cell is at most as long as its column allows (200 characters unless the table says
+otherwise) and contains no control characters (NUL and the like): a cell breaking either is
+quarantined. A CSV line over 1 MB, or a sheet whose used range exceeds 20 million cells or
+1,000 columns, fails the file.
 
 Known limitation: a record is loaded once. A corrected re-export of an already loaded record
 (same natural key) is quarantined as a duplicate; corrections go through the data office.
@@ -73,6 +79,8 @@ def render() -> str:
                 notes.append("may lie in the future")
             if c.max_value is not None:
                 notes.append(f"0–{c.max_value}")
+            if c.max_length != MAX_LENGTH:
+                notes.append(f"at most {c.max_length} characters")
             out.append(f"| {c.header} | `{c.name}` | {TYPE_LABEL[c.type]} | {'是' if c.required else '否'} | "
                        f"{'; '.join(notes)} |")
     return "\n".join(out) + "\n"

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from cockpit.metrics.contracts import SOURCE_BY_ID
 from etl import reader
-from etl.run import STATUS_LABEL, RunSummary, run
+from etl.run import PG_LOCK_ID, STATUS_LABEL, RunSummary, run
 
-__all__ = ["STATUS_LABEL", "Unreadable", "probe", "header_row", "same_header", "load"]
+__all__ = ["STATUS_LABEL", "Unreadable", "probe", "header_row", "same_header", "load", "writer_lock"]
 
 Unreadable = reader.Unreadable
 
@@ -34,13 +35,11 @@ def header_row(path: Path, source_id: str) -> list[str] | None:
     if source is None:
         return None
     try:
-        if path.suffix.lower() in (".xlsx", ".xls"):
-            from python_calamine import CalamineWorkbook
-            sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-            rows = [[reader._cell(v) for v in row]  # noqa: SLF001 - the reader's own cell text
-                    for row in sheet.to_python(nrows=reader.HEADER_SCAN_ROWS)]
+        data = path.read_bytes()
+        if path.suffix.lower() in (".xlsx", ".xls") or data[:4] == b"PK\x03\x04":
+            rows = reader.sheet_rows(data, nrows=reader.HEADER_SCAN_ROWS)[1]  # in the sandboxed worker
         else:
-            text = "\n".join(reader.decoded_lines(path)[:reader.HEADER_SCAN_ROWS])
+            text = "\n".join(reader.physical_lines(reader.decode(data[:65536])[0])[:reader.HEADER_SCAN_ROWS])
             rows = list(csv.reader(io.StringIO(text)))
     except Exception:  # noqa: BLE001 - the file is gone or unreadable
         return None
@@ -61,3 +60,18 @@ def same_header(a: str, b: str) -> bool:
 def load(landing: Path, engine: Engine) -> RunSummary:
     """Load every new file of the landing folder in one transaction (see etl.run)."""
     return run(Path(landing), engine, progress=False)
+
+
+@contextmanager
+def writer_lock(engine: Engine):
+    """A connection in a transaction that holds the load's lock: no load runs meanwhile (on
+    PostgreSQL the run's advisory lock, on SQLite the write lock of BEGIN IMMEDIATE)."""
+    with engine.connect() as conn:
+        conn.info["writer"] = True
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
+                yield conn
+        finally:
+            conn.info.pop("writer", None)

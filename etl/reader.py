@@ -9,9 +9,8 @@ together, one pyarrow call per layout; the rest come back as plain lists.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
-import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +19,26 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from python_calamine import CalamineWorkbook
 
 from cockpit.metrics.contracts import SOURCES, Source
+from etl import sandbox
 
 SUPPORTED = (".csv", ".xlsx", ".xls")
 HEADER_SCAN_ROWS = 10
+# A CSV line longer than this is not a row of an export (the longest contract row is a few KB):
+# the file fails as a whole, with its line number, instead of stalling the parsers.
+MAX_LINE_BYTES = 1 << 20
+csv.field_size_limit(MAX_LINE_BYTES)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def physical_lines(text: str) -> list[str]:
+    """The lines of a CSV text as a text editor numbers them (CRLF, LF or CR); unlike
+    str.splitlines, form feeds, U+2028 and the like inside a field do not start a line."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 class Unreadable(Exception):
@@ -89,6 +102,9 @@ def _decode(data: bytes) -> tuple[str, str, bool]:
                 except UnicodeDecodeError:
                     pass
     raise Unreadable("无法识别文件编码：既不是 UTF-8 也不是 GB18030，请以 UTF-8 或 GB18030 编码另存后重新报送")
+
+
+decode = _decode
 
 
 def identify(headers: list[str]) -> tuple[Source | None, int]:
@@ -179,10 +195,14 @@ def _body_start(text: str, n_lines: int) -> int:
 def read_csv(data: bytes, defer: bool = False) -> Table | CsvBody:
     """The file's rows; with `defer`, a well-formed file comes back as a CsvBody instead."""
     text, encoding, truncated = _decode(data)
-    head_lines = text[:65536].splitlines()[:HEADER_SCAN_ROWS]
     if not text.strip():
         raise Unreadable("文件为空：没有表头，也没有数据行")
-    head = list(csv.reader(head_lines))
+    _check_line_lengths(data)
+    head_lines = physical_lines(text[:65536])[:HEADER_SCAN_ROWS]
+    try:
+        head = list(csv.reader(head_lines))
+    except csv.Error:
+        raise Unreadable("文件开头的表头行无法按 CSV 格式解析（引号不成对或含有异常字符），请从业务系统重新导出") from None
     hdr, source = _header_row(head)
     headers = head[hdr]
     if defer and not truncated:
@@ -193,9 +213,12 @@ def read_csv(data: bytes, defer: bool = False) -> Table | CsvBody:
             if not body.endswith("\n"):
                 body += "\n"
             return CsvBody(source, tuple(headers), body.encode("utf-8"), hdr + 2, body.count("\n"), encoding, extra)
-    lines = text.splitlines()
+    lines = physical_lines(text)
     body = lines[hdr + 1:]
-    rows = list(csv.reader(body))
+    try:
+        rows = list(csv.reader(body))
+    except csv.Error as err:
+        raise Unreadable(f"文件无法按 CSV 格式解析（{_csv_error_text(err)}），请从业务系统重新导出") from None
     if len(rows) == len(body):  # one row per line (no quoted line breaks)
         keep = [i for i, r in enumerate(rows) if any(c.strip() for c in r)]
         if len(keep) == len(rows):
@@ -247,6 +270,27 @@ def parse_bodies(bodies: list[tuple[str, CsvBody]]) -> pd.DataFrame | None:
     return frame
 
 
+def _check_line_lengths(data: bytes) -> None:
+    """Unreadable if a line is longer than MAX_LINE_BYTES (a multi-megabyte "row" stalls the
+    parsers and, beyond 16 MB, breaks pyarrow's block reader for every file of the load)."""
+    if len(data) <= MAX_LINE_BYTES:
+        return
+    raw = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero((raw == 10) | (raw == 13))
+    edges = np.concatenate(([-1], breaks, [len(data)]))
+    lengths = np.diff(edges) - 1
+    longest = int(lengths.argmax())
+    if lengths[longest] > MAX_LINE_BYTES:
+        raise Unreadable(f"第{longest + 1}行长度超过 {MAX_LINE_BYTES // (1 << 20)} MB（约 {lengths[longest] / (1 << 20):.0f} MB），"
+                         "不是业务系统导出的正常数据行，整份文件未导入；请核对文件后重新导出")
+
+
+def _csv_error_text(err: csv.Error) -> str:
+    if "field larger than field limit" in str(err):
+        return f"有字段长度超过 {MAX_LINE_BYTES // (1 << 20)} MB"
+    return "引号不成对或含有异常字符"
+
+
 def _rows_with_line_breaks(body: list[str], hdr: int):
     rows, line_no, raw = [], [], []
     reader = csv.reader(body)
@@ -261,26 +305,20 @@ def _rows_with_line_breaks(body: list[str], hdr: int):
     return rows, line_no, raw
 
 
-def _cell(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) else v.strftime("%Y-%m-%d")
-    if isinstance(v, dt.date):
-        return v.strftime("%Y-%m-%d")
-    if isinstance(v, dt.time):
-        return v.strftime("%H:%M:%S")
-    return str(v)
+_cell = sandbox.cell_text
+
+
+def sheet_rows(data: bytes, nrows: int | None = None) -> tuple[int, list[list[str]]]:
+    """(0-based sheet row of the first row, the first sheet's rows as cell texts), read by a
+    worker process with memory and time limits (etl.sandbox)."""
+    try:
+        return sandbox.read_sheet(data, nrows)
+    except sandbox.SheetError as err:
+        raise Unreadable(str(err)) from None
 
 
 def read_xlsx(data: bytes) -> Table:
-    try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
-    except Exception as err:  # calamine raises its own error types for broken workbooks
-        raise Unreadable(f"Excel 文件无法打开（文件损坏或不是 xlsx/xls 格式）：{err}") from None
-    cells = [[_cell(v) for v in row] for row in sheet]
+    start, cells = sheet_rows(data)
     if not any(any(c.strip() for c in row) for row in cells):
         raise Unreadable("文件为空：工作表中没有表头，也没有数据行")
     hdr, source = _header_row(cells[:HEADER_SCAN_ROWS])
@@ -288,7 +326,8 @@ def read_xlsx(data: bytes) -> Table:
     while headers and not headers[-1].strip():
         headers = headers[:-1]
     rows, line_no, raw = [], [], []
-    for i, row in enumerate(cells[hdr + 1:], start=hdr + 2):  # Excel rows are 1-based
+    # the sheet's rows begin at its first used row; Excel numbers rows from 1
+    for i, row in enumerate(cells[hdr + 1:], start=start + hdr + 2):
         if any(c.strip() for c in row):
             while len(row) > len(headers) and not row[-1].strip():
                 row = row[:-1]
@@ -300,7 +339,13 @@ def read_xlsx(data: bytes) -> Table:
 
 def decoded_lines(path: Path) -> list[str]:
     """The lines of a CSV file as text (for showing a rejected row as it came)."""
-    return _decode(path.read_bytes())[0].splitlines()
+    return physical_lines(_decode(path.read_bytes())[0])
+
+
+def is_workbook(path: Path, data: bytes) -> bool:
+    """Whether the file is read as a spreadsheet (by its name or its first bytes)."""
+    return (path.suffix.lower() in (".xlsx", ".xls") or data[:4] == b"PK\x03\x04"
+            or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
 def read_file(path: Path, data: bytes | None = None, defer: bool = False) -> Table | CsvBody:
@@ -308,7 +353,7 @@ def read_file(path: Path, data: bytes | None = None, defer: bool = False) -> Tab
     if not data.strip():
         raise Unreadable("文件为空（0 字节）：没有表头，也没有数据行")
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xls") or data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if is_workbook(path, data):
         return read_xlsx(data)
     if suffix == ".csv":
         return read_csv(data, defer)

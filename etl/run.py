@@ -10,10 +10,13 @@ ledger `etl_file` records each file with rows_read = rows_loaded + rows_rejected
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import resource
 import time
 import sys
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +29,11 @@ from etl.bulk import analyze, existing_keys, insert_frame
 from cockpit.metrics.contracts import SOURCE_BY_ID
 from cockpit.metrics import migrate
 from cockpit.metrics.schema import STAGING, etl_file, etl_reject, etl_run
-from etl.validate import validate
+from etl.validate import printable, validate
 
+_log = logging.getLogger(__name__)
+
+SHEETS_AHEAD = 8   # workbooks read ahead by the sandboxed reader while the CSV files are read
 PG_LOCK_ID = 1408_0001  # one writer at a time on PostgreSQL (SQLite: BEGIN IMMEDIATE)
 
 # file statuses in the ledger
@@ -176,52 +182,84 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
     # progress None: a bar only when stderr is a terminal
     bar = tqdm(paths, desc="读取文件", unit="个", disable=None if progress is None else not progress,
                file=sys.stderr, leave=False)
-    for i, path in enumerate(bar):
-        name = path.relative_to(landing).as_posix()
-        stat = path.stat()
-        if (name, stat.st_size, stat.st_mtime_ns) in unchanged:
-            skipped += 1
-            continue
-        data = path.read_bytes()
-        sha = reader.sha256(data)
-        if (name, sha) in known:
-            skipped += 1
-            continue
-        res = FileResult(name, sha, size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
-        results.append(res)
-        if sha in name_of_sha:
-            res.status = DUPLICATE
-            res.notes.append(f"与已导入的文件「{name_of_sha[sha]}」内容完全相同，未重复导入")
-            continue
-        name_of_sha[sha] = name
-        try:
-            table = reader.read_file(path, data, defer=True)
-        except reader.Unreadable as err:
-            res.status = FAILED
-            res.notes.append(str(err))
-            log(f"[{i + 1}/{len(paths)}] {name}: 无法读取 — {err}")
-            continue
-        res.source = table.source.id
-        if isinstance(table, reader.CsvBody):
-            res.rows_read = table.n_rows
-            if table.extra_columns:
-                res.notes.append("已忽略接口中未定义的列：" + "、".join(table.extra_columns))
-            deferred.setdefault((table.source.id, table.headers), []).append((name, table))
-            continue
-        _take_table(name, table, res, pending, rejects)
-        log(f"[{i + 1}/{len(paths)}] {name}: {table.source.name} {res.rows_read} 行")
+    # Workbooks are parsed by the sandboxed reader process (etl.sandbox) while this thread goes
+    # on with the CSV files; the tables are taken in the files' order all the same.
+    in_order: deque = deque()     # (position, name, result, table or future), in path order
+    sheets = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-sheet")
+
+    def take(ahead: int) -> None:
+        """Take the tables at the head of the queue that are ready, and wait for workbooks while
+        more than `ahead` are queued (their bytes are held until parsed)."""
+        while in_order:
+            head = in_order[0][3]
+            if isinstance(head, Future) and not head.done() \
+                    and sum(isinstance(x[3], Future) for x in in_order) <= ahead:
+                return
+            pos, name, res, table = in_order.popleft()
+            if isinstance(table, Future):
+                table = table.result()
+            if table is None:
+                log(f"[{pos}/{len(paths)}] {name}: 无法读取 — {'；'.join(res.notes)}")
+                continue
+            res.source = table.source.id
+            _take_table(name, table, res, pending, rejects)
+            log(f"[{pos}/{len(paths)}] {name}: {table.source.name} {res.rows_read} 行")
+
+    try:
+        for i, path in enumerate(bar):
+            name = path.relative_to(landing).as_posix()
+            stat = path.stat()
+            if (name, stat.st_size, stat.st_mtime_ns) in unchanged:
+                skipped += 1
+                continue
+            data = path.read_bytes()
+            sha = reader.sha256(data)
+            if (name, sha) in known:
+                skipped += 1
+                continue
+            res = FileResult(name, sha, size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
+            results.append(res)
+            if sha in name_of_sha:
+                res.status = DUPLICATE
+                res.notes.append(f"与已导入的文件「{name_of_sha[sha]}」内容完全相同，未重复导入")
+                continue
+            name_of_sha[sha] = name
+            if reader.is_workbook(path, data):
+                in_order.append((i + 1, name, res, sheets.submit(_read, path, data, res)))
+                take(SHEETS_AHEAD)
+                continue
+            table = _read(path, data, res, defer=True)
+            if isinstance(table, reader.CsvBody):
+                res.source = table.source.id
+                res.rows_read = table.n_rows
+                if table.extra_columns:
+                    res.notes.append("已忽略接口中未定义的列：" + "、".join(table.extra_columns))
+                deferred.setdefault((table.source.id, table.headers), []).append((name, table))
+                continue
+            in_order.append((i + 1, name, res, table))
+            take(SHEETS_AHEAD)
+        take(0)
+    finally:
+        sheets.shutdown(wait=True, cancel_futures=True)
 
     lap("read")
     frames: dict[str, list[pd.DataFrame]] = {}
     while deferred:
         (source_id, _), bodies = deferred.popitem()  # frees each layout's text once parsed
-        frame = reader.parse_bodies(bodies)
+        try:
+            frame = reader.parse_bodies(bodies)
+        except Exception as err:  # noqa: BLE001 - pyarrow's errors: the files are read one by one below
+            _log.warning("bulk CSV parse failed, reading %d files one by one: %s", len(bodies), err)
+            frame = None
         if frame is not None:
             frames.setdefault(source_id, []).append(frame.assign(shape=0, raw=None))
             continue
+        by_name = {r.file_name: r for r in results}
         for name, _ in bodies:  # a malformed row somewhere: read these files one by one
-            res = next(r for r in results if r.file_name == name)
-            _take_table(name, reader.read_file(landing / name), res, pending, rejects)
+            res = by_name[name]
+            table = _read(landing / name, None, res)
+            if table is not None:
+                _take_table(name, table, res, pending, rejects)
     for source_id, batch in pending.items():
         frames.setdefault(source_id, []).append(batch.frame())
 
@@ -284,17 +322,39 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
         ledger = pd.DataFrame([{
             "file_name": r.file_name, "sha256": r.sha256, "source": r.source, "rows_read": r.rows_read,
             "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected, "status": r.status,
-            "loaded_at": pd.Timestamp(finished).floor("s"), "note": "；".join(r.notes) or None, "run_id": run_id,
+            "loaded_at": pd.Timestamp(finished).floor("s"), "note": printable("；".join(r.notes)) or None,
+            "run_id": run_id,
             "size_bytes": r.size_bytes, "mtime_ns": r.mtime_ns,
         } for r in results])
         insert_frame(conn, etl_file, ledger)
         if len(all_rejects):
             sha_of = {r.file_name: r.sha256 for r in results}
-            all_rejects = all_rejects.assign(sha256=all_rejects["file_name"].map(sha_of), run_id=run_id)
+            # no control characters reach the store (PostgreSQL refuses NUL in text, SQLite would keep it)
+            all_rejects = all_rejects.assign(sha256=all_rejects["file_name"].map(sha_of), run_id=run_id,
+                                             reason=all_rejects["reason"].map(printable),
+                                             raw=all_rejects["raw"].map(printable, na_action="ignore"))
             insert_frame(conn, etl_reject, all_rejects[["file_name", "line_no", "reason", "raw", "sha256", "run_id"]])
     reasons = _reason_counts(all_rejects)
     lap("ledger")
     return RunSummary(run_id, results, skipped, (finished - started).total_seconds(), reasons, phases)
+
+
+READ_ERROR = "读取文件时发生内部错误，整份文件未导入（技术细节已记入服务器日志）；请从业务系统重新导出后报送，如仍失败请联系管理员"
+
+
+def _read(path: Path, data: bytes | None, res: FileResult, defer: bool = False):
+    """The file's table, or None with the file marked failed and a reason for the clerk. No
+    error of one file escapes: the other files of the load go on."""
+    try:
+        return reader.read_file(path, data, defer=defer)
+    except reader.Unreadable as err:
+        reason = str(err)
+    except Exception:  # noqa: BLE001 - a parser's own error (pyarrow, csv, a codec): logged in full
+        _log.exception("reading %s failed", res.file_name)
+        reason = READ_ERROR
+    res.status, res.source, res.rows_read = FAILED, None, 0
+    res.notes[:] = [reason]
+    return None
 
 
 def _take_table(name: str, table: reader.Table, res: FileResult, pending: dict, rejects: list) -> None:

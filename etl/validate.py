@@ -8,6 +8,7 @@ frame comes from `etl.reader` (strings, '' = empty) with lineage columns `file_n
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 import numpy as np
@@ -15,12 +16,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cockpit.metrics.contracts import Column, Source, month_column
+from cockpit.metrics.contracts import FLAG_SPELLINGS, Column, Source, month_column
 from etl.reader import SHAPE_LONG, SHAPE_SHORT, STR
 from cockpit.metrics.units import UNIT_CODES
 
-FLAGS = {"是": 1, "否": 0, "Y": 1, "N": 0, "y": 1, "n": 0, "1": 1, "0": 0, "TRUE": 1, "FALSE": 0,
-         "True": 1, "False": 0, "true": 1, "false": 0}
+FLAGS = FLAG_SPELLINGS   # the contract's spellings, nothing more
+SHOWN_CHARS = 40         # a value quoted in a reason is cut to this many characters
+YEARS = (1900, 2100)     # a date outside these years is a typing error (and beyond pandas' range)
+MAX_INT = 10 ** 12       # a count or amount beyond this is a typing error (and beyond float precision)
 _DATE_RE = (r"^(?P<year>\d{4})[-/.年]?(?P<month>\d{1,2})[-/.月]?(?P<day>\d{1,2})日?"
             r"(?:[ T]+(?P<hour>\d{1,2})[:：](?P<minute>\d{1,2})(?:[:：](?P<second>\d{1,2}))?(?:\.\d+)?)?$")
 _MONTH_RE = r"^(?P<year>\d{4})[-/.年]?(?P<month>\d{1,2})月?$"
@@ -43,12 +46,27 @@ class Reasons:
         idx = np.flatnonzero(mask)
         vals = None if values is None else np.asarray(values, dtype=object)
         for i in idx:
-            text = message if vals is None else message.replace("{v}", str(vals[i]))
+            text = message if vals is None else message.replace("{v}", shown(vals[i]))
             self.items.setdefault(int(i), []).append(text)
         self.bad[idx] = True
 
     def text(self, i: int) -> str:
         return "；".join(dict.fromkeys(self.items[i]))
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """Control characters spelled out (NUL → \\x00): PostgreSQL cannot store NUL, and a clerk
+    cannot see any of them."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def shown(value) -> str:
+    """A cell's value as quoted in a reason: printable and at most SHOWN_CHARS characters."""
+    text = printable(str(value))
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 # The spellings case systems export; the regular expression below catches any other date.
@@ -77,6 +95,10 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
             out = pc.coalesce(out, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
             if len(out) - out.null_count == todo:
                 break
+    # years outside YEARS are typing errors, and beyond pandas' nanosecond range (1677–2262)
+    year = pc.year(out)
+    out = pc.if_else(pc.and_(pc.greater_equal(year, YEARS[0]), pc.less_equal(year, YEARS[1])), out,
+                     pa.scalar(None, out.type))
     result = pd.Series(out.to_pandas(), index=s.index).astype("datetime64[ns]")
     # Arrow rolls impossible days over (2024-02-30 → 2024-03-01): a parsed day of 1–3 may be
     # such a roll-over, so those rows are parsed again by pandas, which refuses them.
@@ -90,6 +112,7 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
     if rest.any():
         parts = s[rest].str.strip().str.extract(_DATE_RE)
         parts = parts.astype("float64").fillna({"hour": 0, "minute": 0, "second": 0})
+        parts.loc[~parts["year"].between(*YEARS), "year"] = np.nan
         result[rest] = pd.to_datetime(parts[["year", "month", "day", "hour", "minute", "second"]],
                                       errors="coerce").to_numpy()
     return result
@@ -138,6 +161,7 @@ def validate(source: Source, frame: pd.DataFrame, today: dt.date) -> tuple[pd.Da
     end_of_today = pd.Timestamp(today) + pd.Timedelta(days=1)
     for col in source.columns:
         s = _clean(frame[col.name])
+        _limits(col, s, reasons)
         empty = (s == "").to_numpy()
         if col.required:
             reasons.add(empty, f"必填项「{col.header}」为空")
@@ -151,9 +175,12 @@ def validate(source: Source, frame: pd.DataFrame, today: dt.date) -> tuple[pd.Da
         good_frame["review_days"] = days.astype("Int64")
     if "prev_month" in dict(source.derived):
         good_frame["prev_month"] = previous_months(good_frame["stat_month"])
+    if "end_month" in dict(source.derived):
+        good_frame["end_month"] = month_strings(good_frame["end_date"])
     if "handle_minutes" in dict(source.derived):
-        minutes = (good_frame["handled_at"] - good_frame["occurred_at"]).dt.total_seconds() // 60
-        good_frame["handle_minutes"] = minutes.astype("Int64")
+        # minutes with the seconds as a fraction: 24 h 0 min 30 s is 1440.5, past a 24-hour deadline
+        seconds = (good_frame["handled_at"] - good_frame["occurred_at"]).dt.total_seconds()
+        good_frame["handle_minutes"] = seconds / 60
     keys = [frame[k].fillna("").astype(str).str.strip() for k in source.key]
     rec_key = keys[0].str.cat(keys[1:], sep="\x1f") if len(keys) > 1 else keys[0]
     _duplicates(source, frame, rec_key, reasons)
@@ -170,6 +197,53 @@ def validate(source: Source, frame: pd.DataFrame, today: dt.date) -> tuple[pd.Da
         "raw": frame["raw"].to_numpy()[bad],
     })
     return (good_frame[~bad].reset_index(drop=True) if bad.any() else good_frame), rejects
+
+
+def _chunks(s: pd.Series) -> list[pa.Array]:
+    arr = pa.array(s, from_pandas=True, type=pa.large_string())
+    return arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+
+
+def _may_hold(chunk: pa.Array, chars: str) -> bool:
+    """Whether any of these (ASCII) characters may occur in the chunk: a scan of its bytes, much
+    cheaper than a regular expression per row (which runs only when this says yes)."""
+    if any(ord(c) > 127 for c in chars):
+        return True
+    data = chunk.buffers()[2]
+    if data is None:
+        return False
+    data = np.frombuffer(data, dtype=np.uint8)
+    if not data.size:
+        return False
+    codes = set(chars.encode("ascii"))
+    below = [c for c in codes if c < 0x20]
+    if below and data.min() <= max(below):   # one reduction covers all the C0 controls
+        return True
+    return any(bool((data == c).any()) for c in codes if c >= 0x20)
+
+
+def _longest_bytes(chunk: pa.Array) -> int:
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+    return int(np.diff(offsets).max()) if len(chunk) else 0
+
+
+def _limits(col: Column, s: pd.Series, reasons: Reasons) -> None:
+    """The contract's limits of every cell: at most `max_length` characters, none of `forbidden`.
+    Most columns pass both at a glance (no forbidden byte at all, no cell longer in bytes than
+    the limit in characters); only the others are checked row by row."""
+    chunks = _chunks(s)
+    if col.forbidden and any(_may_hold(c, col.forbidden) for c in chunks):
+        bad = s.str.contains(f"[{re.escape(col.forbidden)}]", regex=True).fillna(False).to_numpy()
+        reasons.add(bad, f"「{col.header}」含有不可见的控制字符（如 NUL 空字符），可能是文件损坏或从其他系统复制时带入；"
+                         "请删除这些字符后重新报送")
+    if max((_longest_bytes(c) for c in chunks), default=0) <= col.max_length:
+        return
+    lengths = s.str.len().fillna(0).to_numpy()
+    long = lengths > col.max_length
+    if long.any():
+        counts = pd.Series(lengths, index=s.index).astype(int).astype(str)
+        reasons.add(long, f"「{col.header}」过长（{{v}} 个字符，最多 {col.max_length} 个字符），"
+                          "可能是串列或粘贴了多余内容，请核对", counts)
 
 
 def _typed(col: Column, s: pd.Series, empty: np.ndarray, reasons: Reasons, end_of_today) -> pd.Series:
@@ -209,14 +283,14 @@ def _typed(col: Column, s: pd.Series, empty: np.ndarray, reasons: Reasons, end_o
         reasons.add(frac, f"{head}的值「{{v}}」应为整数", s)
         neg = (num < 0).fillna(False).to_numpy()
         reasons.add(neg, f"{head}为负数（{{v}}），数量和金额不能为负", s)
-        if col.max_value is not None:
-            reasons.add((num > col.max_value).fillna(False).to_numpy(),
-                        f"{head}的值「{{v}}」超出范围（0—{col.max_value}）", s)
-        return num.round().astype("Int64")
+        top = col.max_value if col.max_value is not None else MAX_INT
+        over = (num > top).fillna(False).to_numpy()
+        reasons.add(over, f"{head}的值「{{v}}」超出范围（0—{top}）", s)
+        return num.where(~over & ~frac, None).round().astype("Int64")
     if col.type in ("date", "datetime"):
         value = parse_datetimes(s)
         bad = ~empty & value.isna().to_numpy()
-        reasons.add(bad, f"{head}的日期「{{v}}」无法识别（{DATE_HINT}）", s)
+        reasons.add(bad, f"{head}的日期「{{v}}」无法识别（{DATE_HINT}，年份在 {YEARS[0]}—{YEARS[1]} 之间）", s)
         if not col.future_ok:
             future = (value >= end_of_today).fillna(False).to_numpy()
             today = (end_of_today - pd.Timedelta(days=1)).date()
@@ -249,10 +323,16 @@ def _cross_checks(source: Source, f: pd.DataFrame, reasons: Reasons) -> None:
 
 
 def _duplicates(source: Source, frame: pd.DataFrame, rec_key: pd.Series, reasons: Reasons) -> None:
-    dup = rec_key.duplicated(keep="first").to_numpy()
+    """A row is a duplicate when an earlier row of the load with the same key is loaded. Only
+    rows that pass every other check count: a quarantined row is not loaded, so it cannot make a
+    later one a duplicate (loading the files in two steps keeps that later row too). A row that
+    is quarantined anyway is not called a duplicate either (in two steps it would not be)."""
+    ok = ~reasons.bad
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[ok] = rec_key[ok].duplicated(keep="first").to_numpy()
     if not dup.any():
         return
-    first = pd.DataFrame({"k": rec_key, "f": frame["file_name"], "l": frame["line_no"]}).drop_duplicates("k")
+    first = pd.DataFrame({"k": rec_key, "f": frame["file_name"], "l": frame["line_no"]})[ok].drop_duplicates("k")
     where = first.set_index("k")
     keys = rec_key[dup]
     files = where.loc[keys, "f"].to_numpy()

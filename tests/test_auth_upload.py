@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -210,3 +211,131 @@ def test_only_admins_upload(app, engine, tmp_path, role):
     resp = post_upload(client, [("审查逮捕.csv", EXPORT + b"x" * 3 * MB)])
     assert resp.status_code == 413                     # not even parsed
     assert not (tmp_path / "landing").exists() or not list((tmp_path / "landing").rglob("*.csv"))
+
+
+# --------------------------------------------------------------------------- hostile uploads (issue 11)
+
+LONG_NAME = "运城市人民检察院" * 36 + "审查逮捕人员导出.CSV"     # 300 characters
+ENGLISH = ("psycopg", "CharacterNotInRepertoire", "pyarrow", "straddl", "Traceback", "Error", "calamine")
+
+
+def test_long_names_are_shortened_keeping_extension_and_uniqueness():
+    assert len(LONG_NAME) == 300
+    a = UP.safe_name(LONG_NAME)
+    b = UP.safe_name(LONG_NAME.replace("导出", "补报"))                # differs only near the end
+    for name in (a, b):
+        assert len(name.encode("utf-8")) <= UP.NAME_BYTES and name.endswith(".csv")
+        assert name.startswith("运城市人民检察院")
+    assert a != b
+    assert UP.safe_name("审查逮捕_2024-03.csv") == "审查逮捕_2024-03.csv"   # short names stay as they are
+
+
+def test_a_300_character_name_does_not_stop_the_batch(app, engine, tmp_path):
+    client = client_as(app, engine, "admin")
+    other = EXPORT.replace("[2024]301号".encode(), "[2024]309号".encode())
+    resp = post_upload(client, [(LONG_NAME, EXPORT), ("审查逮捕_b.csv", other)])
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    stored = sorted(p.name for p in (tmp_path / "landing" / "uploads").rglob("*.csv"))
+    assert len(stored) == 2 and "审查逮捕_b.csv" in stored
+    assert all(len(n.encode()) <= UP.NAME_BYTES for n in stored)
+    assert text_of(resp).count("部分导入") == 2                      # both files were loaded
+
+
+def test_a_nul_byte_after_64_kb_loads_the_other_rows(app, engine, tmp_path):
+    """The upload check reads the first 64 KB only; the load quarantines the row (PostgreSQL
+    used to fail the whole load with psycopg's English error on the page)."""
+    client = client_as(app, engine, "admin")
+    rows = [GOOD.replace("301号", f"{4000 + i}号") for i in range(600)]
+    data = (HEADER + "\n" + "\n".join(rows) + "\n" + GOOD.replace("盗窃罪", "盗窃\x00罪").replace("301号", "999号")
+            + "\n").encode("utf-8")
+    assert b"\x00" not in data[:65536] and b"\x00" in data
+    text = text_of(post_upload(client, [("审查逮捕_nul.csv", data)]))
+    assert "部分导入" in text and "控制字符" in text
+    assert not any(word in text for word in ENGLISH)
+
+
+def test_a_failed_load_is_shown_in_chinese_and_logged(app, engine, tmp_path, monkeypatch, caplog):
+    def broken(*_a, **_k):
+        raise RuntimeError('psycopg.errors.CharacterNotInRepertoire: invalid byte sequence for encoding "UTF8": 0x00')
+    monkeypatch.setattr(UP.etl_ingest, "load", broken)
+    client = client_as(app, engine, "admin")
+    with caplog.at_level("ERROR"):
+        text = text_of(post_upload(client, [("审查逮捕.csv", EXPORT)]))
+    assert "导入失败，数据未发生任何变化" in text
+    assert not any(word in text for word in ENGLISH)
+    assert "CharacterNotInRepertoire" in caplog.text                 # the detail is in the server's log
+
+
+def chinese_sentence(message: str) -> bool:
+    """Chinese, and no English beyond the names of the formats."""
+    plain = re.sub(r"Excel|xlsx|xls|CSV|XLSX|XLS", "", message)
+    return bool(re.search("[\u4e00-\u9fff]", plain)) and not re.search("[A-Za-z]{3,}", plain)
+
+
+def test_refusals_are_chinese_sentences():
+    """Broken workbooks: the reason names no parser's error text (calamine's was appended)."""
+    good = xlsx_bytes([HEADER.split(","), GOOD.split(",")])
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    truncated = dict(parts, **{"xl/worksheets/sheet1.xml": parts["xl/worksheets/sheet1.xml"][:200]})
+    garbage = {"xl/workbook.xml": b"<workbook><sheets><sheet r:id='rId1'/>", "xl/worksheets/sheet1.xml": b"<<<"}
+    for members in (truncated, garbage):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            for name, data in members.items():
+                zf.writestr(name, data)
+        with pytest.raises(UP.Refused) as why:
+            UP.check_file("坏表.xlsx", buf.getvalue(), 50 * MB)
+        assert "无法打开" in str(why.value) and chinese_sentence(str(why.value)), str(why.value)
+
+
+def test_a_workbook_reaching_xfd1048576_is_refused_not_fatal():
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, HEADER.split(","))
+    ws.write_row(1, 0, GOOD.split(","))
+    ws.write(1048575, 16383, "x")
+    wb.close()
+    with pytest.raises(UP.Refused, match="使用范围过大"):
+        UP.check_file("审查逮捕.xlsx", buf.getvalue(), 50 * MB)
+
+
+WITHDRAW_OUTPUT = "..adm-withdraw-result.children...adm-withdraw-version.data.."
+
+
+def withdraw(client, name):
+    return T.post_callback(client, WITHDRAW_OUTPUT,
+                           inputs=[{"id": "adm-withdraw", "property": "n_clicks", "value": 1}],
+                           state=[{"id": "adm-withdraw-file", "property": "value", "value": name},
+                                  {"id": "adm-withdraw-version", "property": "data", "value": 0}])
+
+
+def test_an_admin_withdraws_an_upload_that_has_not_loaded(app, engine, tmp_path, monkeypatch):
+    client = client_as(app, engine, "admin")
+    landing = tmp_path / "landing"
+    assert "部分导入" in text_of(post_upload(client, [("审查逮捕_loaded.csv", EXPORT)]))
+    monkeypatch.setattr(UP.etl_ingest, "load", lambda *_a, **_k: (_ for _ in ()).throw(RuntimeError("pg down")))
+    other = EXPORT.replace("[2024]301号".encode(), "[2024]399号".encode())
+    assert "导入失败" in text_of(post_upload(client, [("审查逮捕_stuck.csv", other)]))
+    monkeypatch.undo()
+    (stuck,) = [p.relative_to(landing).as_posix() for p in landing.rglob("审查逮捕_stuck.csv")]
+    (loaded,) = [p.relative_to(landing).as_posix() for p in landing.rglob("审查逮捕_loaded.csv")]
+    assert UP.withdrawable(engine, landing) == [stuck]               # the loaded one is not offered
+    options = T.post_callback(client, "adm-withdraw-file.options",
+                              inputs=[{"id": "adm-ledger-version", "property": "data", "value": 1},
+                                      {"id": "adm-withdraw-version", "property": "data", "value": 0}])
+    assert stuck in text_of(options) and loaded not in text_of(options)
+    resp = withdraw(client, stuck)
+    assert resp.status_code == 200 and "已撤回文件" in text_of(resp)
+    assert not (landing / stuck).exists() and (landing / loaded).exists()
+    entries = audit.entries(engine, None, page_size=100)[0]
+    assert any(e.event == "upload_withdrawn" and e.subject == stuck for e in entries)
+    # a file with loaded rows, a path outside the uploads, a name already gone: refused, nothing deleted
+    for name in (loaded, "../../etc/passwd", stuck):
+        assert "撤回" not in text_of(withdraw(client, name)).replace("不能撤回", "").replace("已被撤回", "")
+    assert (landing / loaded).exists()
+    with pytest.raises(UP.Refused, match="不能撤回"):
+        UP.withdraw(engine, landing, loaded)
+    # only administrators
+    assert withdraw(client_as(app, engine, "leader"), loaded).status_code == 403

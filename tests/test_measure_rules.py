@@ -220,6 +220,17 @@ def test_a_person_released_in_the_month_is_released_and_no_longer_under_supervis
     assert facts(engine, "nc_under_supervision") == {(YANHU, "2024-04"): 1, (YANHU, "2024-05"): 1}
 
 
+@covers("nc_under_supervision", "nc_released")
+def test_a_release_after_the_months_end_still_counts_the_person_under_supervision_that_month(engine, landing):
+    """A June roster exported on 5 July carries a release dated 3 July: the person was under a
+    measure at June's end (在管), and is released in July, once."""
+    rows = [nc_person_row("FJY140802-2024-0031", "2024-06", 解除日期="2024-07-03"),
+            nc_person_row("FJY140802-2024-0031", "2024-07", 解除日期="2024-07-03")]
+    load(engine, landing, "nc_person", rows)
+    assert facts(engine, "nc_under_supervision") == {(YANHU, "2024-06"): 1}     # zeros left out
+    assert facts(engine, "nc_released") == {(YANHU, "2024-07"): 1}
+
+
 @covers("nc_new", "nc_bail_amount")
 def test_a_person_is_new_and_their_bail_counted_only_in_the_month_of_the_decision(engine, landing):
     rows = [nc_person_row("FJY140802-2024-0021", m, 决定日期="2024-04-28", **{"保证金(元)": "5000"})

@@ -48,8 +48,8 @@ def _make_pre_migration_database(engine):
                           "VALUES ('140802', '2024-05', 'arrest_concluded', 42)"))
         conn.execute(text("INSERT INTO fact_measure (unit_code, month, measure_id, value) "
                           "VALUES ('140802', '2024-04', 'nc_absconded', 2)"))    # counted per person-month
-        conn.execute(text("INSERT INTO stg_nc_person (stat_month, unit_code, person_no, absconded) "
-                          "VALUES ('2024-01', '140802', 'P1', 1)"))
+        conn.execute(text("INSERT INTO stg_nc_person (stat_month, unit_code, person_no, absconded, end_date) "
+                          "VALUES ('2024-01', '140802', 'P1', 1, '2024-02-03')"))
         conn.execute(text("INSERT INTO app_user (name, role, password_hash, active, created_at) "
                           "VALUES ('old_admin', 'admin', 'x', TRUE, '2024-01-01 00:00:00')"))
 
@@ -74,6 +74,8 @@ def test_a_database_made_before_migrations_upgrades_in_place_and_equals_a_fresh_
             # 0002: the roster's prev_month is filled in; the old person-month counts are dropped
             # (the next load rolls nc_absconded up again under the new rule)
             assert conn.execute(text("SELECT prev_month FROM stg_nc_person")).scalar() == "2023-12"
+            # 0003: the roster's end_month is filled in from 解除日期
+            assert conn.execute(text("SELECT end_month FROM stg_nc_person")).scalar() == "2024-02"
             assert conn.execute(text("SELECT COUNT(*) FROM fact_measure WHERE measure_id = 'nc_absconded'")
                                 ).scalar() == 0
             assert conn.execute(text("SELECT name FROM app_user")).scalar() == "old_admin"

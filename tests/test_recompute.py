@@ -31,27 +31,11 @@ from recompute import RECIPES, Oracle, close, read_exports
 
 UNITS = list(U.UNIT_CODES) + [U.CITY, U.COUNTIES]
 
-# Rules the ETL / metric layer is being changed to follow while this test is written; until
-# those changes land, the metric's checks are expected to fail (not strict: they pass after).
-ABSCOND_RULE = ("脱管人数: a person counts in month M when flagged 本月是否脱管 in M and not flagged in the "
-                "calendar month before; the ETL still counts every flagged roster row, so a person flagged "
-                "in consecutive months is counted once per month")
-DATA_MONTH_CAP = ("every period is cut at MetricStore.data_month; the metric layer still reads on to the "
-                  "feed's last month (检察建议 回复 counts are booked in their due month, after data_month)")
-WARNING_SECONDS = ("ETL bug: a warning handled 24 h 00 min 30 s after it occurred counts as handled in time "
-                   "(etl.validate floors 处置时间 − 发生时间 to whole minutes before comparing with 24 × 60; the "
-                   "口径 and docs/decisions.md say ≤ 24 hours)")
-RELEASED_AFTER_MONTH_END = ("ETL bug: a roster row of June whose 解除日期 lies in July (a roster exported a few "
-                            "days after the month's end) is not counted in June's 在管人数 (measure "
-                            "nc_under_supervision is `end_date IS NULL`); the 口径 and docs/decisions.md count "
-                            "the persons still under a measure at the month's end")
-# (dataset, metric) -> why its checks may fail for now; a failure of any other check is an error
-PENDING = {("demo", "abscond_rate"): ABSCOND_RULE,
-           ("hostile", "abscond_rate"): f"{ABSCOND_RULE}; and its denominator: {RELEASED_AFTER_MONTH_END}",
-           ("hostile", "warning_handled_rate"): WARNING_SECONDS,
-           ("hostile", "nc_under_supervision"): RELEASED_AFTER_MONTH_END}
-PENDING_PAST_DATA_MONTH = {**PENDING, ("demo", "suggestion_reply_rate"): DATA_MONTH_CAP,
-                           ("hostile", "suggestion_reply_rate"): DATA_MONTH_CAP}
+# (dataset, metric) -> why its checks may fail for now. Empty: the rules the oracle was written
+# ahead of (脱管人数 counted once per person, every period cut at data_month, a warning's seconds,
+# 在管人数 with a release after the month's end) have all landed, so every check must hold.
+PENDING: dict[tuple[str, str], str] = {}
+PENDING_PAST_DATA_MONTH: dict[tuple[str, str], str] = {}
 
 
 # ---- a harder landing: the demo plus files with what real exports also do -----------------------

@@ -42,6 +42,7 @@ EVENTS = {
     "password_change_failed": "修改本人密码失败",
     "upload": "上传文件",
     "upload_refused": "拒收上传文件",
+    "upload_withdrawn": "撤回上传文件",
     "etl_run": "数据导入",
     "export": "导出",
     "view_records": "查看明细",

@@ -17,7 +17,9 @@ in the request (a spinner on the page) and serialised with other loads by the ET
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import logging
 import os
 import re
 import tempfile
@@ -43,6 +45,12 @@ MAX_UNZIPPED = 1024 * 1024 * 1024   # an xlsx inflating beyond 1 GB is not an ex
 UPLOAD_DIR = "uploads"
 
 
+_log = logging.getLogger(__name__)
+
+LOAD_FAILED = ("导入失败，数据未发生任何变化；已上传的文件保存在服务器上，下次导入时会再次读取。"
+               "技术细节已记入服务器日志，请联系系统管理员处理。")
+
+
 class Refused(ValueError):
     """A file that is not accepted; the message is for the administrator (Chinese)."""
 
@@ -51,9 +59,15 @@ def size_text(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
+NAME_BYTES = 180   # a stored name's UTF-8 bytes: below the file system's 255 with room for store()'s suffix
+
+
 def safe_name(name: str) -> str:
     """A file name safe to store: the last path component, NFC, no control or path characters,
-    no leading dot (hidden files are ignored by the ETL), at most 120 characters."""
+    no leading dot (hidden files are ignored by the ETL), at most NAME_BYTES bytes in UTF-8 (file
+    systems allow 255 bytes, 85 Chinese characters). A longer name is shortened keeping its
+    extension, and gets a short hash of the whole name, so two long names that differ only at the
+    end stay two files."""
     name = unicodedata.normalize("NFC", str(name or ""))
     name = PurePath(name.replace("\\", "/")).name
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
@@ -61,8 +75,14 @@ def safe_name(name: str) -> str:
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
-    stem = stem[:100] or "upload"
-    return f"{stem}.{ext.lower()[:10]}" if ext else stem
+    ext = ext.lower()[:10]
+    stem = stem or "upload"
+    suffix = f".{ext}" if ext else ""
+    if len(stem.encode("utf-8")) + len(suffix) > NAME_BYTES:
+        tag = "~" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+        room = NAME_BYTES - len(suffix) - len(tag)
+        stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip() + tag
+    return stem + suffix
 
 
 def check_file(name: str, data: bytes, max_bytes: int) -> str:
@@ -114,35 +134,54 @@ class Stored:
     reused: bool = False
 
 
-def store(landing: Path, files: list[tuple[str, bytes]], now: datetime | None = None) -> list[Stored]:
+STORE_FAILED = "文件未能保存到服务器（技术细节已记入服务器日志），请稍后重试或联系系统管理员。"
+
+
+def store(landing: Path, files: list[tuple[str, bytes]], now: datetime | None = None,
+          refused: list[tuple[str, str]] | None = None) -> list[Stored]:
     """Write accepted files into LANDING/uploads/<date>/, atomically (a hidden temporary file,
-    then a rename). A file with the same name and the same bytes is not written twice."""
+    then a rename). A file with the same name and the same bytes is not written twice. A file
+    that cannot be written is logged and, with `refused`, listed there; the others are stored."""
     now = now or datetime.now()
     folder = Path(landing) / UPLOAD_DIR / now.strftime("%Y-%m-%d")
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for original, data in files:
-        name = safe_name(original)
-        target = folder / name
-        reused = False
-        if target.exists():
-            if target.read_bytes() == data:
-                reused = True
-            else:
-                stem, suffix = target.stem, target.suffix
-                i = 1
-                while True:
-                    target = folder / f"{stem}_{now:%H%M%S}{'_' + str(i) if i > 1 else ''}{suffix}"
-                    if not target.exists():
-                        break
-                    i += 1
-        if not reused:
-            fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=folder)
+        try:
+            out.append(_store_one(landing, folder, original, data, now))
+        except OSError:
+            if refused is None:
+                raise
+            _log.exception("storing upload %r failed", original)
+            refused.append((original, STORE_FAILED))
+    return out
+
+
+def _store_one(landing: Path, folder: Path, original: str, data: bytes, now: datetime) -> Stored:
+    name = safe_name(original)
+    target = folder / name
+    reused = False
+    if target.exists():
+        if target.read_bytes() == data:
+            reused = True
+        else:
+            stem, suffix = target.stem, target.suffix
+            i = 1
+            while True:
+                target = folder / f"{stem}_{now:%H%M%S}{'_' + str(i) if i > 1 else ''}{suffix}"
+                if not target.exists():
+                    break
+                i += 1
+    if not reused:
+        fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=folder)
+        try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, target)
-        out.append(Stored(original, target.relative_to(landing).as_posix(), len(data), reused))
-    return out
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return Stored(original, target.relative_to(landing).as_posix(), len(data), reused)
 
 
 # --------------------------------------------------------------------------- results
@@ -184,11 +223,15 @@ def ingest(engine: Engine, landing: Path, uploads: list[tuple[str, bytes]], max_
             result.refused.append((name, str(why)))
     if not accepted:
         return result
-    stored = store(landing, accepted)
+    stored = store(landing, accepted, refused=result.refused)
+    if not stored:
+        return result
     try:
         summary = etl_ingest.load(Path(landing), engine)
-    except Exception as err:  # noqa: BLE001 - the load failed as a whole (rolled back)
-        result.error = f"导入失败，数据未变化：{str(err).splitlines()[0][:300]}"
+    except Exception:  # noqa: BLE001 - the load failed as a whole (rolled back)
+        # the technical detail (psycopg, pyarrow …, in English) is for the server's log only
+        _log.exception("the load after an upload failed")
+        result.error = LOAD_FAILED
         return result
     result.run_id, result.seconds = summary.run_id, summary.seconds
     by_name = {f.file_name: f for f in summary.files}
@@ -215,6 +258,50 @@ def ledger(engine: Engine, limit: int = 100) -> list:
                                         "loaded_at", "note", "run_id")]
         return conn.execute(select(*cols).order_by(etl_file.c.loaded_at.desc(), etl_file.c.file_name)
                             .limit(limit)).all()
+
+
+# --------------------------------------------------------------------------- withdrawing an upload
+
+def _loaded_names(conn) -> set[str]:
+    from sqlalchemy import inspect
+    if not inspect(conn).has_table("etl_file"):
+        return set()
+    return set(conn.execute(select(etl_file.c.file_name).where(etl_file.c.rows_loaded > 0)).scalars())
+
+
+def _stored_uploads(landing: Path) -> list[str]:
+    root = Path(landing) / UPLOAD_DIR
+    if not root.is_dir():
+        return []
+    return sorted(p.relative_to(landing).as_posix() for p in root.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+
+
+def withdrawable(engine: Engine, landing: Path) -> list[str]:
+    """Stored uploads (paths relative to the landing folder) of which no row has been loaded:
+    never loaded yet (the load failed as a whole), or loaded as failed, rejected, empty or a
+    duplicate. These an administrator may withdraw."""
+    with engine.connect() as conn:
+        loaded = _loaded_names(conn)
+    return [n for n in _stored_uploads(landing) if n not in loaded]
+
+
+def withdraw(engine: Engine, landing: Path, name: str) -> str:
+    """Delete a stored upload that has not loaded (see `withdrawable`); the ledger keeps its
+    history. Returns the path removed; Refused (Chinese) when it may not be withdrawn. Holds the
+    load's lock, so a load cannot pick the file up while it goes."""
+    name = str(name or "")
+    with etl_ingest.writer_lock(engine) as conn:
+        if name not in _stored_uploads(landing):
+            raise Refused("找不到该上传文件（可能已被撤回），请刷新页面后重试。")
+        if name in _loaded_names(conn):
+            raise Refused("该文件已有数据入库，不能撤回；如需更正，请联系数据管理部门。")
+        try:
+            (Path(landing) / name).unlink()
+        except OSError:
+            _log.exception("withdrawing upload %r failed", name)
+            raise Refused("文件未能删除（技术细节已记入服务器日志），请联系系统管理员。") from None
+    return name
 
 
 # --------------------------------------------------------------------------- rejected rows, masked

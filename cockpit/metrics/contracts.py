@@ -15,11 +15,31 @@ Types:
   month     a statistics month (2023-05, 2023/05, 2023年5月, 202305)
   int       a non-negative whole number (counts, scores, amounts in 元)
   enum      one of `allowed`
-  flag      是/否 (also accepted: Y/N, 1/0); stored as 1/0
+  flag      是/否 (also accepted: Y/N, 1/0 — exactly the spellings in FLAG_SPELLINGS); stored as 1/0
+
+Every column also declares the most characters a cell may hold (`max_length`) and the
+characters it may not contain (`forbidden`, by default the control characters, NUL among them):
+a cell breaking either is quarantined with a reason, on every database alike — PostgreSQL
+refuses NUL in text and index entries over 2704 bytes, SQLite takes both, so without these
+limits one row could fail a PostgreSQL load that SQLite accepts.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+# The spellings a 是/否 column accepts, and what each stands for; anything else is quarantined.
+FLAG_SPELLINGS: dict[str, int] = {"是": 1, "否": 0, "Y": 1, "N": 0, "y": 1, "n": 0, "1": 1, "0": 0}
+# Control characters (C0 except tab, line feed and carriage return, and DEL): no export writes
+# them; NUL in particular cannot be stored in PostgreSQL text.
+CONTROL_CHARS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+MAX_LENGTH = 200          # characters of a cell, unless the column declares otherwise
+CODE_LENGTH = 64          # numbers and codes (案号, 编号)
+NAME_LENGTH = 50          # a person's name
+MODEL_ID_LENGTH = 16      # fact_model_measure.model_id is VARCHAR(16)
+# PostgreSQL's B-tree refuses an index entry over 2704 bytes: the natural key's columns,
+# at 4 bytes a character, must stay below it (a test checks every source).
+INDEX_ENTRY_BYTES = 2704
+
 
 @dataclass(frozen=True)
 class Column:
@@ -32,6 +52,8 @@ class Column:
     personal: bool = False         # personal data: never shown unmasked
     future_ok: bool = False        # a date that may lie in the future (a deadline)
     max_value: int | None = None   # upper bound for int columns
+    max_length: int = MAX_LENGTH   # most characters a cell may hold
+    forbidden: str = CONTROL_CHARS  # characters a cell may not contain
 
 
 @dataclass(frozen=True)
@@ -63,11 +85,12 @@ class Source:
 
 
 UNIT = Column("承办单位编码", "unit_code", "unit", aliases=("单位编码", "承办院编码"))
-UNIT_NAME = Column("承办单位", "unit_name", "text", required=False, aliases=("承办院",))
-PERSON = Column("犯罪嫌疑人", "person_name", "text", personal=True, aliases=("嫌疑人姓名", "姓名"))
+UNIT_NAME = Column("承办单位", "unit_name", "text", required=False, aliases=("承办院",), max_length=100)
+PERSON = Column("犯罪嫌疑人", "person_name", "text", personal=True, aliases=("嫌疑人姓名", "姓名"),
+                max_length=NAME_LENGTH)
 ID_NUMBER = Column("公民身份号码", "id_number", "text", required=False, personal=True,
-                   aliases=("身份证号", "身份证号码"))
-CASE_NO = Column("部门受案号", "case_no", "text", aliases=("受案号", "案号"))
+                   aliases=("身份证号", "身份证号码"), max_length=32)
+CASE_NO = Column("部门受案号", "case_no", "text", aliases=("受案号", "案号"), max_length=CODE_LENGTH)
 CHARGE = Column("涉嫌罪名", "charge", "text", aliases=("案由",))
 YES_NO = ("是", "否")
 
@@ -85,7 +108,7 @@ ARREST = Source(
                allowed=("无社会危险性", "证据不足", "不构成犯罪", "其他")),
         Column("社会危险性评估分值", "risk_score", "int", required=False, max_value=100),
         Column("评估等级", "risk_band", "enum", required=False, allowed=("低", "中", "高")),
-        Column("触发指标", "risk_items", "text", required=False),
+        Column("触发指标", "risk_items", "text", required=False, max_length=500),
     ),
     key=("case_no", "person_name"),
     months=("received_date", "concluded_date"),
@@ -126,8 +149,8 @@ NC_PERSON = Source(
     columns=(
         Column("统计月份", "stat_month", "month"),
         UNIT, UNIT_NAME,
-        Column("人员编号", "person_no", "text"),
-        Column("姓名", "person_name", "text", personal=True, aliases=("犯罪嫌疑人",)),
+        Column("人员编号", "person_no", "text", max_length=CODE_LENGTH),
+        Column("姓名", "person_name", "text", personal=True, aliases=("犯罪嫌疑人",), max_length=NAME_LENGTH),
         ID_NUMBER,
         Column("强制措施", "measure", "enum", allowed=("取保候审", "监视居住")),
         Column("决定日期", "start_date", "date"),
@@ -137,7 +160,9 @@ NC_PERSON = Source(
     ),
     key=("stat_month", "person_no"),
     months=("start_date",),
-    derived=(("prev_month", "month"),),  # the calendar month before stat_month (measure nc_absconded)
+    # prev_month: the calendar month before stat_month (measure nc_absconded); end_month: the month
+    # of 解除日期 (a roster exported after the month's end may carry a release of the next month)
+    derived=(("prev_month", "month"), ("end_month", "month")),
 )
 
 NC_EVENT = Source(
@@ -146,9 +171,9 @@ NC_EVENT = Source(
     system="非羁押诉讼数字监督平台",
     platform="P02",
     columns=(
-        Column("事件编号", "event_no", "text"),
+        Column("事件编号", "event_no", "text", max_length=CODE_LENGTH),
         UNIT,
-        Column("人员编号", "person_no", "text"),
+        Column("人员编号", "person_no", "text", max_length=CODE_LENGTH),
         Column("事件类型", "kind", "enum", allowed=("打卡", "传唤", "预警")),
         Column("预警类型", "warning_type", "enum", required=False,
                allowed=("越界预警", "未打卡预警", "脱管预警")),
@@ -161,7 +186,7 @@ NC_EVENT = Source(
     ),
     key=("event_no",),
     months=("occurred_at",),
-    derived=(("handle_minutes", "int"),),
+    derived=(("handle_minutes", "float"),),  # minutes with the seconds as a fraction
     checks=("handled_after_occurred", "event_fields"),
 )
 
@@ -187,7 +212,7 @@ REGISTRY = Source(
     system="大数据指挥中心",
     platform="models",
     columns=(
-        Column("编号", "item_id", "text"),
+        Column("编号", "item_id", "text", max_length=CODE_LENGTH),
         Column("名称", "item_name", "text"),
         Column("类别", "category", "enum", allowed=("综合分析平台", "法律监督模型")),
         Column("业务领域", "domain", "enum", allowed=("刑事", "民事", "行政", "公益诉讼", "未成年人", "综合")),
@@ -206,9 +231,9 @@ COLLECTION = Source(
     platform="models",
     columns=(
         Column("统计月份", "stat_month", "month"),
-        Column("模型编号", "model_id", "text"),
+        Column("模型编号", "model_id", "text", max_length=MODEL_ID_LENGTH),
         Column("建设单位编码", "unit_code", "unit", aliases=("承办单位编码",)),
-        Column("数据来源单位", "provider", "text"),
+        Column("数据来源单位", "provider", "text", max_length=100),
         Column("采集数据量(条)", "records", "int", aliases=("采集数据量（条）", "采集数据量")),
     ),
     key=("stat_month", "model_id", "provider"),
@@ -221,11 +246,11 @@ CLUE = Source(
     system="数字检察监督模型",
     platform="models",
     columns=(
-        Column("线索编号", "clue_no", "text"),
-        Column("模型编号", "model_id", "text"),
+        Column("线索编号", "clue_no", "text", max_length=CODE_LENGTH),
+        Column("模型编号", "model_id", "text", max_length=MODEL_ID_LENGTH),
         UNIT,
         Column("发现日期", "found_date", "date"),
-        Column("线索摘要", "summary", "text", required=False, personal=True),
+        Column("线索摘要", "summary", "text", required=False, personal=True, max_length=2000),
         Column("核查状态", "status", "enum", allowed=("核查中", "属实", "不属实")),
         Column("核查日期", "verified_date", "date", required=False),
         Column("处理结果", "outcome", "enum", required=False,
@@ -241,10 +266,10 @@ SUGGESTION = Source(
     system="检察业务应用系统",
     platform="models",
     columns=(
-        Column("文书编号", "doc_no", "text"),
+        Column("文书编号", "doc_no", "text", max_length=CODE_LENGTH),
         UNIT,
-        Column("线索编号", "clue_no", "text", required=False),
-        Column("模型编号", "model_id", "text", required=False),
+        Column("线索编号", "clue_no", "text", required=False, max_length=CODE_LENGTH),
+        Column("模型编号", "model_id", "text", required=False, max_length=MODEL_ID_LENGTH),
         Column("建议类别", "domain", "enum", allowed=("刑事", "民事", "行政", "公益诉讼", "未成年人")),
         Column("被建议单位", "recipient", "text"),
         Column("发出日期", "issued_date", "date"),

@@ -82,10 +82,12 @@ MEASURES: tuple[Measure, ...] = (
     _m("post_arrest_light", "逮捕后判轻刑人数", "人", "prosecution", "concluded_month",
        f"custody = '逮捕' AND judgment IN ({_light})"),
     # 非羁押诉讼 (non-custody supervision)
-    _m("nc_under_supervision", "在管人数（月末）", "人", "nc_person", "stat_month", "end_date IS NULL",
-       time_agg="last"),
+    # Under a measure at the month's end: not released, or released only after that month (a
+    # roster exported a few days after the month's end already carries the next month's release).
+    _m("nc_under_supervision", "在管人数（月末）", "人", "nc_person", "stat_month",
+       "end_date IS NULL OR end_month > stat_month", time_agg="last"),
     _m("nc_new", "新增非羁押人数", "人", "nc_person", "stat_month", "start_month = stat_month"),
-    _m("nc_released", "解除非羁押措施人数", "人", "nc_person", "stat_month", "end_date IS NOT NULL"),
+    _m("nc_released", "解除非羁押措施人数", "人", "nc_person", "stat_month", "end_month = stat_month"),
     # 本月是否脱管 should be 是 only in the month the person absconded, but an upstream system
     # may repeat it every month the person stays away. A person counts in month M when flagged
     # in M and NOT flagged in the calendar month before (same 人员编号; `prev_month` is derived

@@ -74,7 +74,7 @@ fact_model_measure = Table(
 
 _TYPES = {
     "text": Text, "unit": String(6), "date": Date, "datetime": DateTime, "month": String(7),
-    "int": BigInteger, "enum": Text, "flag": SmallInteger,
+    "int": BigInteger, "enum": Text, "flag": SmallInteger, "float": Float,
 }
 
 

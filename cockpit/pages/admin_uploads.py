@@ -56,6 +56,13 @@ def layout(**_query):
                          className="rec-controls"),
                 loading(html.Div(id="adm-ledger-rejects")),
                 note="最近 50 个文件；退回行的个人信息已脱敏"),
+        section("撤回未导入的文件",
+                html.Div([field("已上传但没有数据入库的文件", dbc.Select(id="adm-withdraw-file", options=[], size="sm")),
+                          dbc.Button("撤回所选文件", id="adm-withdraw", color="danger", outline=True, size="sm")],
+                         className="rec-controls"),
+                html.Div(id="adm-withdraw-result"),
+                note="撤回即从服务器删除该文件，导入台账保留记录；已有数据入库的文件不能撤回"),
+        dcc.Store(id="adm-withdraw-version", data=0),
         dcc.Store(id="adm-upload-limit", data=limit),
         dcc.Store(id="adm-upload-data"),
         dcc.Store(id="adm-ledger-version", data=0),
@@ -184,3 +191,26 @@ def ledger_rejects(file_name):
         return ""
     return _rejects_table(UP.rejects(data.engine(), _settings().landing, file_name=file_name, limit=200))
 
+
+
+@callback(Output("adm-withdraw-file", "options"),
+          Input("adm-ledger-version", "data"), Input("adm-withdraw-version", "data"))
+def withdraw_options(_version, _withdrawn):
+    require_admin()
+    return [{"label": n, "value": n} for n in UP.withdrawable(data.engine(), _settings().landing)]
+
+
+@callback(Output("adm-withdraw-result", "children"), Output("adm-withdraw-version", "data"),
+          Input("adm-withdraw", "n_clicks"), State("adm-withdraw-file", "value"), State("adm-withdraw-version", "data"),
+          prevent_initial_call=True)
+def do_withdraw(_clicks, name, version):
+    """Withdraw (delete) a stored upload that has not loaded; audited like every admin action."""
+    require_admin()
+    if not name:
+        return dbc.Alert("请先选择要撤回的文件。", color="warning", class_name="mt-2"), no_update
+    try:
+        removed = UP.withdraw(data.engine(), _settings().landing, name)
+    except UP.Refused as why:
+        return dbc.Alert(str(why), color="danger", class_name="mt-2"), (version or 0) + 1
+    audit.record("upload_withdrawn", subject=removed)
+    return dbc.Alert(f"已撤回文件：{removed}", color="success", class_name="mt-2"), (version or 0) + 1
