@@ -84,8 +84,11 @@ def _index_page(interpolate):
     """Dash's index page, without the Bootstrap stylesheet on the wall (`/screen`): the wall
     uses none of it (assets/screen.css carries the few resets it needs), and 230 KB of CSS
     parsed and matched against a thousand elements cost ~0.1 s of its first paint. Dash
-    documents overriding `interpolate_index` for per-request changes to the index page."""
+    documents overriding `interpolate_index` for per-request changes to the index page.
+    Also: the placeholder shown until the app has started reads 正在加载… (not Loading...)."""
     def index(**parts):
+        # the text shown until the app has started (Dash writes it in English)
+        parts["app_entry"] = parts["app_entry"].replace("Loading...", "正在加载…")
         if _is_wall(flask.request.path):
             parts["css"] = "\n".join(line for line in parts["css"].splitlines() if BOOTSTRAP_ASSET not in line)
         return interpolate(**parts)

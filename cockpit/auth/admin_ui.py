@@ -14,6 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from cockpit.auth import context, roles
 from cockpit.auth.models import fmt_time  # noqa: F401 - re-exported for the admin pages
+from cockpit.components.pickers import localize
 from cockpit.components.shell import browser_page
 
 TABS = (
@@ -70,7 +71,9 @@ def table(headers: list[str], rows: list[list], empty: str = "暂无记录", now
 
 
 def field(label: str, control) -> html.Div:
-    return html.Div([html.Span(label, className="picker-label"), control], className="cockpit-picker")
+    """A labelled control; a select gets a Chinese placeholder (and texts) if it has none."""
+    return html.Div([html.Span(label, className="picker-label"), localize(control, f"选择{label}")],
+                    className="cockpit-picker")
 
 
 def loading(child) -> dcc.Loading:

@@ -6,6 +6,11 @@
 `record` takes the actor and the address from the current request (or the command line) and
 never raises unless `required=True`: a failing audit write is logged, and the page goes on.
 Do not put personal data (names, ID numbers) into `detail`: ids, filters and counts only.
+
+`detail` is stored as JSON with machine-readable keys and values (unit codes, source ids …;
+tests and tools parse it). The audit page shows it in Chinese through `describe`: every key has
+a label in DETAIL_LABELS and every coded value a reading in `_value`, so a new key written here
+needs a label there (tests/test_audit_describe.py checks every key the code writes).
 """
 from __future__ import annotations
 
@@ -47,7 +52,59 @@ EVENTS = {
     "export": "导出",
     "view_records": "查看明细",
     "access_denied": "越权访问被拒绝",
-    "csrf_failed": "CSRF 校验失败",
+    "csrf_failed": "表单校验失败（疑似跨站请求）",
+}
+
+# The keys of `detail` as the audit page names them.
+DETAIL_LABELS = {
+    "source": "数据来源",
+    "units": "查询单位",
+    "granted": "授权单位",
+    "unit": "单位",
+    "role": "角色",
+    "period": "统计期间",
+    "measure": "指标口径",
+    "page": "页面",              # an int: the page number of a list (see _value)
+    "total": "记录数",
+    "path": "页面",
+    "method": "请求方式",
+    "form": "表单",
+    "callback": "功能组件",
+    "module": "所属页面",
+    "token_prefix": "令牌前缀",
+    "kiosk_id": "大屏令牌编号",
+    "until": "锁定至",
+    "reason": "原因",
+    "scope": "锁定范围",
+    "minutes": "锁定时长（分钟）",
+    "failures": "失败次数",
+    "locks": "解除的锁定数",
+    "status": "状态",
+    "rows_read": "读取行数",
+    "rows_loaded": "导入行数",
+    "rows_rejected": "退回行数",
+    "run_id": "导入批次号",
+    "files": "文件数",
+    "format": "文件格式",
+    "group": "指标组",
+    "rows": "行数",
+    "what": "内容",
+}
+# Coded values of some keys (models.authenticate's reasons, lockout scopes, request methods …).
+VALUE_LABELS = {
+    "reason": {"unknown_user": "用户名不存在", "bad_password": "密码错误", "disabled": "账户已停用",
+               "empty": "用户名或密码为空"},
+    "scope": {"account": "账户", "address": "地址"},
+    "method": {"POST": "提交", "GET": "打开", "PUT": "修改", "DELETE": "删除"},
+    "form": {"login": "登录表单"},
+    "format": {"csv": "CSV", "xlsx": "Excel"},
+}
+# Paths that are not Dash pages.
+PATH_LABELS = {
+    "/login": "登录页",
+    "/logout": "退出登录",
+    "/_dash-update-component": "页面数据请求",
+    "/_dash-layout": "页面布局请求",
 }
 
 
@@ -85,6 +142,124 @@ def record(event: str, detail=None, *, subject: str | None = None, actor: Princi
         if required:
             raise AuditUnavailable(str(err)) from err
         return False
+
+
+def _pages() -> list[dict]:
+    try:
+        import dash
+        return list(dash.page_registry.values())
+    except Exception:  # noqa: BLE001 - outside the app: no page names
+        return []
+
+
+def page_name(path: str) -> str:
+    """A path as the page's Chinese name (`/admin/users` → 用户管理); unknown paths as they are."""
+    import re
+    clean = str(path).split("?")[0].rstrip("/") or "/"
+    if clean in PATH_LABELS:
+        return PATH_LABELS[clean]
+    for page in _pages():
+        if page.get("path") == clean and not page.get("path_template"):
+            return page["name"]
+        template = page.get("path_template")
+        if template:
+            rx = "^" + re.sub(r"<[^>]+>", "([^/]+)", re.escape(template)) + "$"
+            m = re.match(rx, clean)
+            if m:
+                return f"{page['name']}（{'、'.join(_unit_or_code(v) for v in m.groups())}）"
+    return str(path)
+
+
+def _unit_or_code(value) -> str:
+    from cockpit.metrics import units as U
+    value = str(value)
+    if value in U.GROUPS:
+        return U.GROUPS[value][0]
+    unit = U.UNIT_BY_CODE.get(value)
+    return unit.name if unit else value
+
+
+def _module_page(module: str) -> str:
+    for page in _pages():
+        if page.get("module") == module:
+            return page["name"]
+    return str(module)
+
+
+def _value(key: str, value) -> str:
+    """One value of `detail` as the audit page shows it."""
+    from cockpit.auth import roles
+    from cockpit.metrics.contracts import SOURCE_BY_ID
+    from cockpit.metrics.measures import MEASURE_BY_ID
+    from cockpit.metrics.periods import Period
+    if isinstance(value, list):
+        if key == "granted" and not value:
+            return "无"
+        return "、".join(_value(key, v) for v in value)
+    if key in VALUE_LABELS:
+        return VALUE_LABELS[key].get(str(value), str(value))
+    if key in ("units", "granted", "unit"):
+        return _unit_or_code(value)
+    if key == "role":
+        return roles.ROLES.get(str(value), str(value))
+    if key == "source":
+        return SOURCE_BY_ID[value].name if value in SOURCE_BY_ID else str(value)
+    if key == "measure":
+        return MEASURE_BY_ID[value].name if value in MEASURE_BY_ID else str(value)
+    if key == "period":
+        try:
+            return Period.parse(str(value)).label
+        except ValueError:
+            return str(value)
+    if key == "page":
+        return f"第 {value} 页" if isinstance(value, int) else page_name(value)
+    if key == "path":
+        return page_name(value)
+    if key == "module":
+        return _module_page(value)
+    if key == "group":
+        from cockpit.components.catalog_groups import GROUP_LABELS
+        return GROUP_LABELS.get(str(value), str(value))
+    if key == "until":
+        try:
+            from cockpit.auth.models import fmt_time
+            return fmt_time(datetime.fromisoformat(str(value).removesuffix("Z"))) + "（北京时间）"
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def describe(detail: str | None) -> str:
+    """A stored `detail` in Chinese for the audit page: 授权单位：盐湖区人民检察院；数据来源：监督线索.
+    Nothing is dropped: a key without a label keeps its name, a value without a reading stays as
+    stored, text that is not JSON is shown as it is."""
+    if not detail:
+        return ""
+    try:
+        value = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(value, dict):
+        return str(value)
+    parts = []
+    for key, v in value.items():
+        if v in (None, "") or (v == [] and key != "granted"):
+            continue
+        label = DETAIL_LABELS.get(key)
+        parts.append(f"{label}：{_value(key, v)}" if label else f"{key}={v}")
+    return "；".join(parts)
+
+
+def describe_subject(event: str, subject: str | None) -> str:
+    """The entry's object in Chinese where it is a code: a data source, a page's path."""
+    if not subject:
+        return ""
+    if event == "view_records":
+        from cockpit.metrics.contracts import SOURCE_BY_ID
+        return SOURCE_BY_ID[subject].name if subject in SOURCE_BY_ID else subject
+    if event == "access_denied" and subject.startswith("/"):
+        return page_name(subject)
+    return subject
 
 
 def entries(engine: Engine, event: str | None = None, actor: str | None = None, page: int = 0,

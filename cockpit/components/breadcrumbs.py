@@ -1,13 +1,19 @@
-"""Breadcrumbs: 全市 › 盐湖区 › 不捕率 — where a page sits in the drill-down."""
+"""Breadcrumbs: 全市 › 盐湖区 › 不捕率 — where a page sits in the drill-down.
+
+Plain Bootstrap markup rather than dbc.Breadcrumb, whose navigation landmark is labelled
+"breadcrumb" in English with no property to change it (screen readers read it aloud)."""
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
+from dash import dcc, html
 
 
-def breadcrumbs(items: list[tuple[str, str | None]]) -> dbc.Breadcrumb:
+def breadcrumbs(items: list[tuple[str, str | None]]) -> html.Nav:
     """[(label, href or None for the current page), …] → a breadcrumb trail."""
     crumbs = []
     for i, (label, link_href) in enumerate(items):
-        last = i == len(items) - 1
-        crumbs.append({"label": label, "href": link_href, "active": last or link_href is None})
-    return dbc.Breadcrumb(items=crumbs, class_name="cockpit-breadcrumb")
+        if i == len(items) - 1 or link_href is None:
+            crumbs.append(html.Li(label, className="breadcrumb-item active", **{"aria-current": "page"}))
+        else:
+            crumbs.append(html.Li(dcc.Link(label, href=link_href), className="breadcrumb-item"))
+    return html.Nav(html.Ol(crumbs, className="breadcrumb"), className="cockpit-breadcrumb",
+                    **{"aria-label": "当前位置"})

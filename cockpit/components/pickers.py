@@ -4,6 +4,10 @@ bar always reproduces the view.
 
 Control ids are `{"type": "qp", "name": <parameter>}`; the names with special handling are
 `period_kind` (switches the kind, keeping the period's end) and `@path` (the value is a path).
+
+Every select of the cockpit is made by `dropdown` or `select` below: Dash 4's dcc.Dropdown
+writes English by default ("Search", "3 selected", "Select All" …, its `labels` prop) and a
+dbc.Select without a placeholder shows a blank first line; these two give both in Chinese.
 """
 from __future__ import annotations
 
@@ -13,6 +17,40 @@ from dash import dcc, html
 from cockpit.metrics import units as U
 from cockpit.metrics.periods import KIND_LABEL, KINDS, Period, month_from_ordinal, month_ordinal
 from cockpit.metrics.query import MetricStore
+
+
+# The texts Dash 4's dcc.Dropdown draws itself (its `labels` prop; `{num_selected}` is
+# replaced by the number of chosen options in the summary of a multi-select).
+DROPDOWN_LABELS = {
+    "select_all": "全选",
+    "deselect_all": "全部取消",
+    "selected_count": "已选 {num_selected} 项",
+    "search": "搜索",
+    "clear_search": "清除搜索内容",
+    "clear_selection": "清除已选",
+    "no_options_found": "没有匹配的选项",
+}
+PLACEHOLDER = "请选择"
+
+
+def dropdown(id, options, value=None, *, placeholder: str = PLACEHOLDER, **kwargs) -> dcc.Dropdown:
+    """A dcc.Dropdown that speaks Chinese: its own texts (DROPDOWN_LABELS) and a placeholder."""
+    return dcc.Dropdown(id=id, options=options, value=value, placeholder=placeholder, labels=DROPDOWN_LABELS,
+                        **kwargs)
+
+
+def select(id, options, value=None, *, placeholder: str = PLACEHOLDER, size: str = "sm", **kwargs) -> dbc.Select:
+    """A dbc.Select whose line before a choice is made says what to do (never blank)."""
+    return dbc.Select(id=id, options=options, value=value, placeholder=placeholder, size=size, **kwargs)
+
+
+def localize(control, placeholder: str = PLACEHOLDER):
+    """Give a select made elsewhere what `dropdown`/`select` give (only where it is missing)."""
+    if isinstance(control, (dcc.Dropdown, dbc.Select)) and not getattr(control, "placeholder", None):
+        control.placeholder = placeholder
+    if isinstance(control, dcc.Dropdown) and not getattr(control, "labels", None):
+        control.labels = DROPDOWN_LABELS
+    return control
 
 
 def qp(name: str) -> dict:
@@ -45,10 +83,10 @@ def period_options(kind: str, store: MetricStore, current: Period) -> list[dict]
 def period_picker(period: Period, store: MetricStore) -> html.Div:
     return html.Div([
         html.Span("统计期间", className="picker-label"),
-        dbc.Select(id=qp("period_kind"), options=[{"label": KIND_LABEL[k], "value": k} for k in KINDS],
-                   value=period.kind, size="sm", class_name="picker-kind"),
-        dcc.Dropdown(id=qp("period"), options=period_options(period.kind, store, period), value=str(period),
-                     clearable=False, searchable=True, className="picker-period"),
+        select(qp("period_kind"), [{"label": KIND_LABEL[k], "value": k} for k in KINDS], period.kind,
+               placeholder="选择期间类型", class_name="picker-kind"),
+        dropdown(qp("period"), period_options(period.kind, store, period), str(period), placeholder="选择统计期间",
+                 clearable=False, searchable=True, className="picker-period"),
     ], className="cockpit-picker period-picker")
 
 
@@ -67,9 +105,9 @@ def unit_picker(name: str, value, label: str = "单位", multi: bool = False, op
                 placeholder: str = "选择单位", class_name: str = "") -> html.Div:
     return html.Div([
         html.Span(label, className="picker-label"),
-        dcc.Dropdown(id=qp(name), options=options or unit_options(), value=value, multi=multi,
-                     clearable=multi, searchable=True, placeholder=placeholder,
-                     className=f"picker-unit {'picker-multi' if multi else ''} {class_name}".strip()),
+        dropdown(qp(name), options or unit_options(), value, multi=multi, clearable=multi, searchable=True,
+                 placeholder=placeholder,
+                 className=f"picker-unit {'picker-multi' if multi else ''} {class_name}".strip()),
     ], className="cockpit-picker unit-picker")
 
 
@@ -80,22 +118,22 @@ def county_switcher(code: str) -> html.Div:
     options.append({"label": "市院本级", "value": href(f"/county/{U.CITY_OFFICE}")})
     return html.Div([
         html.Span("单位", className="picker-label"),
-        dcc.Dropdown(id=qp("@path"), options=options, value=href(f"/county/{code}"), clearable=False,
-                     searchable=True, className="picker-unit"),
+        dropdown(qp("@path"), options, href(f"/county/{code}"), placeholder="选择单位", clearable=False,
+                 searchable=True, className="picker-unit"),
     ], className="cockpit-picker unit-picker")
 
 
 def choice_picker(name: str, label: str, options: dict[str, str], value: str) -> html.Div:
     return html.Div([
         html.Span(label, className="picker-label"),
-        dbc.Select(id=qp(name), options=[{"label": v, "value": k} for k, v in options.items()], value=value,
-                   size="sm", class_name="picker-choice"),
+        select(qp(name), [{"label": v, "value": k} for k, v in options.items()], value,
+               placeholder=f"选择{label}", class_name="picker-choice"),
     ], className="cockpit-picker")
 
 
 def metric_picker(name: str, label: str, value, options: list[dict], multi: bool = False) -> html.Div:
     return html.Div([
         html.Span(label, className="picker-label"),
-        dcc.Dropdown(id=qp(name), options=options, value=value, multi=multi, clearable=multi, searchable=True,
-                     className="picker-metric" + (" picker-multi" if multi else "")),
+        dropdown(qp(name), options, value, placeholder="选择指标", multi=multi, clearable=multi, searchable=True,
+                 className="picker-metric" + (" picker-multi" if multi else "")),
     ], className="cockpit-picker metric-picker")

@@ -25,6 +25,7 @@ from cockpit import data
 from cockpit.components.memo import cached_output, memoized
 from cockpit.components.plain_html import el
 from cockpit.components.params import Notice, first, href, parse_int, query_string
+from cockpit.components.pickers import dropdown, select
 from cockpit.components.states import guarded, message_for, state_block
 from cockpit.metrics import records as R
 from cockpit.metrics import units as U
@@ -228,9 +229,8 @@ def records_section(path: str, page_query: dict, units: str | list[str], period:
         c = src.column(col)
         filters.append(html.Div([
             html.Span(c.header, className="picker-label"),
-            dcc.Dropdown(id={"type": "rec-filter", "col": col}, options=_options(spec.source, col),
-                         value=state.filters.get(col), placeholder="全部", clearable=True, searchable=False,
-                         className="rec-filter"),
+            dropdown({"type": "rec-filter", "col": col}, _options(spec.source, col), state.filters.get(col),
+                     placeholder="全部", clearable=True, searchable=False, className="rec-filter"),
         ], className="cockpit-picker"))
     sort_options = [{"label": src.column(s).header, "value": s} for s in spec.sorts]
     controls = html.Div([
@@ -239,9 +239,9 @@ def records_section(path: str, page_query: dict, units: str | list[str], period:
                   dbc.Input(id="rec-q", value=state.q, debounce=True, placeholder="输入后回车", size="sm",
                             class_name="rec-search")], className="cockpit-picker"),
         html.Div([html.Span("排序", className="picker-label"),
-                  dbc.Select(id="rec-sort", options=sort_options, value=state.sort, size="sm"),
-                  dbc.Select(id="rec-desc", options=[{"label": "降序", "value": "1"}, {"label": "升序", "value": "0"}],
-                             value="1" if state.desc else "0", size="sm")], className="cockpit-picker"),
+                  select("rec-sort", sort_options, state.sort, placeholder="排序依据"),
+                  select("rec-desc", [{"label": "降序", "value": "1"}, {"label": "升序", "value": "0"}],
+                         "1" if state.desc else "0", placeholder="排序方向")], className="cockpit-picker"),
     ], className="rec-controls")
     params = {"path": path, "query": base_q, "units": units if isinstance(units, str) else list(units),
               "period": str(period), "view": state.view, "measure": state.measure}

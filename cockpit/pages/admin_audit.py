@@ -5,8 +5,6 @@ into the login form by strangers end up here, so nothing of it is ever interpret
 """
 from __future__ import annotations
 
-import json
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, ctx, html
@@ -19,8 +17,7 @@ from cockpit.components.shell import TITLE
 dash.register_page(__name__, path="/admin/audit", name="审计日志", title=f"审计日志 · {TITLE}", order=102)
 
 PAGE_SIZE = 50
-EVENT_OPTIONS = [{"label": "全部事件", "value": ALL}] + [{"label": f"{v}（{k}）", "value": k}
-                                                       for k, v in audit.EVENTS.items()]
+EVENT_OPTIONS = [{"label": "全部事件", "value": ALL}] + [{"label": v, "value": k} for k, v in audit.EVENTS.items()]
 
 
 def layout(**_query):
@@ -38,18 +35,6 @@ def layout(**_query):
     )
 
 
-def _detail(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(value, dict):
-        return "；".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", []))
-    return str(value)
-
-
 @callback(Output("aud-table", "children"), Output("aud-page", "max_value"), Output("aud-page", "active_page"),
           Output("aud-count", "children"),
           Input("aud-event", "value"), Input("aud-actor", "value"), Input("aud-page", "active_page"))
@@ -61,7 +46,8 @@ def audit_table(event, actor, active_page):
     rows, total = audit.entries(data.engine(), event if event and event != ALL else None, (actor or "").strip() or None, page, PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     body = [[fmt_time(r.at), r.actor or "", roles.ROLES.get(r.role or "", r.role or ""),
-             audit.EVENTS.get(r.event, r.event), r.subject or "", _detail(r.detail), r.remote_addr or ""]
+             audit.EVENTS.get(r.event, r.event), audit.describe_subject(r.event, r.subject),
+             audit.describe(r.detail), r.remote_addr or ""]
             for r in rows]
     grid = table(["时间", "用户", "角色", "事件", "对象", "详情", "地址"], body, "没有符合条件的记录", nowrap=(0, 2, 3))
     return grid, pages, min(page + 1, pages), f"共 {total:,} 条 · 第 {min(page + 1, pages)}/{pages} 页"

@@ -22,7 +22,7 @@ from cockpit.metrics import units as U
 
 dash.register_page(__name__, path="/admin/users", name="用户管理", title=f"用户管理 · {TITLE}", order=100)
 
-ROLE_OPTIONS = [{"label": f"{label}（{key}）", "value": key} for key, label in roles.ROLES.items()]
+ROLE_OPTIONS = [{"label": label, "value": key} for key, label in roles.ROLES.items()]
 UNIT_OPTIONS = [{"label": "（不指定）", "value": ALL}] + [{"label": f"{u.short}（{u.code}）", "value": u.code}
                                                        for u in U.UNITS]
 
@@ -54,7 +54,7 @@ def layout(**_query):
             field("令牌", dbc.Select(id="adm-kiosk-select", options=[], size="sm")),
             dbc.Button("撤销", id="adm-kiosk-revoke", color="danger", outline=True, size="sm"),
         ], className="rec-controls"), html.Div(id="adm-kiosk-msg"), html.Div(id="adm-kiosk-table"),
-            note="大屏用带令牌的地址打开 /screen；撤销后该大屏立即失去访问权限"),
+            note="大屏用发放令牌时显示的地址（含令牌）打开；撤销后该大屏立即失去访问权限"),
         locks_section(),
         dcc.Store(id="adm-users-version", data=0),
         dcc.Store(id="adm-kiosk-version", data=0),
