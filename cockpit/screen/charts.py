@@ -556,10 +556,10 @@ def donut_option(rows: list[dict], colors: list[str], center_text: str, center_s
         return _empty()
     pie = Pie(init_opts=_init())
     if compact:
-        pie.add(name, data, radius=["48%", "84%"], center=["50%", "44%"], is_avoid_label_overlap=False,
-                percent_precision=1,
-                label_opts=opts.LabelOpts(is_show=True, position="inside", formatter="{d}%", color="#041230",
-                                          font_size=MIN_TEXT, font_weight="bold"),
+        # compact: no share labels in the ring (they do not fit at a legible size): the legend
+        # names the bands, the tooltip gives each band's persons and share
+        pie.add(name, data, radius=["58%", "84%"], center=["50%", "44%"], is_avoid_label_overlap=False,
+                percent_precision=1, label_opts=opts.LabelOpts(is_show=False),
                 itemstyle_opts={"borderColor": "#041230", "borderWidth": 2})
     else:
         pie.add(name, data, radius=["40%", "60%"], center=["50%", "52%"], is_avoid_label_overlap=True,
@@ -690,78 +690,70 @@ def _county_items(data: dict, horizontal: bool, with_city_office: bool = False):
         if r["mark"]:
             style["opacity"] = 0.45
         text = f"{r['text']}{r['unit']}" + (f" {r['mark']}" if r["mark"] else "")
-        names.append(r["name"])
+        names.append(r["abbr"] if not horizontal else r["name"])
         items.append({"value": round(r["value"], dec), "name": r["name"], "itemStyle": style,
                       "label": {"formatter": text}})
     return names, items
 
 
-def _reference_lines(data: dict, axis: str) -> dict:
-    """A rate's references: the city (orange, dashed) and the county median (grey, dotted),
-    each labelled with its value. None for a count (a county against the city total means
-    nothing). Always a markLine (empty when none): a merged update must clear old lines."""
-    lines = []
+def _reference_lines(data: dict, axis: str) -> tuple[dict, dict | None]:
+    """A rate's references: the city (orange, dashed) and the county median (grey, dotted) as
+    lines, and a key naming them with their values (a rich-text title over the plot: labels on
+    the lines would collide where the city and the median are close). None for a count (a
+    county against the city total means nothing). The markLine is always there (empty when
+    none): a merged update must clear old lines."""
+    lines, key = [], []
     if data["is_ratio"]:
         city = data.get("city") or {}
-        vertical = axis == "xAxis"
         if city.get("value") is not None:
             lines.append({axis: round(city["value"], data["decimals"] + 1), "name": "全市",
-                          "lineStyle": {"color": T.ORANGE, "type": "dashed", "width": 1.5},
-                          "label": {"formatter": f"全市 {city['text']}{city['unit']}", "color": T.ORANGE,
-                                    "position": "end" if vertical else "insideEndTop"}})
+                          "lineStyle": {"color": T.ORANGE, "type": "dashed", "width": 1.5}})
+            key.append(f"{{c|┅ 全市 {city['text']}{city['unit']}}}")
         if data.get("median") is not None:
             lines.append({axis: round(data["median"], data["decimals"] + 1), "name": "基层院中位数",
-                          "lineStyle": {"color": T.MUTED, "type": "dotted", "width": 1.5},
-                          "label": {"formatter": f"中位数 {data['median_text']}", "color": T.MUTED,
-                                    "position": "start" if vertical else "insideEndBottom"}})
-    return {"silent": True, "symbol": "none", "label": {"fontSize": MIN_TEXT, "fontFamily": T.NUM_FONT},
-            "data": lines}
+                          "lineStyle": {"color": T.MUTED, "type": "dotted", "width": 1.5}})
+            key.append(f"{{m|┈ 基层院中位数 {data['median_text']}}}")
+    mark = {"silent": True, "symbol": "none", "label": {"show": False}, "data": lines}
+    title = None
+    if key:
+        title = {"text": "  ".join(key), "right": 8, "top": 0,
+                 "textStyle": {"fontSize": MIN_TEXT, "fontWeight": "normal", "rich": {
+                     "c": {"color": T.ORANGE, "fontSize": MIN_TEXT, "fontFamily": T.NUM_FONT},
+                     "m": {"color": T.MUTED, "fontSize": MIN_TEXT, "fontFamily": T.NUM_FONT}}}}
+    return mark, title
 
 
-def county_bar_option(data: dict, with_city_office: bool = True) -> dict:
-    """The counties of one metric as columns from zero (市院本级 included, in its own colour, so
-    that the bars add up to the city), a rate's city and median as lines."""
+def county_bar_option(data: dict, with_city_office: bool = True, narrow: bool = False) -> dict:
+    """The counties of one metric as columns from zero, named in two characters (盐湖, 临猗 …);
+    市院本级 included when asked, in its own colour (the bars then add up to the city); a rate's
+    city and county median as lines. Narrow (a third of a panel): the values stand upright in
+    the columns."""
     got = _county_items(data, horizontal=False, with_city_office=with_city_office)
     if got is None:
         return _empty()
     names, items = got
     bar = Bar(init_opts=_init())
     bar.add_xaxis(names)
-    bar.add_yaxis(data["short"], items, bar_max_width=18,
-                  label_opts=opts.LabelOpts(is_show=True, position="top", color=T.TEXT, font_size=MIN_TEXT))
+    label = {"show": True, "position": "top", "color": T.TEXT, "fontSize": MIN_TEXT, "fontFamily": T.NUM_FONT}
+    if narrow:
+        label.update({"position": "insideBottom", "rotate": 90, "align": "left", "verticalAlign": "middle",
+                      "distance": 4, "color": "#ffffff", "textBorderColor": "rgba(2, 12, 32, 0.9)",
+                      "textBorderWidth": 2})
+    bar.add_yaxis(data["short"], items, bar_max_width=18 if not narrow else 16)
     option = _dump(bar)
-    option["series"][0]["markLine"] = _reference_lines(data, "yAxis")
-    option["grid"] = {"left": 48, "right": 12, "top": 34, "bottom": 30}
-    option["xAxis"] = [_cat_axis(names, axisLabel=_axis_label(MIN_TEXT, color=T.TEXT, interval=0,
-                                                                fontFamily=T.FONT))]
+    option["series"][0]["label"] = label
+    option["series"][0]["markLine"], key = _reference_lines(data, "yAxis")
+    option["title"] = key or {"text": ""}
+    option["grid"] = {"left": 48 if not narrow else 8, "right": 12 if not narrow else 8, "top": 30,
+                      "bottom": 28 if not narrow else 42}
+    axis_names = ["\n".join(n) for n in names] if narrow else names   # narrow: the two characters stacked
+    option["xAxis"] = [_cat_axis(axis_names, axisLabel=_axis_label(MIN_TEXT, color=T.TEXT, interval=0,
+                                                                     fontFamily=T.FONT, margin=6,
+                                                                     lineHeight=16))]
+    option["xAxis"][0]["data"] = axis_names
     fmt = "{value}%" if data["unit"] == "%" else "{value}"
-    option["yAxis"] = [_val_axis(axisLabel=_axis_label(MIN_TEXT, formatter=fmt), min=0)]
-    option["tooltip"] = dict(TOOLTIP, trigger="axis")
-    option["series"][0]["label"]["fontFamily"] = T.NUM_FONT
-    option.pop("legend", None)
-    return option
-
-
-def county_hbar_option(data: dict) -> dict:
-    """The 13 counties of one metric as horizontal bars from zero: in their fixed order against
-    the city and the county median (the default), or best first when ranks are shown."""
-    got = _county_items(data, horizontal=True)
-    if got is None:
-        return _empty()
-    names, items = got
-    bar = Bar(init_opts=_init())
-    bar.add_xaxis(names)
-    bar.add_yaxis(data["short"], items, bar_max_width=11,
-                  label_opts=opts.LabelOpts(is_show=True, position="right", color=T.TEXT, font_size=MIN_TEXT))
-    bar.reversal_axis()
-    option = _dump(bar)
-    option["series"][0]["markLine"] = _reference_lines(data, "xAxis")
-    option["grid"] = {"left": 62, "right": 70, "top": 24, "bottom": 22}
-    option["yAxis"] = [_cat_axis(names, inverse=True, axisLine={"show": False},
-                                 axisLabel={"color": T.TEXT, "fontSize": MIN_TEXT, "margin": 8, "interval": 0})]
-    option["xAxis"] = [{"type": "value", "show": False, "min": 0}]   # bars start at zero
+    option["yAxis"] = [_val_axis(axisLabel=_axis_label(MIN_TEXT, formatter=fmt), min=0, show=not narrow)]
     option["tooltip"] = dict(TOOLTIP, trigger="axis", axisPointer={"type": "shadow"})
-    option["series"][0]["label"]["fontFamily"] = T.NUM_FONT
     option.pop("legend", None)
     return option
 

@@ -53,6 +53,8 @@ _TILE_STYLE = {"mini": P.mini_kpis, "stats": P.stat_line, "rates": P.funnel_rate
 
 def _tile_block(tile_id: str, style: str):
     draw = _TILE_STYLE[style]
+    if style == "mini" and spec.TILE_BY_ID[tile_id].screen == "overview":
+        return lambda b: P.mini_kpis(b["tiles"][tile_id], prefix="")   # narrow: ▲/▼ only
     return lambda b: draw(b["tiles"][tile_id])
 
 
@@ -64,7 +66,7 @@ STATIC_BLOCKS = {
        for pid in spec.PLATFORMS},
     "md-county-panel-tag": lambda b: b["period"],
     **{f"{c.id}-title": (lambda b, cid=c.id: b["county_titles"][cid])
-       for c in spec.CHARTS if c.kind in ("county_hbar", "county_bar")},
+       for c in spec.CHARTS if c.kind == "county_bars"},
     "ov-funnel-panel-tag": lambda b: b["funnel_tag"],
     "md-funnel-panel-tag": lambda b: b["funnel_tag"],
     "ov-models-panel-tag": lambda b: b["board_tag"],
@@ -88,12 +90,13 @@ def slot(bid: str, cls: str = "", tag: str = "div"):
     return make([], id=bid, className=cls or None)
 
 
-def platform_title(pid: str) -> list:
-    """A platform panel's title and launch month (declarations, not data)."""
+def platform_title(pid: str, hint: bool = True) -> list:
+    """A platform panel's title and launch month (declarations, not data); the overview's narrow
+    tiles show a change as ▲/▼ without the word 同比, which the tag says once."""
     p = PLATFORM_BY_ID[pid]
     y, mo = p.launch.split("-")
     return [html.Span(p.name, className="scr-panel-title"),
-            html.Span(f"{int(y)}年{int(mo)}月上线", className="scr-panel-tag")]
+            html.Span(f"{int(y)}年{int(mo)}月上线" + (" · ▲▼为同比" if hint else ""), className="scr-panel-tag")]
 
 
 # --------------------------------------------------------------------------- header
@@ -160,7 +163,7 @@ def overview() -> html.Div:
             heading("ch-p02-warn"),
             chart("ch-p02-warn", "h-wide"),
         ], cls="p-p02"),
-        panel(platform_title("P03"), [
+        panel(platform_title("P03", hint=False), [
             chart("ch-p03-rings", "h-rings"),
             slot("ov-p03-stats", "scr-stats"),
         ], cls="p-p03"),
@@ -179,7 +182,7 @@ def overview() -> html.Div:
             ]),
         ], cls="p-funnel", tag="", pid="ov-funnel-panel"),
     ])
-    rank_title = "各院排名" if ranking_enabled() else "各院对比"
+    rank_title = "基层院排名" if ranking_enabled() else "基层院对比"
     centre = html.Div(className="scr-centre", children=[
         slot("ov-headline", "scr-headline"),
         html.Div(className="scr-map-wrap", children=[
@@ -222,7 +225,7 @@ def platforms() -> html.Div:
         left_chart, right_chart = (c.id for c in spec.CHARTS
                                    if c.screen == "platforms" and c.id.startswith(f"ch-pf-{key}-"))
         right = spec.CHART_BY_ID[right_chart]
-        right_head = (slot(f"{right_chart}-title", "scr-sub-title") if right.kind.startswith("county")
+        right_head = (slot(f"{right_chart}-title", "scr-sub-title") if right.kind == "county_bars"
                       else heading(right_chart))
         tiles.append(panel(
             [html.Span(PLATFORM_BY_ID[pid].name, className="scr-panel-title"),

@@ -17,7 +17,8 @@ def _yoy(fig: dict, prefix: str = "同比"):
     if not y:
         return None
     arrow = "▲" if y["up"] else "▼" if y["down"] else "—"
-    return html.Span([prefix, html.B(arrow), y["text"]], className=f"scr-yoy {y['tone']}")
+    return html.Span([prefix, html.B(arrow), y["text"]], className=f"scr-yoy {y['tone']}",
+                     title=f"同比{'+' if y['up'] else '−' if y['down'] else ''}{y['text']}")
 
 
 def mark(fig: dict):
@@ -65,8 +66,8 @@ def _title(fig: dict) -> str:
     return "".join(parts)
 
 
-def mini_kpi(fig: dict) -> html.Div:
-    sub = mark(fig) or _yoy(fig) or html.Span(fig.get("caption", ""), className="scr-yoy flat")
+def mini_kpi(fig: dict, prefix: str = "同比") -> html.Div:
+    sub = mark(fig) or _yoy(fig, prefix) or html.Span(fig.get("caption", ""), className="scr-yoy flat")
     return html.Div(className="scr-mini", title=_title(fig), **{"data-metric": fig["id"]}, children=[
         html.Div(fig["label"], className="scr-mini-label"),
         value_block(fig, "scr-mini-num"),
@@ -74,8 +75,8 @@ def mini_kpi(fig: dict) -> html.Div:
     ])
 
 
-def mini_kpis(figs: list[dict]) -> list:
-    return [mini_kpi(f) for f in figs]
+def mini_kpis(figs: list[dict], prefix: str = "同比") -> list:
+    return [mini_kpi(f, prefix) for f in figs]
 
 
 def stat_line(figs: list[dict]) -> list:

@@ -138,11 +138,11 @@ class _Context:
             return C.funnel_option(self.funnel["stages"])
         if kind == "domains":
             return C.rose_option(S.clues_by_domain(self.board))
-        if kind in ("county_hbar", "county_bar"):
+        if kind == "county_bars":
             (mid,) = c.metrics
             data = S.by_county(self.store, mid, self.period)
-            self.county_titles[c.id] = county_title(data, with_city_office=kind == "county_bar")
-            return C.county_hbar_option(data) if kind == "county_hbar" else C.county_bar_option(data)
+            self.county_titles[c.id] = county_title(data, with_city_office=c.city_office)
+            return C.county_bar_option(data, with_city_office=c.city_office, narrow=c.compact)
         raise ValueError(f"{c.id}: unknown chart kind {kind!r}")
 
     def _risk_bands(self):
@@ -152,14 +152,11 @@ class _Context:
 
 
 def county_title(data: dict, with_city_office: bool = False) -> str:
-    """A county chart's title: what it compares, and whether 市院本级 is among the bars."""
-    if data["ranks_shown"]:
-        how = "排名（虚线：全市）"
-    elif data["is_ratio"]:
-        how = "（与全市、基层院中位数对比）"
-    else:
-        how = ""
-    return f"各院{data['short']}{how}" + ("（含市院本级）" if with_city_office else "")
+    """A county chart's title: whose bars (基层院: the 13 counties; 各院 with 市院本级, said so) and
+    whether they are ranked."""
+    who = "各院" if with_city_office else "基层院"
+    return f"{who}{data['short']}" + ("排名" if data["ranks_shown"] else "") + (
+        "（含市院本级）" if with_city_office else "")
 
 
 def map_part(store: MetricStore, metric_id: str) -> dict:

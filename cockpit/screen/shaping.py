@@ -252,6 +252,7 @@ def by_county(store: MetricStore, metric_id: str, period: Period) -> dict:
         share = r.share_of_city if not m.is_ratio and ok else None
         item = {"code": str(r.unit), "name": str(r.unit_label), "tier": str(r.tier),
                 "short": U.UNIT_BY_CODE[r.unit].short if r.unit in U.UNIT_BY_CODE else str(r.unit_label),
+                "abbr": abbr(str(r.unit_label)),
                 "value": r.value if ok else None, "text": text, "unit": unit, "status": status,
                 "flag": str(r.flag or "") if ok else "", "mark": flag_label(m, str(r.flag or "")) if ok else "",
                 "rank": r.rank if shown else None, "rank_of": r.rank_of if shown else None,
@@ -278,6 +279,13 @@ def by_county(store: MetricStore, metric_id: str, period: Period) -> dict:
             "period": str(period), "caption": period_caption(m, period), "city": city,
             "median": median, "median_text": median_text,
             "units": rows, "ranked": ordered, "definition": m.definition}
+
+
+def abbr(name: str) -> str:
+    """A unit's name in two characters for a chart axis: 盐湖区 → 盐湖, 绛县 stays, 市院本级 → 市院."""
+    if name == U.label(U.CITY_OFFICE):
+        return "市院"
+    return name[:-1] if len(name) > 2 and name[-1] in "县市区" else name
 
 
 def _gap_text(gap: float, m: Metric) -> str:

@@ -60,6 +60,7 @@ class Chart:
     national: bool = False
     compact: bool = False
     colors: tuple[str, ...] = ()  # the series' colours (design, not meaning)
+    city_office: bool = False     # county charts: 市院本级 among the bars (and the title says so)
 
     @property
     def heading(self) -> str:
@@ -102,18 +103,18 @@ CHARTS: tuple[Chart, ...] = (
           months=24, national=True),
     Chart("ch-pf-p01-bands", "bands", "platforms", title="社会危险性评估等级分布"),
     Chart("ch-pf-p02-warn", "bar_line", "platforms", ("nc_warnings", "warning_handled_rate"), months=24),
-    Chart("ch-pf-p02-county", "county_hbar", "platforms", ("checkin_rate",)),
+    Chart("ch-pf-p02-county", "county_bars", "platforms", ("checkin_rate",), compact=True),
     Chart("ch-pf-p03-trend", "dual_trend", "platforms", ("recording_coverage", "remote_hearing_share"), months=24,
           colors=(T.GREEN, T.GOLD)),
-    Chart("ch-pf-p03-county", "county_hbar", "platforms", ("plea_rate",)),
+    Chart("ch-pf-p03-county", "county_bars", "platforms", ("plea_rate",), compact=True),
     Chart("ch-pf-p04-juv", "bar_line", "platforms", ("juv_concluded", "conditional_non_prosecution_rate"),
           months=24, colors=(T.VIOLET, T.GREEN)),
-    Chart("ch-pf-p04-county", "county_hbar", "platforms", ("conditional_non_prosecution_rate",)),
+    Chart("ch-pf-p04-county", "county_bars", "platforms", ("conditional_non_prosecution_rate",), compact=True),
     # the models screen
     Chart("ch-md-board", "leaderboard", "models", title="数字检察监督模型 · 线索榜"),
     Chart("ch-md-trend", "bar_line", "models", ("clues", "clue_verification_rate"), months=24,
           colors=(T.BLUE, T.GOLD)),
-    Chart("ch-md-county", "county_bar", "models", ("clues",)),
+    Chart("ch-md-county", "county_bars", "models", ("clues",), city_office=True),
     Chart("ch-md-funnel", "funnel", "models", title="检察建议：制发 → 回复 → 采纳"),
     Chart("ch-md-domain", "domains", "models", title="线索领域分布"),
     # the county panel (opened by a click on the map)
@@ -123,8 +124,6 @@ CHART_BY_ID = {c.id: c for c in CHARTS}
 CHART_IDS: tuple[str, ...] = tuple(c.id for c in CHARTS)
 # the charts the static part of the payload draws (the map and the county panel have their own parts)
 STATIC_CHARTS: tuple[Chart, ...] = tuple(c for c in CHARTS if c.kind not in ("map", "county_trend"))
-# the county charts of the platforms screen, by platform
-PF_COUNTY = {c.id.split("-")[2].upper(): c for c in CHARTS if c.kind == "county_hbar"}
 
 
 def county_metrics() -> tuple[str, ...]:
