@@ -26,7 +26,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from dash import html
 
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import METRIC_BY_ID, on_wall

@@ -667,7 +667,7 @@ def funnel_option(stages: list[dict]) -> dict:
     return option
 
 
-def _county_items(data: dict, horizontal: bool, with_city_office: bool = False):
+def _county_items(data: dict, with_city_office: bool = False):
     """The bars of a county chart: (names, items) — the counties in the order `by_county` gives
     (best first only when ranks are shown, else their fixed order), 市院本级 after them when
     asked; each labelled with its text at the metric's decimals and its mark (样本少, 核查中: the
@@ -684,13 +684,11 @@ def _county_items(data: dict, horizontal: bool, with_city_office: bool = False):
         c = T.GOLD if data["ranks_shown"] and r["rank"] and r["rank"] <= 3 else T.CYAN
         if r["tier"] == "city":
             c = T.VIOLET
-        color = (_gradient(_rgba(c, 0.2), c, horizontal=True) if horizontal
-                 else _gradient(c, _rgba(T.BLUE, 0.2)))
-        style = {"color": color, "borderRadius": [0, 3, 3, 0] if horizontal else [3, 3, 0, 0]}
+        style = {"color": _gradient(c, _rgba(T.BLUE, 0.2)), "borderRadius": [3, 3, 0, 0]}
         if r["mark"]:
             style["opacity"] = 0.45
         text = f"{r['text']}{r['unit']}" + (f" {r['mark']}" if r["mark"] else "")
-        names.append(r["abbr"] if not horizontal else r["name"])
+        names.append(r["abbr"])
         items.append({"value": round(r["value"], dec), "name": r["name"], "itemStyle": style,
                       "label": {"formatter": text}})
     return names, items
@@ -728,7 +726,7 @@ def county_bar_option(data: dict, with_city_office: bool = True, narrow: bool = 
     市院本级 included when asked, in its own colour (the bars then add up to the city); a rate's
     city and county median as lines. Narrow (a third of a panel): the values stand upright in
     the columns."""
-    got = _county_items(data, horizontal=False, with_city_office=with_city_office)
+    got = _county_items(data, with_city_office=with_city_office)
     if got is None:
         return _empty()
     names, items = got

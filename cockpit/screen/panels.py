@@ -49,7 +49,7 @@ HEAD_ICONS = {"platforms": "台", "models": "模", "records_collected": "数", "
 
 
 def headline_strip(figs: list[dict]) -> list:
-    return [headline_tile(f, HEAD_ICONS.get(f["id"], "·")) for f in figs]
+    return [headline_tile(f, HEAD_ICONS.get(f["id"]) or f["label"][:1]) for f in figs]
 
 
 def _title(fig: dict) -> str:

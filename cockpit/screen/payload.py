@@ -2,10 +2,13 @@
 content version) and the data of the HTML blocks. Cached by snapshot (and map metric) in the
 app's cache, so a refresh with nothing new costs a cache look-up.
 
+What is drawn is the spec's (`cockpit/screen/spec.py`): each block of tiles with the metrics of
+its catalog placements, each chart by its kind.
+
 Three parts, so that a refresh recomputes only what changed:
 - `static_part(snapshot)`  headline, platform panels, models, funnel, warnings feed — changes only
                            with a new ETL publish;
-- `map_part(snapshot, metric)`  the map, its caption and the county ranking — changes with the
+- `map_part(snapshot, metric)`  the map, its caption and the county comparison — changes with the
                            map's indicator (it cycles on every refresh);
 - `county_part(snapshot, code, metric)`  the county panel opened by a click on the map.
 """
