@@ -91,8 +91,13 @@
       if (!had && hidden && !withHidden) { rest = true; return; }
       var option = scaleOption(item.o, s);
       if (!had || hidden) { option.animation = false; }
-      chart.setOption(option);
+      // Options merge into the old one (updates animate from the old values); when the number
+      // of series changes (a trend gains or loses its dashed 核查中 months, the county panel
+      // switches between a rate and a count) the series left out must go: replaceMerge.
+      var n = String((option.series || []).length), hadN = el.getAttribute("data-scr-n");
+      chart.setOption(option, hadN !== null && hadN !== n ? { replaceMerge: ["series"] } : undefined);
       el.setAttribute("data-scr-v", mark);
+      el.setAttribute("data-scr-n", n);
     });
     syncMapAnimation(shown);
     if (waiting && !retryQueued) {

@@ -183,7 +183,9 @@ def test_map_click_opens_the_county_panel(server, open_page):
     s.page.wait_for_function("() => document.querySelector('#scr-county').className.includes('open')",
                              timeout=10_000)
     body = s.page.inner_text("#scr-county")
-    assert "临猗县人民检察院" in body and "不捕率" in body and re.search(r"第\d+名", body)
+    assert "临猗县人民检察院" in body and "不捕率" in body
+    # ranking is off by default (docs/decisions.md): the county against the city, no rank
+    assert "较全市" in body and not re.search(r"第\d+名", body)
     wait_for_charts(s.page, {"ch-county-trend"})
     s.page.mouse.move(10, 10)
     s.page.wait_for_timeout(900)
@@ -403,3 +405,28 @@ def test_database_down_keeps_the_figures_and_recovers(fragile_server, open_page)
     s.page.wait_for_selector("#scr-stale", state="hidden", timeout=30_000)
     assert s.page.inner_text("#ov-headline") == headline
     s.check_clean()
+
+
+def test_a_metric_declared_in_a_fixture_reaches_the_wall(tmp_path, demo_db_url, open_page):
+    """One declaration (tests/fixtures/extra_metric.py, wall=("P01+",)) and no other change: the
+    platforms screen shows it among P01's detail tiles with its 口径 in the tooltip, and the
+    block makes room for it (every tile inside the block)."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    db = folder / "cockpit.db"
+    shutil.copyfile(Path(demo_db_url.removeprefix("sqlite:///")), db)
+    with running_app(tmp_path, f"sqlite:///{db}", env={"COCKPIT_EXTRA_METRICS": "tests.fixtures.extra_metric"}) as base:
+        s = open_wall(open_page, base, "?screen=platforms")
+        tile = s.page.locator('#pf-p01-kpis [data-metric="no_danger_share"]')
+        assert tile.count() == 1
+        assert "无危险性不捕占比" in tile.inner_text()
+        assert "因无社会危险性不批准逮捕的人数 ÷ 不批准逮捕人数" in tile.get_attribute("title")
+        block = s.page.locator("#pf-p01-kpis").bounding_box()
+        tiles = s.page.locator("#pf-p01-kpis .scr-mini")
+        assert tiles.count() == 9
+        for i in range(tiles.count()):
+            b = tiles.nth(i).bounding_box()
+            assert b["y"] + b["height"] <= block["y"] + block["height"] + 1, i
+            assert b["x"] + b["width"] <= block["x"] + block["width"] + 1, i
+        shot(s, "platforms-extra-metric-1920x1080")
+        s.check_clean()

@@ -16,7 +16,7 @@ from cockpit import data
 from cockpit.data import StoreState
 from cockpit.metrics.engine import make_engine
 from cockpit.metrics import units as U
-from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
+from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID, on_wall
 from cockpit.metrics.periods import Period
 from cockpit.metrics.query import MetricStore
 from cockpit.screen import callbacks, charts as C, payload, shaping as S, sources
@@ -105,7 +105,7 @@ def test_data_month_ignores_deadlines_booked_ahead(demo_store):
 def test_headline_is_cumulative_through_the_metric_layer(demo_store):
     latest = demo_store.data_month
     heads = {h["id"]: h for h in S.headline(demo_store)}
-    assert list(heads) == list(S.HEADLINE)
+    assert list(heads) == list(on_wall("headline"))
     # a flow: the sum of the catalog metric over the calendar years to date
     years = range(int(demo_store.first_month[:4]), int(latest[:4]) + 1)
     periods = [Period.year(y) if y < int(latest[:4]) else Period.ytd(latest) for y in years]
@@ -132,7 +132,8 @@ def test_not_live_reads_weishangxian_never_zero(demo_store):
     assert opt["series"][0]["markArea"]["data"][0][0]["name"] == "未上线"
 
 
-def test_by_county_ranks_and_gaps_come_from_by_unit(demo_store):
+def test_by_county_ranks_and_gaps_come_from_by_unit(demo_store, monkeypatch):
+    monkeypatch.setenv("COCKPIT_RANKING", "on")   # ranks are a setting, off by default
     period = S.screen_period(demo_store)
     d = S.by_county(demo_store, "non_arrest_rate", period)
     ref = demo_store.by_unit("non_arrest_rate", period)

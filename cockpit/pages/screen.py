@@ -4,7 +4,9 @@ A 1920×1080 design canvas scaled to any 16:9 viewport (letterboxed, no scroll b
 dark command-center look: clock, "数据更新至 …" from the last ETL publish, the city map in the
 centre (counties coloured by a core indicator, rippling landmarks, the 13 county offices),
 the headline strip, one panel per platform, the model leaderboard, the suggestion funnel, the
-county ranking and the live non-custody warnings. Three screens: 总览 (overview), 四大平台
+county comparison (基层院对比: each county against the city and the county median; a ranking
+only when `COCKPIT_RANKING=on`) and the live non-custody warnings. What each block and chart
+shows is `cockpit/screen/spec.py`, its metrics the catalog's wall placements. Three screens: 总览 (overview), 四大平台
 (platforms), 模型与线索 (models and clues).
 
 Periods (口径 of the wall):
@@ -25,8 +27,8 @@ URL parameters (a bad value falls back to the default silently):
 When the database is unreachable the wall keeps the last figures and shows "数据暂停更新";
 it recovers by itself at the next refresh after the database returns.
 
-Implementation: `cockpit/screen/` (params, shaping, sources, charts, panels, layout, payload,
-callbacks), `assets/screen.css` and `assets/screen.js`.
+Implementation: `cockpit/screen/` (spec, params, shaping, sources, charts, panels, layout,
+payload, callbacks), `assets/screen.css` and `assets/screen.js`.
 """
 from __future__ import annotations
 

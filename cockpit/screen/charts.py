@@ -82,6 +82,11 @@ LANDMARK_KIND = {"heritage": "文物古迹", "nature": "自然风光", "modern":
 OFFICE_SYMBOL = ("path://M12 1 L23 7 L23 9 L1 9 L1 7 Z M3 10 H6 V19 H3 Z M10.5 10 H13.5 V19 H10.5 Z "
                  "M18 10 H21 V19 H18 Z M1 20 H23 V23 H1 Z")
 
+# The smallest text a chart draws, in design pixels of the 1920×1080 canvas: axis labels, legends,
+# reference-line labels (read from across the command-center room; the client scales it for
+# 3840×2160).
+MIN_TEXT = 14
+
 TOOLTIP = {
     "backgroundColor": "rgba(3, 18, 48, 0.94)", "borderColor": "rgba(43, 228, 255, 0.7)",
     "borderWidth": 1, "padding": [10, 14],
@@ -114,7 +119,7 @@ def packed(option: dict) -> dict:
     return {"v": version(option), "o": option}
 
 
-def _axis_label(size: int = 13, **kw) -> dict:
+def _axis_label(size: float = MIN_TEXT, **kw) -> dict:
     d = {"color": T.MUTED, "fontSize": size, "fontFamily": T.NUM_FONT}
     d.update(kw)
     return d
@@ -123,16 +128,16 @@ def _axis_label(size: int = 13, **kw) -> dict:
 def _cat_axis(data: list[str], **kw) -> dict:
     d = {"type": "category", "data": data, "boundaryGap": True,
          "axisLine": {"lineStyle": {"color": T.AXIS}}, "axisTick": {"show": False},
-         "axisLabel": _axis_label(12)}
+         "axisLabel": _axis_label(MIN_TEXT)}
     d.update(kw)
     return d
 
 
 def _val_axis(name: str | None = None, **kw) -> dict:
     d = {"type": "value", "splitNumber": 4, "axisLine": {"show": False}, "axisTick": {"show": False},
-         "axisLabel": _axis_label(12), "splitLine": {"lineStyle": {"color": T.GRID, "type": "dashed"}}}
+         "axisLabel": _axis_label(MIN_TEXT), "splitLine": {"lineStyle": {"color": T.GRID, "type": "dashed"}}}
     if name:
-        d.update({"name": name, "nameTextStyle": {"color": T.MUTED, "fontSize": 12, "padding": [0, 0, 0, 0]},
+        d.update({"name": name, "nameTextStyle": {"color": T.MUTED, "fontSize": MIN_TEXT, "padding": [0, 0, 0, 0]},
                   "nameGap": 10})
     d.update(kw)
     return d
@@ -156,21 +161,9 @@ def month_tick(month: str) -> str:
 
 def _legend(**kw) -> dict:
     d = {"show": True, "top": 0, "right": 6, "itemWidth": 14, "itemHeight": 8, "itemGap": 14,
-         "textStyle": {"color": T.MUTED, "fontSize": 13}}
+         "textStyle": {"color": T.MUTED, "fontSize": MIN_TEXT}}
     d.update(kw)
     return d
-
-
-def _not_live_area(trend: dict) -> dict | None:
-    """A shaded band over the months before the platform went live (未上线)."""
-    until = trend.get("not_live_until")
-    if not until or not trend["months"]:
-        return None
-    return {"silent": True, "itemStyle": {"color": "rgba(120, 140, 170, 0.12)"},
-            "label": {"show": True, "position": "insideTop", "color": T.DIM, "fontSize": 12,
-                      "distance": 6},
-            "data": [[{"name": "未上线", "xAxis": month_tick(trend["months"][0])},
-                      {"xAxis": month_tick(until)}]]}
 
 
 def _empty(text: str = "暂无数据") -> dict:
@@ -380,13 +373,16 @@ def county_tooltip(name: str, code: str, figures: list[dict], highlight: str | N
     unit = U.UNIT_BY_CODE.get(code)
     rows = []
     for f in figures:
-        rank = f"{f['rank']}/{f['rank_of']}" if f.get("rank") else ""
+        # a rank only where ranks are shown; else the mark (样本少, 核查中) or the comparison with the city
+        compare = f.get("gap_text") if f.get("is_ratio") else f.get("share_text")
+        rank = f"{f['rank']}/{f['rank_of']}" if f.get("rank") else (f.get("mark") or compare or "")
         hot = ' class="hot"' if f["id"] == highlight else ""
         rows.append(f'<tr{hot}><td>{f["name"]}</td><td class="v">{f["text"]}<small>{f["unit"]}</small></td>'
                     f'<td class="r">{rank}</td></tr>')
     title = unit.name if unit else name
+    foot = "排名为13个基层院中的位次 · " if any(f.get("rank") for f in figures) else ""
     return (f'<div class="scr-tt-title">{title}</div><table class="scr-tt">{"".join(rows)}</table>'
-            f'<div class="scr-tt-foot">排名为13个基层院中的位次 · 点击查看本院详情</div>')
+            f'<div class="scr-tt-foot">{foot}点击查看本院详情</div>')
 
 
 def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
@@ -538,24 +534,92 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
 
 # --------------------------------------------------------------------------- line / bar charts
 
+IMMATURE = "immature"
+IMMATURE_BAND = "rgba(255, 199, 74, 0.10)"
+
+
+def _split_immature(t: dict) -> tuple[list, list | None]:
+    """(the months to draw as usual, the immature months or None): a cohort indicator's months
+    still in its maturity window (flag "immature", 核查中 / 办理中) are drawn apart — a dashed,
+    faded line joined to the last mature month — so that a value still rising is never read as
+    a fall."""
+    values = list(t["values"])
+    flags = list(t.get("flags") or [""] * len(values))
+    if IMMATURE not in flags:
+        return values, None
+    mature = [None if f == IMMATURE else v for v, f in zip(values, flags)]
+    late = [v if f == IMMATURE else None for v, f in zip(values, flags)]
+    first = flags.index(IMMATURE)
+    if first > 0 and values[first - 1] is not None:
+        late[first - 1] = values[first - 1]
+    return mature, late
+
+
+def _immature_series(t: dict, late: list, color: str, yaxis: int = 0) -> dict:
+    return {"type": "line", "name": f"{t['name']}（{t.get('mark') or '核查中'}）", "data": late,
+            "yAxisIndex": yaxis, "smooth": True, "symbol": "emptyCircle", "symbolSize": 6, "connectNulls": False,
+            "lineStyle": {"width": 2, "type": "dashed", "color": _rgba(color, 0.75)},
+            "itemStyle": {"color": _rgba(color, 0.75)}, "label": {"show": False}, "z": 3}
+
+
+def _areas(*trends: dict) -> dict:
+    """The shaded bands of a trend: the months before the platform went live (未上线) and the
+    months still in the maturity window (核查中 / 办理中). Always a markArea (empty when there is
+    nothing to shade): a merged update must clear an old band."""
+    data = []
+    months = trends[0]["months"] if trends else []
+    until = next((t.get("not_live_until") for t in trends if t.get("not_live_until")), None)
+    if until and months:
+        data.append([{"name": "未上线", "xAxis": month_tick(months[0])}, {"xAxis": month_tick(until)}])
+    for t in trends:
+        late = [m for m, f in zip(t["months"], t.get("flags") or []) if f == IMMATURE]
+        if late:
+            data.append([{"name": t.get("mark") or "核查中", "xAxis": month_tick(late[0]),
+                          "itemStyle": {"color": IMMATURE_BAND},
+                          "label": {"color": T.GOLD}},
+                         {"xAxis": month_tick(late[-1])}])
+            break
+    return {"silent": True, "itemStyle": {"color": "rgba(120, 140, 170, 0.12)"},
+            "label": {"show": True, "position": "insideTop", "color": T.DIM, "fontSize": MIN_TEXT, "distance": 6},
+            "data": data}
+
+
+def _not_live_area(trend: dict) -> dict | None:
+    """A shaded band over the months before the platform went live (未上线); None if none."""
+    area = _areas(dict(trend, flags=[]))
+    return area if area["data"] else None
+
+
+def _faded_bars(t: dict, values: list) -> list:
+    """Bar items: an immature month's bar faded (still 办理中)."""
+    flags = t.get("flags") or [""] * len(values)
+    return [{"value": v, "itemStyle": {"opacity": 0.35}} if f == IMMATURE and v is not None else v
+            for v, f in zip(values, flags)]
+
+
 def dual_trend_option(a: dict, b: dict, *, colors=(T.CYAN, T.GOLD), national: bool = False,
                       area: bool = True) -> dict:
-    """Two rates over the same months (e.g. 不捕率 and 诉前羁押率), gaps where not live."""
+    """Two rates over the same months (e.g. 不捕率 and 诉前羁押率), gaps where not live, the
+    immature months dashed in a marked band."""
     months = [month_tick(m) for m in a["months"]]
     if not months:
         return _empty()
     line = Line(init_opts=_init())
     line.add_xaxis(months)
+    late_series = []
     for t, color in ((a, colors[0]), (b, colors[1])):
+        mature, late = _split_immature(t)
+        if late is not None:
+            late_series.append(_immature_series(t, late, color))
         mark_line = None
         if national and t.get("national"):
             year, ref = max(t["national"].items())
             mark_line = {"silent": True, "symbol": "none",
                          "lineStyle": {"color": _rgba(color, 0.7), "type": "dashed", "width": 1},
                          "label": {"formatter": f"全国{year}年\n{ref:g}%", "color": _rgba(color, 0.95),
-                                   "fontSize": 11, "lineHeight": 14, "position": "end", "distance": 6},
+                                   "fontSize": MIN_TEXT, "lineHeight": 17, "position": "end", "distance": 6},
                          "data": [{"yAxis": ref}]}
-        line.add_yaxis(t["name"], t["values"], is_smooth=True, symbol="circle", symbol_size=5, color=color,
+        line.add_yaxis(t["name"], mature, is_smooth=True, symbol="circle", symbol_size=5, color=color,
                        is_connect_nones=False, label_opts=opts.LabelOpts(is_show=False),
                        linestyle_opts={"width": 2.5, "color": color},
                        areastyle_opts={"color": _gradient(_rgba(color, 0.32), _rgba(color, 0.0)),
@@ -565,54 +629,56 @@ def dual_trend_option(a: dict, b: dict, *, colors=(T.CYAN, T.GOLD), national: bo
                          tooltip_opts=opts.TooltipOpts(trigger="axis"))
     option = _dump(line)
     # the national references are labelled to the right of the plot
-    option["grid"] = {"left": 44, "right": 70 if national else 16, "top": 32, "bottom": 26}
+    option["grid"] = {"left": 52, "right": 84 if national else 16, "top": 34, "bottom": 28}
     option["xAxis"] = [_cat_axis(months)]
     fmt = "{value}%" if a["unit"] == "%" else "{value}"
-    option["yAxis"] = [_val_axis(axisLabel=_axis_label(12, formatter=fmt), scale=True)]
-    option["legend"] = _legend()
+    option["yAxis"] = [_val_axis(axisLabel=_axis_label(MIN_TEXT, formatter=fmt), scale=True)]
+    option["legend"] = _legend(data=[a["name"], b["name"]])
     option["tooltip"] = dict(TOOLTIP, trigger="axis")
-    area_mark = _not_live_area(a) or _not_live_area(b)
-    # always set (empty when every month is live): a merged update must clear an old band
-    option["series"][0]["markArea"] = area_mark or {"data": []}
+    option["series"][0]["markArea"] = _areas(a, b)
     for s, color in zip(option["series"], colors):
         s["itemStyle"] = {"color": color}
+    option["series"] += late_series
     return option
 
 
 def bar_line_option(bars: dict, line: dict, *, bar_color: str = T.BLUE, line_color: str = T.GOLD,
                     line_min: float | None = None) -> dict:
-    """Monthly counts as bars with a rate as a line on the right axis."""
+    """Monthly counts as bars (from zero) with a rate as a line on the right axis; the immature
+    months faded (bars) or dashed (the line) in a marked band."""
     months = [month_tick(m) for m in bars["months"]]
     if not months:
         return _empty()
     bar = Bar(init_opts=_init())
     bar.add_xaxis(months)
-    bar.add_yaxis(bars["name"], bars["values"], bar_max_width=12, label_opts=opts.LabelOpts(is_show=False),
+    bar.add_yaxis(bars["name"], _faded_bars(bars, bars["values"]), bar_max_width=12,
+                  label_opts=opts.LabelOpts(is_show=False),
                   itemstyle_opts={"color": _gradient(_rgba(T.CYAN, 0.95), _rgba(bar_color, 0.25)),
                                   "borderRadius": [3, 3, 0, 0]})
     bar.extend_axis(yaxis=opts.AxisOpts(type_="value"))
+    mature, late = _split_immature(line)
     ln = Line()
     ln.add_xaxis(months)
-    ln.add_yaxis(line["name"], line["values"], yaxis_index=1, is_smooth=True, symbol="circle", symbol_size=5,
+    ln.add_yaxis(line["name"], mature, yaxis_index=1, is_smooth=True, symbol="circle", symbol_size=5,
                  color=line_color, label_opts=opts.LabelOpts(is_show=False),
                  linestyle_opts={"width": 2.5, "color": line_color})
     bar.overlap(ln)
     bar.set_global_opts(tooltip_opts=opts.TooltipOpts(trigger="axis"))
     option = _dump(bar)
-    option["grid"] = {"left": 44, "right": 46, "top": 32, "bottom": 26}
+    option["grid"] = {"left": 52, "right": 56, "top": 34, "bottom": 28}
     option["xAxis"] = [_cat_axis(months)]
-    rate_axis = _val_axis(axisLabel=_axis_label(12, formatter="{value}%"), splitLine={"show": False},
+    rate_axis = _val_axis(axisLabel=_axis_label(MIN_TEXT, formatter="{value}%"), splitLine={"show": False},
                           max=100)
     if line_min is not None:
         rate_axis["min"] = line_min
     else:
         rate_axis["scale"] = True
-    option["yAxis"] = [_val_axis(minInterval=1), rate_axis]
-    option["legend"] = _legend()
+    option["yAxis"] = [_val_axis(minInterval=1, min=0), rate_axis]
+    option["legend"] = _legend(data=[bars["name"], line["name"]])
     option["tooltip"] = dict(TOOLTIP, trigger="axis")
-    area_mark = _not_live_area(bars)
-    # always set (empty when every month is live): a merged update must clear an old band
-    option["series"][0]["markArea"] = area_mark or {"data": []}
+    option["series"][0]["markArea"] = _areas(bars, line)
+    if late is not None:
+        option["series"].append(_immature_series(line, late, line_color, yaxis=1))
     return option
 
 
@@ -623,17 +689,16 @@ def bars_option(trend: dict, color: str = T.CYAN) -> dict:
         return _empty()
     bar = Bar(init_opts=_init())
     bar.add_xaxis(months)
-    bar.add_yaxis(trend["name"], trend["values"], bar_max_width=12, label_opts=opts.LabelOpts(is_show=False),
+    bar.add_yaxis(trend["name"], _faded_bars(trend, trend["values"]), bar_max_width=12,
+                  label_opts=opts.LabelOpts(is_show=False),
                   itemstyle_opts={"color": _gradient(color, _rgba(T.BLUE, 0.2)), "borderRadius": [3, 3, 0, 0]})
     option = _dump(bar)
-    option["grid"] = {"left": 44, "right": 14, "top": 30, "bottom": 24}
+    option["grid"] = {"left": 52, "right": 14, "top": 32, "bottom": 26}
     option["xAxis"] = [_cat_axis(months)]
-    option["yAxis"] = [_val_axis(minInterval=1)]
+    option["yAxis"] = [_val_axis(minInterval=1, min=0)]
     option["legend"] = _legend()
     option["tooltip"] = dict(TOOLTIP, trigger="axis")
-    # the county panel's chart is a two-line chart for rates: ECharts merges a new option into
-    # the old one (the wall sets options in merge mode), so an empty second series replaces the city's
-    option["series"].append({"type": "line", "name": "", "data": [], "silent": True})
+    option["series"][0]["markArea"] = _areas(trend)
     return option
 
 
@@ -646,7 +711,7 @@ def rings_option(figures: list[dict]) -> dict:
     gauge = Gauge(init_opts=_init())
     for i, f in enumerate(figures):
         color = colors[i % len(colors)]
-        value = round(f["value"], 1) if f["value"] is not None else 0
+        value = f["value"] if f["value"] is not None else 0
         gauge.add(
             f["label"], [(f["label"], value)], min_=0, max_=100, split_number=4,
             center=[f"{(i + 0.5) * 100 / n:.2f}%", "42%"], radius="60%", start_angle=90, end_angle=-270,
@@ -656,16 +721,21 @@ def rings_option(figures: list[dict]) -> dict:
             pointer={"show": False}, anchor={"show": False},
             axisline_opts={"lineStyle": {"width": 9, "color": [[1, "rgba(60, 120, 200, 0.18)"]]}},
             axistick_opts={"show": False}, axislabel_opts={"show": False},
-            title_label_opts={"offsetCenter": [0, "136%"], "color": T.MUTED, "fontSize": 13},
+            title_label_opts={"offsetCenter": [0, "136%"], "color": T.MUTED, "fontSize": MIN_TEXT},
             detail_label_opts={"offsetCenter": [0, "2%"], "valueAnimation": True,
-                               "formatter": "{value}%" if f["value"] is not None else f["text"],
+                               # the figure's text: its declared decimals ("21.0%", never "21%")
+                               "formatter": f"{f['text']}{f['unit']}" + (f"\n{{m|{f['mark']}}}" if f.get("mark") else ""),
+                               "rich": {"m": {"color": T.GOLD, "fontSize": MIN_TEXT, "lineHeight": 18}},
                                "color": "#ffffff", "fontSize": 20, "fontWeight": "bold",
                                "fontFamily": T.NUM_FONT},
         )
     option = _dump(gauge)
     for s in option["series"]:
         s["splitLine"] = {"show": False}
-    option["tooltip"] = dict(TOOLTIP, trigger="item", formatter="{a}<br/>{c}%")
+    option["tooltip"] = dict(TOOLTIP, trigger="item")
+    for s_, f in zip(option["series"], figures):
+        s_["tooltip"] = {"formatter": f"{f['name']}<br/>{f['text']}{f['unit']}"
+                                      + (f"（{f['mark']}）" if f.get("mark") else "") + f"<br/>{f.get('caption', '')}"}
     option.pop("legend", None)
     return option
 
@@ -680,15 +750,15 @@ def donut_option(rows: list[dict], colors: list[str], center_text: str, center_s
         return _empty()
     pie = Pie(init_opts=_init())
     if compact:
-        pie.add(name, data, radius=["48%", "84%"], center=["50%", "44%"], is_avoid_label_overlap=False,
-                percent_precision=0,
-                label_opts=opts.LabelOpts(is_show=True, position="inside", formatter="{d}%", color="#041230",
-                                          font_size=11, font_weight="bold"),
+        # compact: no share labels in the ring (they do not fit at a legible size): the legend
+        # names the bands, the tooltip gives each band's persons and share
+        pie.add(name, data, radius=["58%", "84%"], center=["50%", "44%"], is_avoid_label_overlap=False,
+                percent_precision=1, label_opts=opts.LabelOpts(is_show=False),
                 itemstyle_opts={"borderColor": "#041230", "borderWidth": 2})
     else:
         pie.add(name, data, radius=["40%", "60%"], center=["50%", "52%"], is_avoid_label_overlap=True,
                 percent_precision=1,
-                label_opts={"show": True, "formatter": "{b} {d}%\n{c}人", "color": T.TEXT, "fontSize": 13,
+                label_opts={"show": True, "formatter": "{b} {d}%\n{c}人", "color": T.TEXT, "fontSize": MIN_TEXT,
                             "overflow": "none", "lineHeight": 18},
                 label_line_opts={"length": 12, "length2": 14, "lineStyle": {"color": T.AXIS}},
                 itemstyle_opts={"borderColor": "#041230", "borderWidth": 3})
@@ -699,10 +769,10 @@ def donut_option(rows: list[dict], colors: list[str], center_text: str, center_s
                        "top": "34%" if compact else "43%", "itemGap": 2,
                        "textStyle": {"color": "#ffffff", "fontSize": 17 if compact else 24, "fontWeight": "bold",
                                      "fontFamily": T.NUM_FONT},
-                       "subtextStyle": {"color": T.MUTED, "fontSize": 11 if compact else 13}}
+                       "subtextStyle": {"color": T.MUTED, "fontSize": MIN_TEXT}}
     if compact:
         option["legend"] = {"show": True, "bottom": 0, "left": "center", "itemWidth": 10, "itemHeight": 10,
-                            "itemGap": 8, "icon": "circle", "textStyle": {"color": T.MUTED, "fontSize": 12}}
+                            "itemGap": 8, "icon": "circle", "textStyle": {"color": T.MUTED, "fontSize": MIN_TEXT}}
     else:
         option.pop("legend", None)
     return option
@@ -714,7 +784,7 @@ def rose_option(rows: list[dict], colors: list[str] | None = None) -> dict:
         return _empty()
     pie = Pie(init_opts=_init())
     pie.add("", data, radius=["22%", "74%"], center=["50%", "54%"], rosetype="radius",
-            label_opts=opts.LabelOpts(is_show=True, formatter="{b}\n{c}条", color=T.TEXT, font_size=13),
+            label_opts=opts.LabelOpts(is_show=True, formatter="{b}\n{c}条", color=T.TEXT, font_size=MIN_TEXT),
             label_line_opts={"length": 8, "length2": 10, "lineStyle": {"color": T.AXIS}},
             itemstyle_opts={"borderColor": "#041230", "borderWidth": 2, "borderRadius": 4})
     option = _dump(pie)
@@ -754,13 +824,13 @@ def leaderboard_option(board: list[dict], top: int | None = None, label_width: i
     bar.add_xaxis(names)
     bar.add_yaxis("监督线索", data, bar_max_width=12, is_show_background=True,
                   background_style={"color": "rgba(60, 120, 200, 0.10)", "borderRadius": [0, 3, 3, 0]},
-                  label_opts=opts.LabelOpts(is_show=True, position="right", color="#ffffff", font_size=13,
+                  label_opts=opts.LabelOpts(is_show=True, position="right", color="#ffffff", font_size=MIN_TEXT,
                                             formatter="{c}"))
     bar.reversal_axis()
     option = _dump(bar)
     option["grid"] = {"left": label_width + 10, "right": 44, "top": 4, "bottom": 4}
     option["yAxis"] = [_cat_axis(names, inverse=True, axisLine={"show": False},
-                                 axisLabel={"color": T.TEXT, "fontSize": 13, "width": label_width,
+                                 axisLabel={"color": T.TEXT, "fontSize": MIN_TEXT, "width": label_width,
                                             "overflow": "truncate", "margin": 10})]
     option["xAxis"] = [{"type": "value", "show": False}]
     option["tooltip"] = dict(TOOLTIP, trigger="item", formatter="{b}<br/>累计线索 {c} 条")
@@ -791,80 +861,91 @@ def funnel_option(stages: list[dict]) -> dict:
     return option
 
 
-def _ranked_bars(data: dict, horizontal: bool):
-    """The counties with a value, best first, as bar items (the top three gold), the decimals
-    and the city's value; None when no county has a value."""
-    rows = [r for r in data["ranked"] if r["value"] is not None]
+def _county_items(data: dict, with_city_office: bool = False):
+    """The bars of a county chart: (names, items) — the counties in the order `by_county` gives
+    (best first only when ranks are shown, else their fixed order), 市院本级 after them when
+    asked; each labelled with its text at the metric's decimals and its mark (样本少, 核查中: the
+    bar faded). The top three are gold only when ranks are shown."""
+    rows = list(data["ranked"])
+    if with_city_office:
+        rows += [r for r in data["units"] if r["tier"] == "city"]
+    rows = [r for r in rows if r["value"] is not None]
     if not rows:
         return None
     dec = data["decimals"]
-    values = []
+    names, items = [], []
     for r in rows:
-        c = T.GOLD if r["rank"] and r["rank"] <= 3 else T.CYAN
-        color = (_gradient(_rgba(c, 0.2), c, horizontal=True) if horizontal
-                 else _gradient(c, _rgba(T.BLUE, 0.2)))
-        values.append({"value": round(r["value"], dec), "itemStyle": {
-            "color": color, "borderRadius": [0, 3, 3, 0] if horizontal else [3, 3, 0, 0]}})
-    return [r["name"] for r in rows], values, dec, (data.get("city") or {}).get("value")
+        c = T.GOLD if data["ranks_shown"] and r["rank"] and r["rank"] <= 3 else T.CYAN
+        if r["tier"] == "city":
+            c = T.VIOLET
+        style = {"color": _gradient(c, _rgba(T.BLUE, 0.2)), "borderRadius": [3, 3, 0, 0]}
+        if r["mark"]:
+            style["opacity"] = 0.45
+        text = f"{r['text']}{r['unit']}" + (f" {r['mark']}" if r["mark"] else "")
+        names.append(r["abbr"])
+        items.append({"value": round(r["value"], dec), "name": r["name"], "itemStyle": style,
+                      "label": {"formatter": text}})
+    return names, items
 
 
-def county_bar_option(data: dict) -> dict:
-    """The 13 counties of one metric, best first, with the city's value as a line."""
-    ranked = _ranked_bars(data, horizontal=False)
-    if ranked is None:
+def _reference_lines(data: dict, axis: str) -> tuple[dict, dict | None]:
+    """A rate's references: the city (orange, dashed) and the county median (grey, dotted) as
+    lines, and a key naming them with their values (a rich-text title over the plot: labels on
+    the lines would collide where the city and the median are close). None for a count (a
+    county against the city total means nothing). The markLine is always there (empty when
+    none): a merged update must clear old lines."""
+    lines, key = [], []
+    if data["is_ratio"]:
+        city = data.get("city") or {}
+        if city.get("value") is not None:
+            lines.append({axis: round(city["value"], data["decimals"] + 1), "name": "全市",
+                          "lineStyle": {"color": T.ORANGE, "type": "dashed", "width": 1.5}})
+            key.append(f"{{c|┅ 全市 {city['text']}{city['unit']}}}")
+        if data.get("median") is not None:
+            lines.append({axis: round(data["median"], data["decimals"] + 1), "name": "基层院中位数",
+                          "lineStyle": {"color": T.MUTED, "type": "dotted", "width": 1.5}})
+            key.append(f"{{m|┈ 基层院中位数 {data['median_text']}}}")
+    mark = {"silent": True, "symbol": "none", "label": {"show": False}, "data": lines}
+    title = None
+    if key:
+        title = {"text": "  ".join(key), "right": 8, "top": 0,
+                 "textStyle": {"fontSize": MIN_TEXT, "fontWeight": "normal", "rich": {
+                     "c": {"color": T.ORANGE, "fontSize": MIN_TEXT, "fontFamily": T.NUM_FONT},
+                     "m": {"color": T.MUTED, "fontSize": MIN_TEXT, "fontFamily": T.NUM_FONT}}}}
+    return mark, title
+
+
+def county_bar_option(data: dict, with_city_office: bool = True, narrow: bool = False) -> dict:
+    """The counties of one metric as columns from zero, named in two characters (盐湖, 临猗 …);
+    市院本级 included when asked, in its own colour (the bars then add up to the city); a rate's
+    city and county median as lines. Narrow (a third of a panel): the values stand upright in
+    the columns."""
+    got = _county_items(data, with_city_office=with_city_office)
+    if got is None:
         return _empty()
-    names, values, dec, city = ranked
+    names, items = got
     bar = Bar(init_opts=_init())
     bar.add_xaxis(names)
-    mark = None
-    if city is not None and data["unit"] == "%":
-        mark = {"silent": True, "symbol": "none", "lineStyle": {"color": T.ORANGE, "type": "dashed", "width": 1.5},
-                "label": {"formatter": f"全市 {city:.{dec}f}%", "color": T.ORANGE, "fontSize": 12,
-                          "position": "insideEndTop"},
-                "data": [{"yAxis": round(city, dec)}]}
-    bar.add_yaxis(data["name"], values, bar_max_width=18, markline_opts=mark,
-                  label_opts=opts.LabelOpts(is_show=True, position="top", color=T.TEXT, font_size=12))
+    label = {"show": True, "position": "top", "color": T.TEXT, "fontSize": MIN_TEXT, "fontFamily": T.NUM_FONT}
+    if narrow:
+        label.update({"position": "insideBottom", "rotate": 90, "align": "left", "verticalAlign": "middle",
+                      "distance": 4, "color": "#ffffff", "textBorderColor": "rgba(2, 12, 32, 0.9)",
+                      "textBorderWidth": 2})
+    bar.add_yaxis(data["short"], items, bar_max_width=18 if not narrow else 16)
     option = _dump(bar)
-    option["grid"] = {"left": 40, "right": 12, "top": 30, "bottom": 26}
-    option["xAxis"] = [_cat_axis(names, axisLabel=_axis_label(12, color=T.TEXT, interval=0,
-                                                                fontFamily=T.FONT))]
+    option["series"][0]["label"] = label
+    option["series"][0]["markLine"], key = _reference_lines(data, "yAxis")
+    option["title"] = key or {"text": ""}
+    option["grid"] = {"left": 48 if not narrow else 8, "right": 12 if not narrow else 8, "top": 30,
+                      "bottom": 28 if not narrow else 42}
+    axis_names = ["\n".join(n) for n in names] if narrow else names   # narrow: the two characters stacked
+    option["xAxis"] = [_cat_axis(axis_names, axisLabel=_axis_label(MIN_TEXT, color=T.TEXT, interval=0,
+                                                                     fontFamily=T.FONT, margin=6,
+                                                                     lineHeight=16))]
+    option["xAxis"][0]["data"] = axis_names
     fmt = "{value}%" if data["unit"] == "%" else "{value}"
-    option["yAxis"] = [_val_axis(axisLabel=_axis_label(12, formatter=fmt), scale=data["unit"] == "%")]
-    option["tooltip"] = dict(TOOLTIP, trigger="axis")
-    option["series"][0]["label"]["fontFamily"] = T.NUM_FONT
-    option.pop("legend", None)
-    return option
-
-
-def county_hbar_option(data: dict) -> dict:
-    """The 13 counties of one metric as a ranking: horizontal bars, best on top, the city as a line."""
-    ranked = _ranked_bars(data, horizontal=True)
-    if ranked is None:
-        return _empty()
-    names, values, dec, city = ranked
-    bar = Bar(init_opts=_init())
-    bar.add_xaxis(names)
-    mark = None
-    if city is not None and data["unit"] == "%":
-        mark = {"silent": True, "symbol": "none", "lineStyle": {"color": T.ORANGE, "type": "dashed", "width": 1.5},
-                "label": {"show": False}, "data": [{"xAxis": round(city, dec)}]}
-    fmt = "{c}%" if data["unit"] == "%" else "{c}"
-    bar.add_yaxis(data["name"], values, bar_max_width=11, markline_opts=mark,
-                  label_opts=opts.LabelOpts(is_show=True, position="right", color=T.TEXT, font_size=12,
-                                            formatter=fmt))
-    bar.reversal_axis()
-    option = _dump(bar)
-    option["grid"] = {"left": 56, "right": 46, "top": 18, "bottom": 4}
-    option["yAxis"] = [_cat_axis(names, inverse=True, axisLine={"show": False},
-                                 axisLabel={"color": T.TEXT, "fontSize": 12.5, "margin": 8, "interval": 0})]
-    raw = [r["value"] for r in data["ranked"] if r["value"] is not None]
-    lo = min(raw)
-    x_axis = {"type": "value", "show": False}
-    if data["unit"] == "%":
-        x_axis["min"] = max(0, round(lo - (max(raw) - lo) * 0.6 - 1))
-    option["xAxis"] = [x_axis]
+    option["yAxis"] = [_val_axis(axisLabel=_axis_label(MIN_TEXT, formatter=fmt), min=0, show=not narrow)]
     option["tooltip"] = dict(TOOLTIP, trigger="axis", axisPointer={"type": "shadow"})
-    option["series"][0]["label"]["fontFamily"] = T.NUM_FONT
     option.pop("legend", None)
     return option
 
@@ -872,5 +953,5 @@ def county_hbar_option(data: dict) -> dict:
 def county_trend_option(county: dict, city: dict, county_name: str) -> dict:
     """One county against the city over the last months (the county panel)."""
     return dual_trend_option(dict(county, name=county_name), dict(city, name="全市"),
-                             colors=(T.GOLD, T.CYAN), area=False) | {"grid": {"left": 44, "right": 14,
-                                                                              "top": 30, "bottom": 24}}
+                             colors=(T.GOLD, T.CYAN), area=False) | {"grid": {"left": 52, "right": 14,
+                                                                              "top": 32, "bottom": 26}}

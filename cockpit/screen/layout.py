@@ -15,9 +15,11 @@ from dash import dcc, html
 
 from cockpit.components.echarts import ECharts
 from cockpit.components.shell import TITLE
+from cockpit.config import ranking_enabled
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 from cockpit.screen import panels as P
 from cockpit.screen import shaping as S
+from cockpit.screen import spec
 from cockpit.screen.params import SCREENS, ScreenParams
 
 
@@ -39,38 +41,41 @@ def panel(title, body, *, cls: str = "", pid: str | None = None, tag=None) -> ht
 
 
 # --------------------------------------------------------------------------- blocks
-# The HTML blocks a refresh fills: element id → children from the part's data.
+# The HTML blocks a refresh fills: element id → children from the part's data. The blocks of
+# tiles are the spec's (cockpit/screen/spec.py), each drawn by its style.
 
 def _tile_tag(pn: dict) -> str:
     return f"{pn['launch']} · {pn['period']}"
 
 
+_TILE_STYLE = {"mini": P.mini_kpis, "stats": P.stat_line, "rates": P.funnel_rates}
+
+
+def _tile_block(tile_id: str, style: str):
+    draw = _TILE_STYLE[style]
+    if style == "mini" and spec.TILE_BY_ID[tile_id].screen == "overview":
+        return lambda b: P.mini_kpis(b["tiles"][tile_id], prefix="")   # narrow: ▲/▼ only
+    return lambda b: draw(b["tiles"][tile_id])
+
+
 STATIC_BLOCKS = {
     "ov-headline": lambda b: P.headline_strip(b["headline"]),
-    "ov-p01-kpis": lambda b: P.mini_kpis(b["panels"]["P01"]["kpis"]),
-    "ov-p02-kpis": lambda b: P.mini_kpis(b["panels"]["P02"]["kpis"]),
-    "ov-p03-stats": lambda b: P.stat_line(_p03_stats(b)),
-    "ov-p04-kpis": lambda b: P.mini_kpis(b["panels"]["P04"]["kpis"]),
-    "ov-funnel-rates": lambda b: P.funnel_rates(b["funnel_rates"]),
+    **{t.id: _tile_block(t.id, t.style) for t in spec.TILES if t.style != "headline"},
     "ov-feed": lambda b: P.warning_feed(b["feed"]),
-    "pf-p01-kpis": lambda b: P.mini_kpis(b["panels_more"]["P01"]["kpis"]),
-    "pf-p02-kpis": lambda b: P.mini_kpis(b["panels_more"]["P02"]["kpis"]),
-    "pf-p03-kpis": lambda b: P.mini_kpis(b["panels_more"]["P03"]["kpis"]),
-    "pf-p04-kpis": lambda b: P.mini_kpis(b["panels_more"]["P04"]["kpis"]),
-    "pf-p01-panel-tag": lambda b: _tile_tag(b["panels_more"]["P01"]),
-    "pf-p02-panel-tag": lambda b: _tile_tag(b["panels_more"]["P02"]),
-    "pf-p03-panel-tag": lambda b: _tile_tag(b["panels_more"]["P03"]),
-    "pf-p04-panel-tag": lambda b: _tile_tag(b["panels_more"]["P04"]),
-    "md-kpis": lambda b: P.mini_kpis(b["model_kpis"]),
-    "md-county-panel-tag": lambda b: b["panels"]["P01"]["period"],
-    "pf-p02-county-title": lambda b: b["pf_county_titles"]["P02"],
-    "pf-p03-county-title": lambda b: b["pf_county_titles"]["P03"],
-    "pf-p04-county-title": lambda b: b["pf_county_titles"]["P04"],
+    **{f"pf-{pid.lower()}-panel-tag": (lambda b, pid=pid: _tile_tag(dict(b["platforms"][pid], period=b["period"])))
+       for pid in spec.PLATFORMS},
+    "md-county-panel-tag": lambda b: b["period"],
+    **{f"{c.id}-title": (lambda b, cid=c.id: b["county_titles"][cid])
+       for c in spec.CHARTS if c.kind == "county_bars"},
+    "ov-funnel-panel-tag": lambda b: b["funnel_tag"],
+    "md-funnel-panel-tag": lambda b: b["funnel_tag"],
+    "ov-models-panel-tag": lambda b: b["board_tag"],
+    "md-board-panel-tag": lambda b: b["board_tag"],
 }
 MAP_BLOCKS = {
     "ov-map-caption": lambda d: P.map_caption(d),
     "ov-ranking": lambda d: P.ranking_ticker(d),
-    "ov-rank-panel-tag": lambda d: f"{d['name']} · {d['caption']}",
+    "ov-rank-panel-tag": lambda d: f"{d['short']} · {d['caption']}",
 }
 
 
@@ -79,23 +84,19 @@ def block(bid: str, data: dict):
     return fn(data)
 
 
-def _p03_stats(b: dict) -> list[dict]:
-    more = {f["id"]: f for f in b["panels_more"]["P03"]["kpis"]}
-    return [more["plea_statements"], more["rec_adoption_rate"], more["fixed_rec_rate"]]
-
-
 def slot(bid: str, cls: str = "", tag: str = "div"):
     """An empty element the first refresh fills (a block of STATIC_BLOCKS / MAP_BLOCKS)."""
     make = html.Span if tag == "span" else html.Div
     return make([], id=bid, className=cls or None)
 
 
-def platform_title(pid: str) -> list:
-    """A platform panel's title and launch month (declarations, not data)."""
+def platform_title(pid: str, hint: bool = True) -> list:
+    """A platform panel's title and launch month (declarations, not data); the overview's narrow
+    tiles show a change as ▲/▼ without the word 同比, which the tag says once."""
     p = PLATFORM_BY_ID[pid]
     y, mo = p.launch.split("-")
     return [html.Span(p.name, className="scr-panel-title"),
-            html.Span(f"{int(y)}年{int(mo)}月上线", className="scr-panel-tag")]
+            html.Span(f"{int(y)}年{int(mo)}月上线" + (" · ▲▼为同比" if hint else ""), className="scr-panel-tag")]
 
 
 # --------------------------------------------------------------------------- header
@@ -133,40 +134,55 @@ def published_text(head: dict) -> str:
 
 # --------------------------------------------------------------------------- screens
 
+def heading(cid: str) -> html.Div:
+    """A chart's sub-title, from the spec."""
+    return html.Div(spec.CHART_BY_ID[cid].heading, className="scr-sub-title")
+
+
+def minis(tile_id: str) -> html.Div:
+    """A block of tiles: one row of four, or two rows when the placements hold more."""
+    n = len(spec.TILE_BY_ID[tile_id].metrics)
+    if n <= 4:
+        return slot(tile_id, "scr-minis")
+    cols = -(-n // 2)
+    return html.Div([], id=tile_id, className="scr-minis eight",
+                    style={"gridTemplateColumns": f"repeat({cols}, 1fr)"})
+
+
 def overview() -> html.Div:
     left = html.Div(className="scr-col scr-col-left", children=[
         panel(platform_title("P01"), [
-            slot("ov-p01-kpis", "scr-minis"),
+            minis("ov-p01-kpis"),
             html.Div(className="scr-row", children=[
-                html.Div([html.Div("不捕率与诉前羁押率 · 近12个月", className="scr-sub-title"),
-                          chart("ch-p01-trend", "h-trend")], className="scr-cell grow"),
-                html.Div([html.Div("评估等级分布", className="scr-sub-title"),
-                          chart("ch-p01-bands", "h-trend")], className="scr-cell w-bands"),
+                html.Div([heading("ch-p01-trend"), chart("ch-p01-trend", "h-trend")], className="scr-cell grow"),
+                html.Div([heading("ch-p01-bands"), chart("ch-p01-bands", "h-trend")], className="scr-cell w-bands"),
             ]),
         ], cls="p-p01"),
         panel(platform_title("P02"), [
-            slot("ov-p02-kpis", "scr-minis"),
-            html.Div("预警数与及时处置率 · 近12个月", className="scr-sub-title"),
+            minis("ov-p02-kpis"),
+            heading("ch-p02-warn"),
             chart("ch-p02-warn", "h-wide"),
         ], cls="p-p02"),
-        panel(platform_title("P03"), [
+        panel(platform_title("P03", hint=False), [
             chart("ch-p03-rings", "h-rings"),
             slot("ov-p03-stats", "scr-stats"),
         ], cls="p-p03"),
     ])
     right = html.Div(className="scr-col scr-col-right", children=[
         panel(platform_title("P04"), [
-            slot("ov-p04-kpis", "scr-minis"),
+            minis("ov-p04-kpis"),
             chart("ch-p04-juv", "h-juv"),
         ], cls="p-p04"),
-        panel("监督模型线索榜", [chart("ch-models", "h-board")], cls="p-models", tag="累计发现线索"),
-        panel("检察建议成效", [
+        panel(spec.CHART_BY_ID["ch-models"].heading, [chart("ch-models", "h-board")], cls="p-models", tag="",
+              pid="ov-models-panel"),
+        panel(spec.CHART_BY_ID["ch-funnel"].heading, [
             html.Div(className="scr-row", children=[
                 chart("ch-funnel", "grow h-funnel"),
                 slot("ov-funnel-rates", "scr-rates"),
             ]),
-        ], cls="p-funnel", tag="累计"),
+        ], cls="p-funnel", tag="", pid="ov-funnel-panel"),
     ])
+    rank_title = "基层院排名" if ranking_enabled() else "基层院对比"
     centre = html.Div(className="scr-centre", children=[
         slot("ov-headline", "scr-headline"),
         html.Div(className="scr-map-wrap", children=[
@@ -179,7 +195,7 @@ def overview() -> html.Div:
             county_overlay(),
         ]),
         html.Div(className="scr-bottom", children=[
-            panel([html.Span("各院排名", className="scr-panel-title")], slot("ov-ranking", "scr-rank"),
+            panel([html.Span(rank_title, className="scr-panel-title")], slot("ov-ranking", "scr-rank"),
                   cls="p-rank", tag="", pid="ov-rank-panel"),
             panel("非羁押实时预警", [
                 html.Div([html.Span("时间"), html.Span("承办院"), html.Span("预警类型"), html.Span("处置状态"),
@@ -200,31 +216,23 @@ def county_overlay() -> html.Div:
     ])
 
 
-PF_TITLES = {
-    "P01": ("不捕率、诉前羁押率与全国水平 · 近24个月", "社会危险性评估等级分布"),
-    "P02": ("预警数与及时处置率 · 近24个月", None),
-    "P03": ("同录覆盖率与远程听取意见占比 · 近24个月", None),
-    "P04": ("审结未成年人数与附条件不起诉率 · 近24个月", None),
-}
-PF_CHARTS = {"P01": ("ch-pf-p01-trend", "ch-pf-p01-bands"), "P02": ("ch-pf-p02-warn", "ch-pf-p02-county"),
-             "P03": ("ch-pf-p03-trend", "ch-pf-p03-county"), "P04": ("ch-pf-p04-juv", "ch-pf-p04-county")}
-
-
 def platforms() -> html.Div:
+    """One tile per platform: its tiles ("P01" and "P01+"), a trend and a second chart (the risk
+    bands, or the counties of one rate)."""
     tiles = []
-    for pid, (left_chart, right_chart) in PF_CHARTS.items():
+    for pid in spec.PLATFORMS:
         key = pid.lower()
-        left_title, right_title = PF_TITLES[pid]
-        right_head = (html.Div(right_title, className="scr-sub-title") if right_title else
-                      slot(f"pf-{key}-county-title", "scr-sub-title"))
+        left_chart, right_chart = (c.id for c in spec.CHARTS
+                                   if c.screen == "platforms" and c.id.startswith(f"ch-pf-{key}-"))
+        right = spec.CHART_BY_ID[right_chart]
+        right_head = (slot(f"{right_chart}-title", "scr-sub-title") if right.kind == "county_bars"
+                      else heading(right_chart))
         tiles.append(panel(
             [html.Span(PLATFORM_BY_ID[pid].name, className="scr-panel-title"),
-             html.Span(S.PLATFORM_SHORT[pid], className="scr-panel-kicker")],
-            [slot(f"pf-{key}-kpis", "scr-minis eight" if len(set(S.PLATFORM_KPIS[pid] + S.PLATFORM_KPIS_MORE[pid])) > 4
-                  else "scr-minis"),
+             html.Span(spec.PLATFORM_SHORT[pid], className="scr-panel-kicker")],
+            [minis(f"pf-{key}-kpis"),
              html.Div(className="scr-row", children=[
-                 html.Div([html.Div(left_title, className="scr-sub-title"), chart(left_chart, "h-pf")],
-                          className="scr-cell grow"),
+                 html.Div([heading(left_chart), chart(left_chart, "h-pf")], className="scr-cell grow"),
                  html.Div([right_head, chart(right_chart, "h-pf")], className="scr-cell w-pf-right"),
              ])],
             cls=f"p-tile p-{key}", tag="", pid=f"pf-{key}-panel"))
@@ -233,20 +241,20 @@ def platforms() -> html.Div:
 
 def models() -> html.Div:
     return html.Div(className="scr-screen s-models", id="scr-screen-models", children=[
-        panel("数字检察监督模型 · 线索榜", [chart("ch-md-board", "h-md-board")], cls="p-md-board",
-              tag="累计发现线索（条）"),
+        panel(spec.CHART_BY_ID["ch-md-board"].heading, [chart("ch-md-board", "h-md-board")], cls="p-md-board",
+              tag="", pid="md-board-panel"),
         html.Div(className="scr-md-centre", children=[
             slot("md-kpis", "scr-md-kpis"),
             panel("监督线索月度走势", [chart("ch-md-trend", "h-md")], cls="p-md-trend",
-                  tag="线索数与核查率 · 近24个月"),
-            panel("各院监督线索", [chart("ch-md-county", "h-md")], cls="p-md-county", tag="",
-                  pid="md-county-panel"),
+                  tag=spec.CHART_BY_ID["ch-md-trend"].heading),
+            panel([slot("ch-md-county-title", "scr-panel-title", tag="span")], [chart("ch-md-county", "h-md")],
+                  cls="p-md-county", tag="", pid="md-county-panel"),
         ]),
         html.Div(className="scr-md-right", children=[
-            panel("检察建议：制发 → 回复 → 采纳", [chart("ch-md-funnel", "h-md-funnel")], cls="p-md-funnel",
-                  tag="累计"),
-            panel("线索领域分布", [chart("ch-md-domain", "h-md-domain")], cls="p-md-domain",
-                  tag="刑事 · 民事 · 行政 · 公益诉讼 · 未成年人"),
+            panel(spec.CHART_BY_ID["ch-md-funnel"].heading, [chart("ch-md-funnel", "h-md-funnel")],
+                  cls="p-md-funnel", tag="", pid="md-funnel-panel"),
+            panel(spec.CHART_BY_ID["ch-md-domain"].heading, [chart("ch-md-domain", "h-md-domain")],
+                  cls="p-md-domain", tag="刑事 · 民事 · 行政 · 公益诉讼 · 未成年人"),
         ]),
     ])
 

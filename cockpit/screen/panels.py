@@ -4,20 +4,28 @@ from __future__ import annotations
 from dash import html
 
 from cockpit.metrics import units as U
-from cockpit.metrics.catalog import DIRECTION_LABEL, METRIC_BY_ID
+from cockpit.components import formatting as F
+from cockpit.metrics.catalog import METRIC_BY_ID
 
 _STATUS_CLASS = {"ok": "", "not_live": " is-not-live", "no_data": " is-no-data"}
 
 
 def _yoy(fig: dict, prefix: str = "同比"):
+    """The 同比 of a tile: arrow and size with its unit (个百分点 for a rate); coloured good/bad only
+    for a comparable metric (`formatting.tone`), a count's change is neutral."""
     y = fig.get("yoy")
     if not y:
         return None
-    arrow = "▲" if y["up"] else "▼"
-    tone = "flat" if y["good"] is None else ("good" if y["good"] else "bad")
-    if y["good"] is None:
-        arrow = "—"
-    return html.Span([prefix, html.B(arrow), y["text"]], className=f"scr-yoy {tone}")
+    arrow = "▲" if y["up"] else "▼" if y["down"] else "—"
+    return html.Span([prefix, html.B(arrow), y["text"]], className=f"scr-yoy {y['tone']}",
+                     title=f"同比{'+' if y['up'] else '−' if y['down'] else ''}{y['text']}")
+
+
+def mark(fig: dict):
+    """核查中 / 办理中 / 样本少: a flagged value's mark (it has no 同比)."""
+    if not fig.get("mark"):
+        return None
+    return html.Span(fig["mark"], className=f"scr-mark {fig.get('flag') or ''}".strip())
 
 
 def value_block(fig: dict, cls: str = "scr-num") -> html.Span:
@@ -26,7 +34,7 @@ def value_block(fig: dict, cls: str = "scr-num") -> html.Span:
 
 
 def headline_tile(fig: dict, icon: str) -> html.Div:
-    return html.Div(className="scr-head-tile", title=_title(fig), children=[
+    return html.Div(className="scr-head-tile", title=_title(fig), **{"data-metric": fig["id"]}, children=[
         html.Div(icon, className="scr-head-icon"),
         html.Div(className="scr-head-body", children=[
             html.Div(fig["label"], className="scr-head-label"),
@@ -41,34 +49,43 @@ HEAD_ICONS = {"platforms": "台", "models": "模", "records_collected": "数", "
 
 
 def headline_strip(figs: list[dict]) -> list:
-    return [headline_tile(f, HEAD_ICONS.get(f["id"], "·")) for f in figs]
+    return [headline_tile(f, HEAD_ICONS.get(f["id"]) or f["label"][:1]) for f in figs]
 
 
 def _title(fig: dict) -> str:
-    """The tile's tooltip: full name and 口径 (and that a rate's change is in percentage points)."""
-    pp = "（同比变化单位：百分点）" if fig.get("unit") == "%" else ""
-    return f"{fig.get('name', fig['label'])}：{fig.get('definition', '')}{pp}"
+    """The tile's tooltip: full name, 口径, what the value means, its notes (maturity, sample)."""
+    parts = [f"{fig.get('name', fig['label'])}：{fig.get('definition', '')}"]
+    if fig.get("direction"):
+        parts.append(f"（{fig['direction']}）")
+    if fig.get("notes"):
+        parts.append(fig["notes"])
+    if fig.get("span"):
+        parts.append(f"累计期间：{fig['span']}。")
+    if fig.get("unit") == "%":
+        parts.append("同比变化单位：个百分点。")
+    return "".join(parts)
 
 
-def mini_kpi(fig: dict) -> html.Div:
-    return html.Div(className="scr-mini", title=_title(fig), children=[
+def mini_kpi(fig: dict, prefix: str = "同比") -> html.Div:
+    sub = mark(fig) or _yoy(fig, prefix) or html.Span(fig.get("caption", ""), className="scr-yoy flat")
+    return html.Div(className="scr-mini", title=_title(fig), **{"data-metric": fig["id"]}, children=[
         html.Div(fig["label"], className="scr-mini-label"),
         value_block(fig, "scr-mini-num"),
-        html.Div(_yoy(fig) or html.Span(fig.get("caption", ""), className="scr-yoy flat"), className="scr-mini-sub"),
+        html.Div(sub, className="scr-mini-sub"),
     ])
 
 
-def mini_kpis(figs: list[dict]) -> list:
-    return [mini_kpi(f) for f in figs]
+def mini_kpis(figs: list[dict], prefix: str = "同比") -> list:
+    return [mini_kpi(f, prefix) for f in figs]
 
 
 def stat_line(figs: list[dict]) -> list:
     """A compact line of figures: 具结书 5,838件 · 量刑建议采纳率 88.2% …"""
     out = []
     for f in figs:
-        out.append(html.Span(className="scr-stat", children=[
+        out.append(html.Span(className="scr-stat", title=_title(f), **{"data-metric": f["id"]}, children=[
             html.Span(f["label"], className="l"), html.Span(f["text"], className="n"),
-            html.Span(f["unit"], className="u")]))
+            html.Span(f["unit"], className="u"), mark(f)]))
     return out
 
 
@@ -79,11 +96,10 @@ def platform_head(panel: dict) -> list:
 
 def map_caption(data: dict) -> list:
     city = data.get("city") or {}
-    m = METRIC_BY_ID[data["id"]]
     return [
         html.Div("地图指标", className="scr-map-kicker"),
         html.Div(data["name"], className="scr-map-metric"),
-        html.Div([html.Span(data["caption"]), html.Span(" · " + DIRECTION_LABEL[m.direction])],
+        html.Div([html.Span(data["caption"]), html.Span(" · " + data["direction_text"])],
                  className="scr-map-period"),
         html.Div(className="scr-map-city", children=[
             html.Span("全市", className="l"),
@@ -92,30 +108,49 @@ def map_caption(data: dict) -> list:
 
 
 def ranking_ticker(data: dict) -> list:
-    """The 13 counties of the map's metric, best first; the list is doubled so that the CSS
-    animation can scroll it without a jump."""
+    """The 13 counties of the map's metric. Ranking on (and a comparable metric): best first,
+    with rank numbers. Otherwise (the default) the counties in their fixed order, each against
+    the city and the county median (marks on the bar) with its gap to the city, or a count's
+    share of the city. Bars start at zero. The list is doubled so that the CSS animation can
+    scroll it without a jump."""
     rows = data["ranked"]
+    shown = data["ranks_shown"]
+    refs = []
+    if data["is_ratio"]:
+        city = (data.get("city") or {}).get("value")
+        refs = [("city", city, f"全市 {(data.get('city') or {}).get('text', '')}{data['unit']}"),
+                ("median", data.get("median"), f"基层院中位数 {data.get('median_text') or ''}")]
     values = [abs(r["value"]) for r in rows if r["value"] is not None]
+    values += [abs(v) for _, v, _ in refs if v is not None]
     top = max(values) if values else 1.0
-    show_gap = data["unit"] == "%"
     items = []
     for r in rows:
         rank = r["rank"]
-        width = 0 if r["value"] is None or not top else max(3.0, abs(r["value"]) / top * 100)
-        gap = r.get("gap")
-        tone = "flat"
-        if gap is not None and round(gap, data["decimals"]) != 0:
-            tone = "good" if (gap > 0) == data["better_when_higher"] else "bad"
-        items.append(html.Li(className=f"scr-rank-row r{rank if rank and rank <= 3 else 'n'}", children=[
-            html.Span(str(rank) if rank else "—", className="scr-rank-no"),
-            html.Span(r["name"], className="scr-rank-name"),
-            html.Span(html.Span(className="bar", style={"width": f"{width:.1f}%"}), className="scr-rank-bar"),
-            html.Span([r["text"], html.Small(r["unit"])], className="scr-rank-val"),
-            html.Span(r["gap_text"] if show_gap and r.get("gap_text") else "", className=f"scr-rank-gap {tone}"),
+        width = 0 if r["value"] is None or not top else abs(r["value"]) / top * 100   # from zero
+        gap_cls = "flat"
+        if shown and r.get("gap") is not None:
+            gap_cls = F.gap_tone(METRIC_BY_ID[data["id"]], r["gap"])
+        bar = [html.Span(className="bar" + (" flagged" if r["mark"] else ""), style={"width": f"{width:.1f}%"})]
+        for name, v, label in refs:
+            if v is not None and top:
+                bar.append(html.I(className=f"ref {name}", title=label, style={"left": f"{abs(v) / top * 100:.1f}%"}))
+        note = r.get("gap_text") if data["is_ratio"] else r.get("share_text")
+        cls = f"scr-rank-row r{rank if rank and rank <= 3 else 'n'}" if shown else "scr-rank-row"
+        items.append(html.Li(className=cls, children=[
+            html.Span(str(rank) if rank else "—", className="scr-rank-no") if shown else None,
+            html.Span(r["short"], className="scr-rank-name"),
+            html.Span(bar, className="scr-rank-bar"),
+            html.Span([r["text"], html.Small(r["unit"]), mark(r)], className="scr-rank-val"),
+            html.Span(note or "", className=f"scr-rank-gap {gap_cls}"),
         ]))
-    cls = "scr-rank-list scrolling" if len(items) > 6 else "scr-rank-list"
+    cls = "scr-rank-list" + (" ranked" if shown else " compared") + (" scrolling" if len(items) > 6 else "")
     body = items + [_clone(i) for i in items] if len(items) > 6 else items
-    return [html.Ul(body, className=cls)]
+    legend = []
+    if refs and not shown:
+        legend = [html.Div(className="scr-rank-legend", children=[
+            html.Span([html.I(className="ref city"), refs[0][2]]),
+            html.Span([html.I(className="ref median"), refs[1][2]])])]
+    return legend + [html.Ul(body, className=cls)]
 
 
 def _clone(li: html.Li) -> html.Li:
@@ -142,24 +177,30 @@ def warning_feed(rows: list[dict]) -> list:
 
 
 def funnel_rates(rates: list[dict]) -> list:
-    return [html.Div(className="scr-rate", title=_title(f), children=[
+    return [html.Div(className="scr-rate", title=_title(f), **{"data-metric": f["id"]}, children=[
         html.Div(f["label"], className="scr-rate-label"),
         value_block(f, "scr-rate-num"),
-        html.Div(f.get("caption", ""), className="scr-rate-cap")]) for f in rates]
+        html.Div(mark(f) or f.get("caption", ""), className="scr-rate-cap")]) for f in rates]
 
 
 def county_panel(code: str, figures: list[dict], highlight: str | None) -> list:
+    """The county a click opened: its figures (the catalog's "county" placement), each with its
+    mark and its comparison with the city (a rate's gap in 个百分点, a count's share of the city);
+    a rank only where ranks are shown (ranking on, comparable metrics)."""
     unit = U.UNIT_BY_CODE.get(code)
     rows = []
     for f in figures:
         rank = f.get("rank")
-        badge = html.Span(f"第{rank}名" if rank else "—",
-                          className=f"scr-cp-rank {'top' if rank and rank <= 3 else ''}")
+        if rank:
+            badge = html.Span(f"第{rank}名", className=f"scr-cp-rank {'top' if rank <= 3 else ''}")
+        else:
+            badge = html.Span(f.get("mark") or "", className="scr-mark") if f.get("mark") else ""
+        compare = f.get("gap_text") if f.get("is_ratio") else f.get("share_text")
         rows.append(html.Tr(className="hot" if f["id"] == highlight else "", children=[
             html.Td(f["name"], className="k"),
             html.Td([f["text"], html.Small(f["unit"])], className="v"),
             html.Td(badge),
-            html.Td(("全市 " + f["city_text"]) if f.get("city_text") and f["unit"] == "%" else "", className="c"),
+            html.Td(compare or "", className="c"),
         ]))
     return [
         html.Div(className="scr-cp-head", children=[

@@ -2,10 +2,13 @@
 content version) and the data of the HTML blocks. Cached by snapshot (and map metric) in the
 app's cache, so a refresh with nothing new costs a cache look-up.
 
+What is drawn is the spec's (`cockpit/screen/spec.py`): each block of tiles with the metrics of
+its catalog placements, each chart by its kind.
+
 Three parts, so that a refresh recomputes only what changed:
 - `static_part(snapshot)`  headline, platform panels, models, funnel, warnings feed — changes only
                            with a new ETL publish;
-- `map_part(snapshot, metric)`  the map, its caption and the county ranking — changes with the
+- `map_part(snapshot, metric)`  the map, its caption and the county comparison — changes with the
                            map's indicator (it cycles on every refresh);
 - `county_part(snapshot, code, metric)`  the county panel opened by a click on the map.
 """
@@ -18,21 +21,13 @@ from cockpit.metrics.catalog import METRIC_BY_ID
 from cockpit.metrics.query import MetricStore
 from cockpit.screen import charts as C
 from cockpit.screen import shaping as S
-from cockpit.screen import sources
+from cockpit.screen import sources, spec
 from cockpit.screen import theme as T
 
 log = logging.getLogger(__name__)
 
-OVERVIEW_CHARTS = ("ch-map", "ch-p01-trend", "ch-p01-bands", "ch-p02-warn", "ch-p03-rings", "ch-p04-juv",
-                   "ch-models", "ch-funnel")
-PLATFORM_CHARTS = ("ch-pf-p01-trend", "ch-pf-p01-bands", "ch-pf-p02-warn", "ch-pf-p02-county",
-                   "ch-pf-p03-trend", "ch-pf-p03-county", "ch-pf-p04-juv", "ch-pf-p04-county")
-MODEL_CHARTS = ("ch-md-board", "ch-md-trend", "ch-md-county", "ch-md-funnel", "ch-md-domain")
-COUNTY_CHARTS = ("ch-county-trend",)
-CHART_IDS: tuple[str, ...] = OVERVIEW_CHARTS + PLATFORM_CHARTS + MODEL_CHARTS + COUNTY_CHARTS
+CHART_IDS: tuple[str, ...] = spec.CHART_IDS
 MAP_CHARTS = ("ch-map",)
-
-PF_COUNTY_METRIC = {"P02": "checkin_rate", "P03": "plea_rate", "P04": "conditional_non_prosecution_rate"}
 CACHE_PREFIX = "screen:payload"
 
 
@@ -68,78 +63,103 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
     snap = snapshot_key(store)
     period = S.screen_period(store)
     registry, ok1 = sources.model_registry(engine, snap, offline)
-    bands = S.risk_bands(store, period)
     warnings, ok2 = sources.latest_warnings(engine, snap, offline=offline, month=store.data_month)
 
-    charts: dict[str, dict] = {}
     blocks: dict[str, object] = {}
-
-    # --- headline and the overview's platform panels
+    # --- the tiles: one list of figures per block of the spec
+    blocks["tiles"] = {t.id: S.tiles(store, t.id, period) for t in spec.TILES if t.style != "headline"}
     blocks["headline"] = S.headline(store)
-    panels = {pid: S.platform_panel(store, pid, period) for pid in ("P01", "P02", "P03", "P04")}
-    panels_more = {pid: S.platform_panel(store, pid, period, more=True) for pid in ("P01", "P02", "P03", "P04")}
-    blocks["panels"] = panels
-    blocks["panels_more"] = panels_more
-
-    t = {mid: S.trend(store, mid, 24) for mid in (
-        "non_arrest_rate", "pretrial_detention_rate", "nc_warnings", "warning_handled_rate",
-        "recording_coverage", "remote_hearing_share", "juv_concluded", "conditional_non_prosecution_rate",
-        "clues", "clue_verification_rate")}
-    t12 = {k: _last(v, 12) for k, v in t.items()}
-
-    band_rows = S.risk_band_rows(bands)
-    band_total = sum(r["value"] for r in band_rows if r["value"] is not None)
-    band_colors = [c for _, c in T.RISK_BANDS]
-    bands_opt = C.donut_option(band_rows, band_colors, f"{band_total:,}" if band_total else "—", "已评估(人)",
-                               name="评估等级", compact=True)
-    bands_big = C.donut_option(band_rows, band_colors, f"{band_total:,}" if band_total else "—", "已评估(人)",
-                               name="评估等级")
-
-    charts["ch-p01-trend"] = C.dual_trend_option(t12["non_arrest_rate"], t12["pretrial_detention_rate"])
-    charts["ch-p01-bands"] = bands_opt
-    charts["ch-p02-warn"] = C.bar_line_option(t12["nc_warnings"], t12["warning_handled_rate"])
-    ring_ids = ("plea_rate", "recording_coverage", "remote_hearing_share", "efp_return_rate")
-    rings = [next(f for f in panels_more["P03"]["kpis"] if f["id"] == mid) for mid in ring_ids]
-    charts["ch-p03-rings"] = C.rings_option(rings)
-    charts["ch-p04-juv"] = C.bar_line_option(t12["juv_concluded"], t12["conditional_non_prosecution_rate"],
-                                             bar_color=T.VIOLET, line_color=T.GREEN)
-
-    board = S.model_leaderboard(store, registry)
-    funnel = S.suggestion_funnel(store)
-    blocks["funnel_rates"] = funnel["rates"]
-    charts["ch-models"] = C.leaderboard_option(board, top=8, label_width=150)
-    charts["ch-funnel"] = C.funnel_option(funnel["stages"])
+    blocks["platforms"] = {pid: S.platform_panel(store, pid, period) for pid in spec.PLATFORMS}
+    blocks["period"] = period.label
     blocks["feed"] = S.warning_rows(warnings)
 
-    # --- the platforms screen
-    charts["ch-pf-p01-trend"] = C.dual_trend_option(t["non_arrest_rate"], t["pretrial_detention_rate"],
-                                                    national=True)
-    charts["ch-pf-p01-bands"] = bands_big
-    charts["ch-pf-p02-warn"] = C.bar_line_option(t["nc_warnings"], t["warning_handled_rate"])
-    charts["ch-pf-p03-trend"] = C.dual_trend_option(t["recording_coverage"], t["remote_hearing_share"],
-                                                    colors=(T.GREEN, T.GOLD))
-    charts["ch-pf-p04-juv"] = C.bar_line_option(t["juv_concluded"], t["conditional_non_prosecution_rate"],
-                                                bar_color=T.VIOLET, line_color=T.GREEN)
-    blocks["pf_county_titles"] = {}
-    for pid, mid in PF_COUNTY_METRIC.items():
-        cdata = S.by_county(store, mid, period)
-        charts[f"ch-pf-{pid.lower()}-county"] = C.county_hbar_option(cdata)
-        city = cdata.get("city") or {}
-        blocks["pf_county_titles"][pid] = (f"各院{METRIC_BY_ID[mid].name}（虚线：全市 {city.get('text', '—')}"
-                                           f"{city.get('unit', '')}）")
-
-    # --- the models screen
-    charts["ch-md-board"] = C.leaderboard_option(board, label_width=230)
-    charts["ch-md-trend"] = C.bar_line_option(t["clues"], t["clue_verification_rate"], bar_color=T.BLUE,
-                                              line_color=T.GOLD)
-    clue_county = S.by_county(store, "clues", period)
-    charts["ch-md-county"] = C.county_bar_option(clue_county)
-    charts["ch-md-funnel"] = C.funnel_option(funnel["stages"])
-    charts["ch-md-domain"] = C.rose_option(S.clues_by_domain(board))
-    blocks["model_kpis"] = [S.current_figure(store, mid, period) for mid in S.MODEL_KPIS]
+    # --- the charts, each by its kind
+    ctx = _Context(store, period, registry)
+    charts = {c.id: ctx.build(c) for c in spec.STATIC_CHARTS}
+    blocks["county_titles"] = ctx.county_titles
+    blocks["funnel_tag"] = ctx.funnel_tag
+    blocks["board_tag"] = ctx.board_tag
 
     return {"snapshot": store.snapshot, "period": period.label, "complete": bool(ok1 and ok2),
             "charts": {k: C.packed(v) for k, v in charts.items()}, "blocks": blocks}
+
+
+class _Context:
+    """What the static charts share (trends, the model board, the funnel), computed once."""
+
+    def __init__(self, store: MetricStore, period, registry: dict):
+        self.store, self.period, self.registry = store, period, registry
+        self._trends: dict[tuple[str, int], dict] = {}
+        self._board = None
+        self._funnel = None
+        self._bands = None
+        self.county_titles: dict[str, str] = {}
+        self.funnel_tag = ""
+        self.board_tag = ""
+
+    def trend(self, mid: str, months: int) -> dict:
+        key = (mid, months)
+        if key not in self._trends:
+            self._trends[key] = S.trend(self.store, mid, months)
+        return self._trends[key]
+
+    @property
+    def board(self):
+        if self._board is None:
+            self._board = S.model_leaderboard(self.store, self.registry)
+            span = S.cumulative_span(self.store, "clue_found")
+            self.board_tag = f"累计发现线索（条）· {span}" if span else "累计发现线索（条）"
+        return self._board
+
+    @property
+    def funnel(self):
+        if self._funnel is None:
+            self._funnel = S.suggestion_funnel(self.store)
+            self.funnel_tag = f"累计 · {self._funnel['span']}" if self._funnel["span"] else "累计"
+        return self._funnel
+
+    def build(self, c: spec.Chart) -> dict:
+        kind = c.kind
+        if kind == "dual_trend":
+            a, b = (self.trend(m, c.months) for m in c.metrics)
+            return C.dual_trend_option(a, b, national=c.national, colors=c.colors or (T.CYAN, T.GOLD))
+        if kind == "bar_line":
+            a, b = (self.trend(m, c.months) for m in c.metrics)
+            style = dict(zip(("bar_color", "line_color"), c.colors))
+            return C.bar_line_option(a, b, **style)
+        if kind == "bands":
+            rows = S.risk_band_rows(self._risk_bands())
+            total = sum(r["value"] for r in rows if r["value"] is not None)
+            return C.donut_option(rows, [col for _, col in T.RISK_BANDS], f"{total:,}" if total else "—",
+                                  "已评估(人)", name="评估等级", compact=c.compact)
+        if kind == "rings":
+            return C.rings_option([S.current_figure(self.store, m, self.period) for m in c.metrics])
+        if kind == "leaderboard":
+            return (C.leaderboard_option(self.board, top=8, label_width=150) if c.compact
+                    else C.leaderboard_option(self.board, label_width=230))
+        if kind == "funnel":
+            return C.funnel_option(self.funnel["stages"])
+        if kind == "domains":
+            return C.rose_option(S.clues_by_domain(self.board))
+        if kind == "county_bars":
+            (mid,) = c.metrics
+            data = S.by_county(self.store, mid, self.period)
+            self.county_titles[c.id] = county_title(data, with_city_office=c.city_office)
+            return C.county_bar_option(data, with_city_office=c.city_office, narrow=c.compact)
+        raise ValueError(f"{c.id}: unknown chart kind {kind!r}")
+
+    def _risk_bands(self):
+        if self._bands is None:
+            self._bands = S.risk_bands(self.store, self.period)
+        return self._bands
+
+
+def county_title(data: dict, with_city_office: bool = False) -> str:
+    """A county chart's title: whose bars (基层院: the 13 counties; 各院 with 市院本级, said so) and
+    whether they are ranked."""
+    who = "各院" if with_city_office else "基层院"
+    return f"{who}{data['short']}" + ("排名" if data["ranks_shown"] else "") + (
+        "（含市院本级）" if with_city_office else "")
 
 
 def map_part(store: MetricStore, metric_id: str) -> dict:
@@ -173,13 +193,14 @@ def county_part(store: MetricStore, code: str, metric_id: str) -> dict | None:
         return hit
     figures = _county_figures(store).get(code, [])
     m = METRIC_BY_ID[metric_id]
-    trend_c = S.trend(store, metric_id, 12, unit=code)
-    trend_city = S.trend(store, metric_id, 12)
-    if m.unit == "%":
+    months = spec.CHART_BY_ID["ch-county-trend"].months
+    trend_c = S.trend(store, metric_id, months, unit=code)
+    trend_city = S.trend(store, metric_id, months)
+    if m.is_ratio:
         option = C.county_trend_option(trend_c, trend_city, U.label(code))
     else:  # a count: the county alone (the city's total would dwarf it)
-        option = C.bars_option(dict(trend_c, name=f"{U.label(code)} {m.name}"), color=T.GOLD)
-    part = {"code": code, "metric": metric_id, "figures": figures, "title": f"{m.name} · 近12个月",
+        option = C.bars_option(dict(trend_c, name=f"{U.label(code)} {m.short}"), color=T.GOLD)
+    part = {"code": code, "metric": metric_id, "figures": figures, "title": f"{m.name} · 近{months}个月",
             "chart": C.packed(option)}
     _cache_set(key, part)
     return part

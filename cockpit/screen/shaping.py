@@ -10,8 +10,16 @@ Periods (the wall's 口径, shown on every panel):
   `store.latest_month`; e.g. 2026年1—11月). Rates are
   the catalog's ratios over that period; stocks (在管人数) are the latest month's value, which is
   what the metric layer returns for a stock over any period ending then.
-- **Trends: the last 24 (or 12) months**, one point per month; months before a platform went live
-  are `not_live` (未上线) and drawn as a gap with a shaded band, never as 0.
+- **Trends: the last 24 (or 12) months**, one point per month, ending at the data month; months
+  before a platform went live are `not_live` (未上线) and drawn as a gap with a shaded band, never
+  as 0; the months of a cohort indicator still in its maturity window (`immature`) are drawn apart
+  (dashed, in a band marked 核查中 / 办理中), never read as a fall.
+
+Meaning (the metric's declaration, `cockpit.metrics.catalog.Metric`): which metrics a block
+shows comes from the catalog's wall placements through `cockpit.screen.spec`; labels are
+`Metric.short`; numbers have `Metric.decimals`; a change has its unit (个百分点 for a rate) and
+an 优劣 tone only for a comparable metric; a flagged value (核查中, 办理中, 样本少) shows its mark
+and no 同比; ranks only where `formatting.ranks_shown` (off by default).
 
 No formula lives here: values, numerators, ranks and gaps come from `MetricStore.query`,
 `by_unit`, `series` and `by_model`; this module only selects, sums counts over years (additive
@@ -23,51 +31,17 @@ import threading
 import weakref
 from datetime import date, datetime
 
+from cockpit.components import formatting as F
 from cockpit.metrics import units as U
-from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID, METRICS, Metric
+from cockpit.metrics.catalog import METRIC_BY_ID, METRICS, Metric, on_wall
 from cockpit.metrics.measures import MEASURE_BY_ID
 from cockpit.metrics.periods import Period, add_months, month_label
 from cockpit.metrics.platforms import PLATFORM_BY_ID
-from cockpit.metrics.query import NO_DATA, NOT_LIVE, OK, STATUS_LABEL, MetricStore
+from cockpit.metrics.query import (NO_DATA, NOT_LIVE, OK, STATUS_LABEL, MetricStore, flag_label,
+                                   measure_launch)
+from cockpit.screen import spec
 
 WEEKDAYS = "一二三四五六日"
-
-HEADLINE: tuple[str, ...] = (
-    "platforms", "models", "records_collected", "clues", "suggestions",
-    "children_back_to_school", "duty_crime_transfers", "corrected_cases",
-)
-
-PLATFORM_KPIS: dict[str, tuple[str, ...]] = {
-    "P01": ("non_arrest_rate", "pretrial_detention_rate", "assessment_coverage", "assessment_consistency"),
-    "P02": ("nc_under_supervision", "checkin_rate", "nc_warnings", "warning_handled_rate"),
-    "P03": ("plea_rate", "recording_coverage", "remote_hearing_share", "efp_return_rate"),
-    "P04": ("juv_concluded", "conditional_non_prosecution_rate", "social_survey_rate", "children_back_to_school"),
-}
-# the detail screen shows a second row per platform
-PLATFORM_KPIS_MORE: dict[str, tuple[str, ...]] = {
-    "P01": ("arrest_concluded", "arrest_assessed", "review_days_avg", "rec_adoption_rate"),
-    "P02": ("nc_new", "summons_rate", "abscond_rate", "nc_bail_amount"),
-    "P03": ("plea_statements", "rec_adoption_rate", "fixed_rec_rate", "non_prosecution_rate"),
-    "P04": ("social_survey_rate", "conditional_non_prosecution_rate", "juv_concluded", "children_back_to_school"),
-}
-PLATFORM_SHORT = {"P01": "审查逮捕 · 60项指标量化评估", "P02": "实时定位 · 在线打卡 · 脱管预警",
-                  "P03": "远程听取意见 · 电子捺印回传", "P04": "未成年人检察"}
-MODEL_KPIS = ("clue_verification_rate", "clue_case_rate", "suggestion_reply_rate", "suggestion_adoption_rate")
-COUNTY_FIGURES = CORE_METRICS + ("clues",)
-# Shorter names where the catalog's full name does not fit a wall tile (the full name and the
-# 口径 are in the tile's tooltip).
-SHORT_LABEL = {
-    "assessment_coverage": "评估覆盖率", "assessment_consistency": "评估一致率",
-    "review_days_avg": "平均办案天数", "arrest_concluded": "审查逮捕审结", "arrest_assessed": "量化评估人数",
-    "warning_handled_rate": "及时处置率", "checkin_rate": "非羁押打卡率", "nc_new": "新增非羁押",
-    "plea_rate": "认罪认罚适用率", "remote_hearing_share": "远程听取意见", "efp_return_rate": "电子捺印回传",
-    "plea_statements": "具结书", "rec_adoption_rate": "量刑建议采纳率", "fixed_rec_rate": "确定刑建议率",
-    "conditional_non_prosecution_rate": "附条件不起诉率", "social_survey_rate": "社会调查率",
-    "children_back_to_school": "失学儿童复学", "juv_concluded": "审结未成年人",
-    "clue_verification_rate": "线索核查率", "clue_case_rate": "线索成案率",
-    "suggestion_reply_rate": "检察建议回复率", "suggestion_adoption_rate": "检察建议采纳率",
-    "records_collected": "采集数据", "models": "监督模型", "platforms": "综合分析平台",
-}
 
 
 # --------------------------------------------------------------------------- basics
@@ -132,36 +106,41 @@ def fmt_number(value: float | None, metric: Metric) -> tuple[str, str]:
     return f"{value:,.{metric.decimals}f}", unit
 
 
-def figure(metric_id: str, value, status: str, *, caption: str = "", yoy_change=None,
-           label: str | None = None) -> dict:
+def figure(metric_id: str, value, status: str, *, flag: str = "", caption: str = "", yoy_change=None,
+           yoy_pct=None, label: str | None = None) -> dict:
+    """One figure as the wall shows it, following the metric's declaration: its decimals and
+    unit; a flagged value (核查中 / 办理中 / 样本少) carries its mark and no 同比; a change has its
+    unit (个百分点 for a rate, % or the unit for a count) and an 优劣 tone only for a
+    comparable metric (a count's change is `neutral`, never red or green)."""
     m = METRIC_BY_ID[metric_id]
-    text, unit = fmt_number(value if status == OK else None, m)
-    if status != OK:
+    ok = status == OK
+    text, unit = fmt_number(value if ok else None, m)
+    if not ok:
         text, unit = STATUS_LABEL.get(status) or "—", ""
+    mark = flag_label(m, flag) if ok else ""
     trend = None
-    if yoy_change is not None and status == OK:
-        good = (yoy_change >= 0) == m.better_when_higher
-        trend = {"up": yoy_change >= 0, "good": good if round(yoy_change, m.decimals) != 0 else None,
-                 "text": _change_text(yoy_change, m)}
-    return {"id": metric_id, "label": label or SHORT_LABEL.get(metric_id, m.name), "name": m.name,
-            "value": value if status == OK else None,
-            "text": text, "unit": unit, "status": status, "caption": caption, "yoy": trend,
-            "definition": m.definition}
-
-
-def _change_text(change: float, m: Metric) -> str:
-    """The size of a change, compact: percentage points for a rate (0.8), else with its unit."""
-    if m.unit == "%":
-        return f"{abs(change):.{m.decimals}f}"
-    t, u = fmt_number(abs(change), m)
-    return f"{t}{u}"
+    if ok and not mark and yoy_change is not None:
+        signed, change_text = F.change_parts(m, yoy_change, yoy_pct)
+        if signed is not None:
+            trend = {"up": signed > 0, "down": signed < 0, "tone": F.tone(m, signed),
+                     "text": change_text.lstrip("+−")}
+    return {"id": metric_id, "label": label or m.short, "name": m.name, "kind": m.kind,
+            "value": value if ok else None, "text": text, "unit": unit, "status": status,
+            "flag": flag if ok else "", "mark": mark, "caption": caption, "yoy": trend,
+            "direction": F.direction_text(m), "definition": m.definition,
+            "notes": "".join(x for x in (m.maturity_text, m.min_sample_text) if x)}
 
 
 def current_figure(store: MetricStore, metric_id: str, period: Period, unit: str = U.CITY) -> dict:
     row = city_row(store, metric_id, period) if unit == U.CITY else store.query(metric_id, unit, period).iloc[0]
     m = METRIC_BY_ID[metric_id]
-    return figure(metric_id, row["value"], str(row["status"]), caption=period_caption(m, period),
-                  yoy_change=row["yoy_change"])
+    return figure(metric_id, row["value"], str(row["status"]), flag=str(row["flag"] or ""),
+                  caption=period_caption(m, period), yoy_change=row["yoy_change"], yoy_pct=row["yoy_pct"])
+
+
+def tiles(store: MetricStore, tile_id: str, period: Period) -> list[dict]:
+    """The figures of a block of tiles of the spec (its catalog placements), over the period."""
+    return [current_figure(store, mid, period) for mid in spec.TILE_BY_ID[tile_id].metrics]
 
 
 # --------------------------------------------------------------------------- header
@@ -201,18 +180,31 @@ def cumulative(store: MetricStore, metric_id: str) -> tuple[float | None, str]:
     return None, NOT_LIVE if latest < metric.launch else NO_DATA
 
 
+def cumulative_span(store: MetricStore, measure_id: str) -> str:
+    """The months a cumulated count covers: '2022年1月—2026年11月' (from the store's first month,
+    or the measure's launch if later, to the data month)."""
+    first, last = store.first_month, store.data_month
+    if not first or not last:
+        return ""
+    launch = measure_launch(measure_id)
+    start = max(first, launch) if launch else first
+    return f"{month_label(start)}—{month_label(last)}" if start <= last else ""
+
+
 def headline(store: MetricStore) -> list[dict]:
     period = screen_period(store)
     out = []
-    for mid in HEADLINE:
+    for mid in spec.TILE_BY_ID["ov-headline"].metrics:
         value, status = cumulative(store, mid)
         m = METRIC_BY_ID[mid]
         fig = figure(mid, value, status, caption="累计", label=m.name)
+        fig["span"] = cumulative_span(store, m.numerator)
         if not is_running_total(m):
             row = city_row(store, mid, period)
             if row["status"] == OK:
                 t, u = fmt_number(row["value"], m)
-                fig["sub"] = f"{period.calendar_year}年 +{t}{u}"
+                mark = flag_label(m, str(row["flag"] or ""))
+                fig["sub"] = f"{period.calendar_year}年 +{t}{u}" + (f"（{mark}）" if mark else "")
         else:
             fig["sub"] = "全部运行中" if status == OK else ""
         out.append(fig)
@@ -222,70 +214,97 @@ def headline(store: MetricStore) -> list[dict]:
 # --------------------------------------------------------------------------- series
 
 def trend(store: MetricStore, metric_id: str, months: int = 24, unit: str = U.CITY) -> dict:
-    """The last `months` monthly values of a metric; None where not ok."""
+    """The last `months` monthly values of a metric up to the data month; None where not ok.
+    `flags` marks each month ("immature": still 核查中/办理中, drawn apart; "small")."""
     m = METRIC_BY_ID[metric_id]
     latest = store.data_month
+    base = {"id": metric_id, "name": m.short, "unit": m.unit, "decimals": m.decimals, "kind": m.kind,
+            "mark": m.immature_label, "national": {int(k): float(v) for k, v in m.national.items()}}
     if latest is None:
-        return {"id": metric_id, "name": m.name, "unit": m.unit, "months": [], "values": [],
-                "status": [], "not_live_until": None}
+        return dict(base, months=[], values=[], status=[], flags=[], not_live_until=None)
     start = add_months(latest, 1 - months)
     s = store.series(metric_id, unit, start, latest)
     values = [None if st != OK or v is None else round(float(v), max(m.decimals, 1) + 1)
               for v, st in zip(s["value"], s["status"])]
     statuses = [str(x) for x in s["status"]]
     not_live = [mo for mo, st in zip(s["month"], statuses) if st == NOT_LIVE]
-    return {"id": metric_id, "name": m.name, "unit": m.unit, "decimals": m.decimals,
-            "months": [str(x) for x in s["month"]], "values": values, "status": statuses,
-            "not_live_until": not_live[-1] if not_live else None,
-            "national": {int(k): float(v) for k, v in m.national.items()}}
+    return dict(base, months=[str(x) for x in s["month"]], values=values, status=statuses,
+                flags=[str(f or "") for f in s["flag"]], not_live_until=not_live[-1] if not_live else None)
 
 
 def by_county(store: MetricStore, metric_id: str, period: Period) -> dict:
-    """The 13 counties (+ 市院本级 and 全市) of one metric: value, rank, gap to the city."""
+    """The 13 counties (+ 市院本级 and 全市) of one metric, as the declaration allows comparing
+    them: every value with its mark; for a rate or per-capita rate the gap to the city (with
+    its unit) and the county median; for a count, stock or cumulative figure its share of the
+    city. Ranks only when `formatting.ranks_shown` (a comparable metric and ranking on, off by
+    default): then `ranked` is best first; otherwise the counties in their fixed order."""
     m = METRIC_BY_ID[metric_id]
+    shown = F.ranks_shown(m)
     df = store.by_unit(metric_id, period)
-    rows, city = [], None
+    rows, city, median = [], None, None
     for r in df.itertuples(index=False):
         status = str(r.status)
-        text, unit = fmt_number(r.value if status == OK else None, m)
-        if status != OK:
+        ok = status == OK
+        text, unit = fmt_number(r.value if ok else None, m)
+        if not ok:
             text, unit = STATUS_LABEL.get(status) or "—", ""
+        gap = r.gap_to_city if m.is_ratio and ok else None
+        share = r.share_of_city if not m.is_ratio and ok else None
         item = {"code": str(r.unit), "name": str(r.unit_label), "tier": str(r.tier),
-                "value": r.value if status == OK else None, "text": text, "unit": unit, "status": status,
-                "rank": r.rank, "rank_of": r.rank_of, "gap": r.gap_to_city,
-                "gap_text": None if r.gap_to_city is None else _gap_text(r.gap_to_city, m),
+                "short": U.UNIT_BY_CODE[r.unit].short if r.unit in U.UNIT_BY_CODE else str(r.unit_label),
+                "abbr": abbr(str(r.unit_label)),
+                "value": r.value if ok else None, "text": text, "unit": unit, "status": status,
+                "flag": str(r.flag or "") if ok else "", "mark": flag_label(m, str(r.flag or "")) if ok else "",
+                "rank": r.rank if shown else None, "rank_of": r.rank_of if shown else None,
+                "gap": gap, "gap_text": None if gap is None else _gap_text(gap, m),
+                "share": share, "share_text": None if share is None else f"占全市{share:.1f}%",
                 "yoy": r.yoy_change}
         if r.unit == U.CITY:
             city = item
+            median = r.county_median
         elif r.tier in ("county", "city"):
             rows.append(item)
     counties = [r for r in rows if r["tier"] == "county"]
-    ranked = sorted(counties, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
-    return {"id": metric_id, "name": m.name, "unit": m.unit, "decimals": m.decimals,
-            "better_when_higher": m.better_when_higher, "direction": m.direction,
+    ordered = (sorted(counties, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"])) if shown
+               else counties)
+    median_text = None
+    if median is not None:
+        t, u = fmt_number(median, m)
+        median_text = f"{t}{u}"
+    return {"id": metric_id, "name": m.name, "short": m.short, "unit": m.unit, "decimals": m.decimals,
+            "kind": m.kind, "is_ratio": m.is_ratio, "comparable": m.comparable, "ranks_shown": shown,
+            # the map's colour ramp: light = better for a comparable metric, light = more otherwise
+            "better_when_higher": m.better_when_higher or not m.comparable, "direction": m.direction,
+            "direction_text": F.direction_text(m),
             "period": str(period), "caption": period_caption(m, period), "city": city,
-            "units": rows, "ranked": ranked, "definition": m.definition}
+            "median": median, "median_text": median_text,
+            "units": rows, "ranked": ordered, "definition": m.definition}
+
+
+def abbr(name: str) -> str:
+    """A unit's name in two characters for a chart axis: 盐湖区 → 盐湖, 绛县 stays, 市院本级 → 市院."""
+    if name == U.label(U.CITY_OFFICE):
+        return "市院"
+    return name[:-1] if len(name) > 2 and name[-1] in "县市区" else name
 
 
 def _gap_text(gap: float, m: Metric) -> str:
-    """The gap to the city at display precision; a gap that rounds to 0 has no sign."""
-    shown = round(gap, m.decimals)
-    sign = "+" if shown > 0 else "−" if shown < 0 else "±"
-    if m.unit == "%":
-        return f"{sign}{abs(shown):.{m.decimals}f}"
-    t, u = fmt_number(abs(gap), m)
-    return f"{sign}{t}"
+    """The gap to the city at display precision, with its unit: '较全市+1.2个百分点', '与全市持平'."""
+    _, text = F.change_parts(m, gap, None)
+    return "与全市持平" if text == "持平" else f"较全市{text}"
 
 
 def county_figures(store: MetricStore, period: Period) -> dict[str, list[dict]]:
-    """For the map tooltip and the county panel: county code → the core figures with rank."""
+    """For the map tooltip and the county panel: county code → the figures of the catalog's
+    "county" placement (rank only where ranks are shown)."""
     out: dict[str, list[dict]] = {c: [] for c in U.UNIT_CODES}
-    for mid in COUNTY_FIGURES:
+    for mid in spec.county_metrics():
         data = by_county(store, mid, period)
         for r in data["units"]:
-            out[r["code"]].append({"id": mid, "name": data["name"], "text": r["text"], "unit": r["unit"],
+            out[r["code"]].append({"id": mid, "name": data["short"], "text": r["text"], "unit": r["unit"],
                                    "rank": r["rank"], "rank_of": r["rank_of"], "gap_text": r["gap_text"],
-                                   "status": r["status"], "value": r["value"],
+                                   "share_text": r["share_text"], "mark": r["mark"],
+                                   "status": r["status"], "value": r["value"], "is_ratio": data["is_ratio"],
                                    "better_when_higher": data["better_when_higher"],
                                    "city_text": (data["city"] or {}).get("text")})
     return out
@@ -294,21 +313,13 @@ def county_figures(store: MetricStore, period: Period) -> dict[str, list[dict]]:
 # --------------------------------------------------------------------------- platforms
 
 def platform_panel(store: MetricStore, pid: str, period: Period, more: bool = False) -> dict:
+    """A platform's tiles: the overview's ("P01") or the platforms screen's ("P01" and "P01+")."""
     p = PLATFORM_BY_ID[pid]
-    ids = PLATFORM_KPIS[pid] + (PLATFORM_KPIS_MORE[pid] if more else ())
-    seen, figs = set(), []
-    for mid in ids:
-        if mid in seen:
-            continue
-        seen.add(mid)
-        if mid == "children_back_to_school":
-            value, status = cumulative(store, mid)
-            figs.append(figure(mid, value, status, caption="累计"))
-        else:
-            figs.append(current_figure(store, mid, period))
+    tile_id = f"pf-{pid.lower()}-kpis" if more else f"ov-{pid.lower()}-kpis"
+    ids = spec.TILE_BY_ID[tile_id].metrics if tile_id in spec.TILE_BY_ID else on_wall(pid)
     y, mo = p.launch.split("-")
-    return {"id": pid, "name": p.name, "short": PLATFORM_SHORT[pid], "launch": f"{int(y)}年{int(mo)}月上线",
-            "period": period.label, "kpis": figs}
+    return {"id": pid, "name": p.name, "short": spec.PLATFORM_SHORT[pid], "launch": f"{int(y)}年{int(mo)}月上线",
+            "period": period.label, "kpis": [current_figure(store, mid, period) for mid in ids]}
 
 
 # --------------------------------------------------------------------------- models
@@ -353,10 +364,9 @@ def suggestion_funnel(store: MetricStore) -> dict:
     adopted = store.measure_total(METRIC_BY_ID["suggestion_adoption_rate"].numerator)
     stages = [("制发检察建议", issued if st_i == OK else None), ("已回复", replied), ("被采纳", adopted)]
     period = screen_period(store)
-    rates = [current_figure(store, "suggestion_reply_rate", period),
-             current_figure(store, "suggestion_adoption_rate", period)]
+    rates = tiles(store, "ov-funnel-rates", period)
     return {"stages": [{"name": n, "value": None if v is None else int(round(v))} for n, v in stages],
-            "rates": rates}
+            "rates": rates, "span": cumulative_span(store, "sugg_issued")}
 
 
 BAND_MEASURES = (("低", "arrest_band_low"), ("中", "arrest_band_mid"), ("高", "arrest_band_high"))
