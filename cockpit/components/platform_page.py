@@ -128,8 +128,12 @@ def platform_layout(spec: PlatformSpec, extra_sections: list, period=None, unit=
     )
 
 
+# prefix → name → the callback functions of a platform page's common blocks (for tests and tools)
+CALLBACKS: dict[str, dict] = {}
+
+
 def register(spec: PlatformSpec) -> None:
-    """The callbacks of a platform page's common blocks."""
+    """The callbacks of a platform page's common blocks (also kept in `CALLBACKS[spec.prefix]`)."""
     launch_label = month_label(PLATFORM_BY_ID[spec.platform].launch)
 
     @callback(Output(spec.id("cards"), "children"), Input(spec.id("params"), "data"))
@@ -203,6 +207,8 @@ def register(spec: PlatformSpec) -> None:
             rows.append(el("Tr", cells, className=cls.strip() or None))
         return el("Div", el("Table", [el("Thead", el("Tr", head)), el("Tbody", rows)],
                             className="table table-sm table-hover cockpit-table"), className="table-scroll")
+
+    CALLBACKS[spec.prefix] = {"cards": cards, "trends": trends, "ranking": ranking, "table": table}
 
 
 def status_of(store, metric_id: str, unit: str, period: str) -> str:
