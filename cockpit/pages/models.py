@@ -49,7 +49,9 @@ def layout(period=None, unit=None, **query):
     return browser_page(
         section("数字检察监督成效", placeholder("mod-cards", 140)),
         grid([
-            panel("线索漏斗", graph("mod-funnel", 330), note="按线索发现月份统计：发现 → 已核查 → 核查属实；右侧为属实线索的处理结果。"),
+            panel("线索漏斗", graph("mod-funnel", 330),
+                  note="按线索发现月份统计：发现 → 已核查 → 核查属实；右侧为属实线索的处理结果。" +
+                       METRIC_BY_ID["clue_verification_rate"].maturity_text),
             panel("属实线索处理结果", graph("mod-outcomes", 330)),
         ], "g-2"),
         grid([
