@@ -121,18 +121,19 @@ def matrix_table(view: V.CompareView, params) -> dict:
             name = plain_link(m.name + arrow, link, title=f"{m.definition}（点击按此指标排序）")
         else:
             name = el("Span", m.name, title=m.definition)
-        heads.append(el("Th", [name, el("Div", f"（{m.unit}）· {m.kind_label if not m.is_ratio else F.direction_text(m)}",
-                                       className="status-text")],
-                        className="metric-col", **{"data-kind": m.kind}))
+        heads.append(el("Th", [name, el("Div", f"（{m.unit}）", className="status-text")],
+                        className="metric-col", title=f"{m.kind_label} · {F.direction_text(m)}", **{"data-kind": m.kind}))
     body = []
     for row in view.rows:
         name = (plain_link(row.label, href(f"/county/{row.unit}", {"period": q.get("period")}))
                 if row.unit in U.UNIT_BY_CODE else row.label)
         cells = [el("Td", name, className="unit-cell")]
         for cell in row.cells:
-            text = cell.text if not cell.mark else [cell.text[: -len(cell.mark) - 2],
-                                                      el("Span", cell.mark, className=f"flag-mark flag-{cell.flag}")]
-            cells.append(el("Td", text, className="cell" + ("" if cell.value is not None else " status-text"),
+            # a flagged value: the number, its mark drawn beside it (CSS, like the XLSX's number format)
+            text = cell.text if not cell.mark else cell.text[: -len(cell.mark) - 2]
+            cells.append(el("Td", text, className="cell" + ("" if cell.value is not None else " status-text") +
+                            (f" flagged flag-{cell.flag}" if cell.mark else ""),
+                            **({"data-flag": cell.mark} if cell.mark else {}),
                             style={"background": cell.color} if cell.color else None,
                             title=f"第{cell.rank}名/{cell.of}" if cell.rank else None))
         cls = {"city": "row-city", "group": "row-group", "office": "row-group"}.get(row.kind)
