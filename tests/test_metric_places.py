@@ -281,6 +281,8 @@ def test_every_indicator_in_every_place(pages, store, ranking):
                     problems.append(fails("county row", m, "不适用 not said"))
                 cells = row if isinstance(row, list) else [row]
                 yoy = [text_of(c) for c in cells[-2:-1]]
+                if m.is_ratio:
+                    yoy.append(text_of(cells[4]))          # 与全市比较: a gap is a comparison too
                 check_change_cells(f"county row {code} {period}", m, r["flag"], yoy, problems)
         # --- /compare: matrix, side by side, ranking table, exports (every group) ----------------
         compare = pages("compare")
@@ -353,8 +355,10 @@ def test_every_indicator_in_every_place(pages, store, ranking):
                     if F.flag_text(m, r["flag"]) not in text_of(cells[1]):
                         problems.append(fails(f"metric table {u}", m, "flagged value without its mark"))
                     k = 4 if m.is_ratio else 2
-                    check_change_cells(f"metric table {u}", m, r["flag"], [text_of(c) for c in cells[k:k + 2]],
-                                       problems)
+                    changes = [text_of(c) for c in cells[k:k + 2]]
+                    if m.is_ratio and u != U.CITY:
+                        changes.append(text_of(cells[k + 2]))     # 与全市差: a gap is a comparison too
+                    check_change_cells(f"metric table {u}", m, r["flag"], changes, problems)
                 if r["rank"] is not None and r["flag"]:
                     problems.append(fails("metric layer", m, "a flagged value ranked"))
             if not m.is_ratio and "与全市差" in text_of(table):

@@ -167,6 +167,29 @@ def test_item10_no_records_links_to_another_units_records(page, store, county_us
     assert "明细" in text_of(table)
 
 
+@pytest.mark.browser
+def test_item10_the_scope_in_the_browser(demo_db_url, tmp_path, open_page):
+    """Item 10 in Chromium, after a leader has opened the same page (layouts are cached): the
+    county user's records title names its unit; "/" lands on its county page. Fails before:
+    "明细记录 · 全市", and "/" showed 全市总览."""
+    from browser_support import running_app, wait_for_dash
+    with running_app(tmp_path, demo_db_url) as srv:
+        leader = open_page(1366, 900, server=srv)
+        leader.page.goto(srv + "/platform/arrest")
+        wait_for_dash(leader.page)
+        assert "明细记录 · 全市" in leader.page.locator("#records").inner_text()
+        county = open_page(1366, 900, server=srv, role="county")
+        county.page.goto(srv + "/")
+        wait_for_dash(county.page)
+        assert county.page.url.endswith(f"/county/{YANHU}")
+        county.page.goto(srv + "/platform/arrest")
+        wait_for_dash(county.page)
+        title = county.page.locator("#records .section-title").inner_text()
+        assert title == "明细记录 · 盐湖区（本院）"
+        leader.check_clean()
+        county.check_clean()
+
+
 # --------------------------------------------------------------------------- item 12
 
 def test_item12_ranking_is_off_by_default(page, store, monkeypatch):

@@ -90,8 +90,10 @@ def _versus_city(m, r) -> tuple[str, str]:
     if r["status"] != OK:
         return "—", "flat"
     if m.is_ratio:
+        if r["flag"]:                          # 样本少 / 核查中: shown, not compared
+            return F.no_change_text(m, r["flag"]), "flat"
         gap = r["gap_to_city"]
-        return F.gap_text(m, gap), (F.gap_tone(m, gap) if not r["flag"] else "flat")
+        return F.gap_text(m, gap), F.gap_tone(m, gap)
     return F.share_text(r["share_of_city"]), "flat"
 
 

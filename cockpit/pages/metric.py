@@ -234,7 +234,8 @@ def unit_table(params):
             pt = F.no_change_text(m, flag)
         if m.is_ratio:
             gap = r["gap_to_city"]
-            versus = "—" if status != OK or u == U.CITY else F.gap_text(m, gap)
+            versus = "—" if status != OK or u == U.CITY else \
+                F.no_change_text(m, flag) if flag else F.gap_text(m, gap)   # a flagged value is not compared
             versus_tone = F.gap_tone(m, gap) if u != U.CITY and status == OK and not flag else "flat"
         else:
             versus = "—" if status != OK or u == U.CITY else F.share_text(r["share_of_city"])
