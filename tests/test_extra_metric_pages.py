@@ -5,7 +5,6 @@ changed. Once in process (the pages' layouts and callbacks in a subprocess with 
 environment) and once in Chromium (no console errors, no request to another host)."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess

@@ -1,6 +1,8 @@
 """The common frame of the platform pages (/platform/arrest, /noncustody, /plea, /juvenile):
-platform banner, indicator cards, monthly trends, the county ranking, a per-unit table of the
-platform's rates, page-specific sections and the records list.
+platform banner, indicator cards, monthly trends, the counties compared on one of the
+platform's rates (ranked only with ranking on), a per-unit table of the platform's rates,
+page-specific sections and the records list (titled with what the user may see). The metric
+lists come from the catalog's group (`PlatformSpec.group`).
 
 A page module declares a `PlatformSpec`, calls `register(spec)` once (its callbacks, with ids
 prefixed by `spec.prefix`) and returns `platform_layout(spec, ...)` from its `layout`.
@@ -111,9 +113,10 @@ def platform_layout(spec: PlatformSpec, extra_sections: list, period=None, unit=
         section("主要指标", placeholder(spec.id("cards"), 140)),
         section("月度趋势（近24个月）", placeholder(spec.id("trends"), 260)),
         grid([
-            panel("县区排名" if ranking_enabled() else "县区对比", graph(nav_graph(spec.id("rank")), 430),
+            panel("县区排名" if F.ranks_shown(METRIC_BY_ID[rk]) else "县区对比", graph(nav_graph(spec.id("rank")), 430),
                   extra=metric_picker("rank", "", rk, rank_opts),
-                  note=("按指标方向排列（1 = 最好）；" if ranking_enabled() else "县区按单位编码排列，不排名次；") +
+                  note=("按指标方向排列（1 = 最好）；" if F.ranks_shown(METRIC_BY_ID[rk]) else
+                        "县区按单位编码排列，不排名次；") +
                        "实线为全市值，虚线为县区中位数，灰色带为县区四分位范围；空心柱为样本少或核查中的数值；"
                        "点击柱条进入该院页面。"),
             panel("各单位一览", placeholder(spec.id("table"), 400)),

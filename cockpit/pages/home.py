@@ -24,7 +24,6 @@ from cockpit.components.shell import TITLE, browser_page, safe_layout
 from cockpit.components.memo import cached_output
 from cockpit.components.states import guarded
 from cockpit.metrics import units as U
-from cockpit.config import ranking_enabled
 from cockpit.metrics.catalog import CORE_METRICS, GROUPS, METRIC_BY_ID
 
 dash.register_page(__name__, path="/", name="总览", title=TITLE, order=0)
@@ -44,15 +43,16 @@ def layout(period=None, map=None, **_other):
         ctx.query["map"] = map_metric
     map_options = [{"label": METRIC_BY_ID[m].name, "value": m} for m in RATIO_METRICS]
     controls = [period_picker(ctx.period, ctx.store)]
+    ranked = F.ranks_shown(METRIC_BY_ID[map_metric])     # ranking on and a comparable metric
     return browser_page(
         section("核心指标", placeholder("home-cards", 150), id="home-core"),
         grid([
             panel("县区分布", graph(nav_graph("home-map"), 460, geo=True),
                   extra=metric_picker("map", "", map_metric, map_options),
-                  note=("颜色按指标方向着色（绿色较好、红色较差；政策导向指标为蓝色）；" if ranking_enabled() else
+                  note=("颜色按指标方向着色（绿色较好、红色较差；政策导向指标为蓝色）；" if ranked else
                         "颜色深浅表示数值大小，不评优劣；") + "点击县区进入该院页面。★ 为标志性地标。"),
-            panel("县区排名" if ranking_enabled() else "县区对比", graph(nav_graph("home-rank"), 460),
-                  note=("按指标方向排列，1 = 最好；" if ranking_enabled() else "县区按单位编码排列；") +
+            panel("县区排名" if ranked else "县区对比", graph(nav_graph("home-rank"), 460),
+                  note=("按指标方向排列，1 = 最好；" if ranked else "县区按单位编码排列；") +
                        "竖线为全市值（实线）和县区中位数（虚线），灰色带为县区四分位范围（中间一半县区）；"
                        "空心柱为样本少或核查中的数值，不参与比较；点击柱条进入该院页面。"),
         ], "g-7-5"),
