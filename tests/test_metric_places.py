@@ -9,7 +9,7 @@ counts), one county so small that every rate of it is 样本少, the cohort indi
 their last months, 市院本级 without a population (不适用 per 10万). The callbacks are called in
 process, as in tests/test_pages_units.py.
 
-Fails on the code before issue 10's page work (checked on main 301c611): the metric page shows
+Fails on the code before issue 10's page work (checked on main edf18ce): the metric page shows
 最好/最差 for counts (在管人数, 批准逮捕人数 …), cards say "—" without a reason for an immature
 value, trends draw immature months like the others, the platform pages have no derived lists.
 """

@@ -1,5 +1,5 @@
 """Issue 10 on the browser pages, item by item, on the small demo (in process, as in
-tests/test_pages_units.py). Each test fails on the pages before the change (main 301c611); its
+tests/test_pages_units.py). Each test fails on the pages before the change (main edf18ce); its
 docstring says how."""
 from __future__ import annotations
 
