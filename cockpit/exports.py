@@ -5,8 +5,14 @@ same rows in the same order, each value as displayed (rounded to the indicator's
 未上线 / 无数据 as text). The XLSX has three sheets:
 
     县区对比   title, 统计期间, then the matrix (单位 × 指标（单位）), cells coloured like the page
-    县区排名   the 13 counties' rank on each ranked indicator and their mean rank
-    指标口径   every indicator of the view: 口径, 计算公式, 单位, 方向, 数据来源, 全国参考值
+    县区排名   (ranking on) the 13 counties' rank on each ranked indicator and their mean rank
+    比较基准   (ranking off, the default) each rate's city value, county median and spread
+    指标口径   every indicator of the view: 口径, 计算公式, 单位, 类型, 方向, 成熟期, 最小样本, 数据来源,
+               全国参考值
+
+A flagged value (核查中 / 办理中 / 样本少) carries its mark: in the XLSX a number displayed
+with it (number format ``0.0"（样本少）"``), in the CSV the text ``33.3（样本少）``; 不适用 /
+未上线 / 无数据 are text.
 
 The CSV (UTF-8 with BOM, so Excel opens the Chinese correctly) is the matrix with the period as
 its first column.
@@ -27,6 +33,7 @@ from cockpit.metrics.periods import month_label
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 
 SHEET_MATRIX, SHEET_RANKING, SHEET_DEFINITIONS = "县区对比", "县区排名", "指标口径"
+SHEET_REFERENCES = "比较基准"
 MATRIX_HEADER_ROW = 3          # 0-based row of the matrix header in the 县区对比 sheet
 TITLE = "运城检察 县区指标对比"
 
@@ -35,14 +42,19 @@ def file_stem(view: CompareView) -> str:
     return f"县区指标对比_{GROUPS[view.group][0]}_{str(view.period).replace(':', '_')}"
 
 
+DEFINITION_HEADERS = ["指标", "口径", "计算公式", "单位", "类型", "方向", "成熟期", "最小样本", "数据来源", "全国参考值"]
+
+
 def definition_rows(view: CompareView) -> list[list[str]]:
     rows = []
     for mid in view.metrics:
         m = METRIC_BY_ID[mid]
         p = PLATFORM_BY_ID[m.platform]
-        rows.append([m.name, m.definition, m.formula if m.is_ratio else "计数", m.unit, F.direction_text(m),
+        rows.append([m.name, m.definition, m.formula if m.is_ratio else "计数", m.unit, m.kind_label,
+                     F.direction_text(m), m.maturity_text or "—", m.min_sample_text or "—",
                      f"{p.name}（{month_label(p.launch)}起）", F.national_text(m) or "—"])
     return rows
+
 
 
 def to_xlsx(view: CompareView, generated: datetime | None = None) -> bytes:
@@ -56,13 +68,17 @@ def to_xlsx(view: CompareView, generated: datetime | None = None) -> bytes:
     unit_f = wb.add_format({"bold": True, "border": 1, "border_color": "#dfe4ec"})
     text_f = wb.add_format({"border": 1, "border_color": "#dfe4ec", "font_color": "#8a94a3", "align": "right"})
     wrap_f = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#dfe4ec"})
-    num_formats: dict[tuple[int, str | None, bool], object] = {}
+    num_formats: dict[tuple[int, str | None, bool, str], object] = {}
 
-    def num_f(decimals: int, color: str | None, bold: bool = False):
-        key = (decimals, color, bold)
+    def num_f(decimals: int, color: str | None, bold: bool = False, mark: str = ""):
+        key = (decimals, color, bold, mark)
         if key not in num_formats:
-            spec = {"num_format": "#,##0" + ("." + "0" * decimals if decimals else ""), "border": 1,
+            # a flagged value stays a number, displayed with its mark: 33.3（样本少）
+            suffix = f'"（{mark}）"' if mark else ""
+            spec = {"num_format": "#,##0" + ("." + "0" * decimals if decimals else "") + suffix, "border": 1,
                     "border_color": "#dfe4ec", "bold": bold}
+            if mark:
+                spec["font_color"] = "#6b5a00"
             if color:
                 spec["bg_color"] = color
             num_formats[key] = wb.add_format(spec)
@@ -72,7 +88,11 @@ def to_xlsx(view: CompareView, generated: datetime | None = None) -> bytes:
     ws = wb.add_worksheet(SHEET_MATRIX)
     ws.write(0, 0, f"{TITLE}（{GROUPS[view.group][0]}）", title_f)
     ws.write(1, 0, f"统计期间：{view.period_label}", meta_f)
-    ws.write(2, 0, "颜色为各县区在13个县（市、区）院中的位次（绿色较好、红色较差；政策导向指标蓝色为宜、橙色为次）。", meta_f)
+    if view.ranking_on:
+        ws.write(2, 0, "颜色为各县区在13个县（市、区）院中的位次（绿色较好、红色较差；政策导向指标蓝色为宜、橙色为次），"
+                       "只对可比的比率指标排位；“样本少”“核查中”的数值不参与。", meta_f)
+    else:
+        ws.write(2, 0, "县区按单位编码排列，不排名次、不评优劣；“样本少”“核查中”“办理中”的数值以文字标注，不参与比较。", meta_f)
     ws.write_row(MATRIX_HEADER_ROW, 0, view.headers, head_f)
     ws.set_row(MATRIX_HEADER_ROW, 36)
     for i, row in enumerate(view.rows, start=MATRIX_HEADER_ROW + 1):
@@ -80,46 +100,58 @@ def to_xlsx(view: CompareView, generated: datetime | None = None) -> bytes:
         for j, (mid, cell) in enumerate(zip(view.metrics, row.cells), start=1):
             m = METRIC_BY_ID[mid]
             if cell.value is None:
-                ws.write_string(i, j, cell.text, text_f)
+                ws.write_string(i, j, cell.text, text_f)   # 不适用 / 未上线 / 无数据
             else:
-                ws.write_number(i, j, cell.value, num_f(m.decimals, cell.color, row.kind == "city"))
+                ws.write_number(i, j, cell.value, num_f(m.decimals, cell.color, row.kind == "city", cell.mark))
     ws.set_column(0, 0, 12)
     ws.set_column(1, len(view.metrics), 13)
     ws.freeze_panes(MATRIX_HEADER_ROW + 1, 1)
 
-    # --- 县区排名 --------------------------------------------------------------------------------
-    wr = wb.add_worksheet(SHEET_RANKING)
-    wr.write(0, 0, f"{TITLE} · 县区排名（1 = 最好，按指标方向）", title_f)
-    wr.write(1, 0, f"统计期间：{view.period_label}", meta_f)
-    rank_head = ["单位"] + [METRIC_BY_ID[m].name for m in view.rank_metrics] + ["平均名次"]
-    wr.write_row(3, 0, rank_head, head_f)
-    wr.set_row(3, 36)
-    for i, r in enumerate(view.ranking, start=4):
-        wr.write_string(i, 0, r.label, unit_f)
-        for j, rank in enumerate(r.ranks, start=1):
-            if rank is None:
-                wr.write_string(i, j, "—", text_f)
+    # --- 县区排名 (ranking on) / 比较基准 (ranking off) -------------------------------------------
+    if view.ranking_on:
+        wr = wb.add_worksheet(SHEET_RANKING)
+        wr.write(0, 0, f"{TITLE} · 县区排名（1 = 最好，按指标方向）", title_f)
+        wr.write(1, 0, f"统计期间：{view.period_label}", meta_f)
+        rank_head = ["单位"] + [METRIC_BY_ID[m].name for m in view.rank_metrics] + ["平均名次"]
+        wr.write_row(3, 0, rank_head, head_f)
+        wr.set_row(3, 36)
+        for i, r in enumerate(view.ranking, start=4):
+            wr.write_string(i, 0, r.label, unit_f)
+            for j, rank in enumerate(r.ranks, start=1):
+                if rank is None:
+                    wr.write_string(i, j, "—", text_f)
+                else:
+                    wr.write_number(i, j, rank, num_f(0, None))
+            if r.mean_rank is None:
+                wr.write_string(i, len(r.ranks) + 1, "—", text_f)
             else:
-                wr.write_number(i, j, rank, num_f(0, None))
-        if r.mean_rank is None:
-            wr.write_string(i, len(r.ranks) + 1, "—", text_f)
-        else:
-            wr.write_number(i, len(r.ranks) + 1, r.mean_rank, num_f(1, None, True))
-    wr.set_column(0, 0, 12)
-    wr.set_column(1, len(rank_head), 12)
+                wr.write_number(i, len(r.ranks) + 1, r.mean_rank, num_f(1, None, True))
+        wr.set_column(0, 0, 12)
+        wr.set_column(1, len(rank_head), 12)
+
+    else:
+        wr = wb.add_worksheet(SHEET_REFERENCES)
+        wr.write(0, 0, f"{TITLE} · 比较基准（比率指标的全市值、县区中位数和四分位范围）", title_f)
+        wr.write(1, 0, f"统计期间：{view.period_label}", meta_f)
+        wr.write_row(3, 0, ["指标", "全市", "县区中位数", "县区四分位范围"], head_f)
+        for i, ref in enumerate(view.references, start=4):
+            wr.write_row(i, 0, list(ref), wrap_f)
+        wr.set_column(0, 0, 22)
+        wr.set_column(1, 3, 18)
 
     # --- 指标口径 --------------------------------------------------------------------------------
     wd = wb.add_worksheet(SHEET_DEFINITIONS)
-    wd.write_row(0, 0, ["指标", "口径", "计算公式", "单位", "方向", "数据来源", "全国参考值"], head_f)
+    wd.write_row(0, 0, DEFINITION_HEADERS, head_f)
     for i, r in enumerate(definition_rows(view), start=1):
         wd.write_row(i, 0, r, wrap_f)
     wd.set_column(0, 0, 18)
     wd.set_column(1, 1, 60)
     wd.set_column(2, 2, 36)
     wd.set_column(3, 3, 6)
-    wd.set_column(4, 4, 16)
-    wd.set_column(5, 5, 34)
-    wd.set_column(6, 6, 24)
+    wd.set_column(4, 5, 16)
+    wd.set_column(6, 7, 30)
+    wd.set_column(8, 8, 34)
+    wd.set_column(9, 9, 24)
     wb.close()
     return buf.getvalue()
 
@@ -130,6 +162,6 @@ def to_csv(view: CompareView) -> bytes:
     w.writerow(["统计期间"] + view.headers)
     for row in view.rows:
         w.writerow([view.period_label, row.label] + [
-            cell.text if cell.value is None else f"{cell.value:.{METRIC_BY_ID[mid].decimals}f}"
+            cell.text if cell.value is None or cell.mark else f"{cell.value:.{METRIC_BY_ID[mid].decimals}f}"
             for mid, cell in zip(view.metrics, row.cells)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -95,13 +95,30 @@ def test_pages_by_role(app, engine, role):
     client = signed_in(app, engine, role)
     for path in page_paths():
         resp = client.get(path)
-        if expected_page(role, path):
+        if role == "county" and path == "/":        # a county user lands on its own county's page
+            assert resp.status_code == 302 and resp.headers["Location"].endswith("/county/140802")
+        elif expected_page(role, path):
             assert resp.status_code == 200, (role, path, resp.status_code)
         elif role == "screen" and path == "/":
             assert resp.status_code == 302 and resp.headers["Location"].endswith("/screen")
         else:
             assert resp.status_code == 403, (role, path, resp.status_code)
             assert "无权访问" in resp.get_data(as_text=True)
+
+
+def test_a_county_user_lands_on_its_county_page(app, engine):
+    """Issue 10 item 10: county users landed on 全市总览 (before: "/" answered 200). After
+    sign-in ("/") they land on their own county's page; the overview stays reachable."""
+    client = app.server.test_client()
+    password = T.create_user(engine, "c_land", "county", unit="140802")
+    resp = T.login(client, "c_land", password)
+    assert resp.status_code == 302
+    resp = client.get(resp.headers["Location"])                 # where sign-in sends them: "/"
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/county/140802")
+    assert client.get("/county/140802").status_code == 200
+    assert client.get("/?period=2024").status_code == 200        # the overview, asked for
+    leader = signed_in(app, engine, "leader")
+    assert leader.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("role", ROLES)

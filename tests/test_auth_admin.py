@@ -107,10 +107,10 @@ def test_hostile_full_names_render_as_text(app, engine, admin):
 def test_disable_enable_reset_unlock_role(app, engine, admin):
     pw = T.create_user(engine, "county1", "county", unit="140802")
     other = app.server.test_client()
-    T.login(other, "county1", pw)
-    assert other.get("/").status_code == 200
+    T.login(other, "county1", pw)           # "/" would send a county user on to its county page
+    assert other.get("/county/140802").status_code == 200
     assert "已停用" in text_of(call(admin, USER_ACTION, **{"adm-disable": 1, "adm-user-select": "county1"}))
-    assert other.get("/").status_code == 302
+    assert other.get("/county/140802").status_code == 302
     call(admin, USER_ACTION, **{"adm-enable": 1, "adm-user-select": "county1"})
     text = text_of(call(admin, USER_ACTION, **{"adm-reset": 1, "adm-user-select": "county1"}))
     assert "新密码" in text and models.authenticate(engine, "county1", pw)[0] is None

@@ -234,7 +234,8 @@ def test_layout_carries_its_parameters_to_the_callbacks(page, in_app):
 
 # --------------------------------------------------------------------------- callbacks' content
 
-def test_county_table_matches_the_metric_layer(page, in_app, store):
+def test_county_table_matches_the_metric_layer(page, in_app, store, monkeypatch):
+    monkeypatch.setenv("COCKPIT_RANKING", "on")          # ranks are shown only with ranking on
     county = page("county")
     params = {"code": "140802", "period": "2024Q1", "query": {"period": "2024Q1"}, "path": "/county/140802"}
     table, summary = county.indicator_table(params)
@@ -290,7 +291,8 @@ def _read_xlsx(data: bytes):
     return {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
 
 
-def test_export_holds_the_rows_and_values_of_the_view(in_app, store):
+def test_export_holds_the_rows_and_values_of_the_view(in_app, store, monkeypatch):
+    monkeypatch.setenv("COCKPIT_RANKING", "on")          # the 县区排名 sheet exists only with ranking on
     from cockpit import exports
     from cockpit.components import compare_view as V
     view = V.build(Period.parse("2024Q1"), "core", store.latest_month)

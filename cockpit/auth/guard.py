@@ -210,6 +210,10 @@ def before_request(state):
         return None
     if path.startswith("/_"):                       # other Dash internals (e.g. _reload-hash)
         return None if principal.role in roles.PEOPLE else json_error(403, "无权访问")
+    if request.method == "GET" and not request.query_string and roles.normalize_path(path) == "/":
+        landing = roles.landing_path(principal)
+        if landing:                                 # a county user lands on its own county's page
+            return redirect(_url(landing))
     if request.method in SAFE_METHODS and not roles.page_allowed(principal.role, path):
         if principal.role == roles.SCREEN and roles.normalize_path(path) == "/":
             return redirect(_url(roles.SCREEN_PATH))

@@ -128,6 +128,14 @@ def allowed_record_units(principal, requested: str | Iterable[str] | None) -> li
     return [c for c in codes if c in scope]
 
 
+def landing_path(principal) -> str | None:
+    """Where a person lands on opening the cockpit ("/" after sign-in): a county user on its own
+    county's page, not the city overview (which stays one click away); None = the overview."""
+    if principal is not None and principal.role == COUNTY and principal.unit in U.UNIT_BY_CODE:
+        return f"/county/{principal.unit}"
+    return None
+
+
 def may_see_records(principal) -> bool:
     scope = record_scope(principal)
     return scope is None or bool(scope)

@@ -143,16 +143,36 @@ def trend_figure(metric: Metric, series: list[tuple[str, object]], height: int =
     for i, (label, df) in enumerate(series):
         label = plot_text(label)
         values = [_num(v) for v in df["value"]]
+        flags = list(df["flag"]) if "flag" in df else [""] * len(values)
+        marks = [f"（{F.flag_text(metric, f)}）" if f else "" for f in flags]
+        immature = [f == "immature" and v is not None for f, v in zip(flags, values)]
         color = PALETTE[i % len(PALETTE)]
+        hover = f"{label}：%{{y:,.{metric.decimals}f}}{metric.unit}%{{text}}<extra></extra>"
+        mature = [None if imm else v for v, imm in zip(values, immature)]
         trace = {"type": "scatter", "mode": "lines+markers" if len(months) <= 36 else "lines",
-                 "x": months, "y": values, "name": label,
+                 "x": months, "y": mature, "name": label, "text": marks,
                  "line": {"color": color, "width": 2.4 if i == 0 else 1.8},
                  "marker": {"size": 4 if not compact else 3},
-                 "hovertemplate": f"{label}：%{{y:,.{metric.decimals}f}}{metric.unit}<extra></extra>",
-                 "connectgaps": False}
+                 "hovertemplate": hover, "connectgaps": False}
         if hrefs and i < len(hrefs) and hrefs[i]:
             trace["customdata"] = [hrefs[i]] * len(months)
         traces.append(trace)
+        if any(immature):
+            # the months still being processed (核查中 / 办理中): dashed, hollow, marked in the
+            # hover — joined to the last final month so the line does not read as a collapse
+            first = immature.index(True)
+            ys = [v if imm else None for v, imm in zip(values, immature)]
+            if first > 0 and values[first - 1] is not None and not immature[first - 1]:
+                ys[first - 1] = values[first - 1]
+            imm_trace = {"type": "scatter", "mode": "lines+markers", "x": months, "y": ys,
+                         "name": f"{label}（{metric.immature_label}）", "text": marks,
+                         "line": {"color": color, "width": 1.6, "dash": "dash"},
+                         "marker": {"size": 6 if not compact else 5, "symbol": "circle-open", "color": color},
+                         "hovertemplate": hover, "connectgaps": False, "legendgroup": f"imm-{i}",
+                         "showlegend": i == 0, "meta": "immature"}
+            if hrefs and i < len(hrefs) and hrefs[i]:
+                imm_trace["customdata"] = [hrefs[i]] * len(months)
+            traces.append(imm_trace)
     shapes, notes = not_live_shape(metric, months)
     if national:
         nat, _, _ = national_shapes(metric, months)
@@ -185,37 +205,53 @@ def trend_figure(metric: Metric, series: list[tuple[str, object]], height: int =
 
 
 def ranking_figure(metric: Metric, frame, hrefs: dict[str, str], height: int = 420) -> dict:
-    """The 13 counties as horizontal bars, best on top (direction-aware), coloured by the gap to
-    the city; the city value and the county median as vertical lines. Bars link to the county."""
+    """The 13 counties as horizontal bars from zero, linked to their pages.
+
+    Ranking off (the default, docs/decisions.md): a comparison, not a league table — the
+    counties in a fixed order (by unit code), one neutral colour, with the city value (solid),
+    the county median (dotted) and the county spread q1–q3 (a band) drawn as references for a
+    rate. Ranking on: a comparable metric's counties best on top, rank numbers in the labels,
+    coloured by the gap to the city. A count is never ranked and its axis never runs to the
+    city total: no city line, each bar says its share of the city. A flagged value (样本少,
+    核查中) is drawn hollow with its mark; a cell without a value says why (不适用, 无数据)."""
     rows = frame[(frame["tier"] == "county")]
     ok = rows[rows["status"] == OK]
     if ok.empty:
         statuses = set(rows["status"])
         return status_figure(NOT_LIVE if statuses == {NOT_LIVE} else "no_data", month_label(metric.launch), height)
-    ok = ok.assign(_v=ok["value"].astype(float), _r=ok["rank"].astype(float))
-    # best at the top of a bar chart (direction-aware); flagged values (样本少) have no rank
-    ok = ok.sort_values(["_v", "unit_label"], ascending=[metric.better_when_higher, True])
-    city = _num(rows["city_value"].iloc[0])
-    median = _num(rows["county_median"].iloc[0])
-    colors = [F.TONE_COLOR[F.gap_tone(metric, g)] if not F.is_neutral(metric) else "#5b7ba6"
-              for g in ok["gap_to_city"]]
-    labels = [plot_text(f"{int(r)}. {u}" if F.ranks_shown(metric) and r == r else u)
-              for r, u in zip(ok["_r"], ok["unit_label"])]
-    text = [F.fmt_value(metric, v) for v in ok["_v"]]
-    values = [float(v) for v in ok["_v"]]
-    lo, hi = min(values), max(values)
-    # Rates bunched near the top (打卡率 97–99 %) are unreadable as bars from zero: a dot plot
-    # on a fitted axis shows the differences without pretending the bars start at zero.
-    dots = hi > 0 and lo > 0.6 * hi
-    trace = {"type": "scatter" if dots else "bar", "x": values, "y": labels, "text": text,
-             "cliponaxis": False, "customdata": [hrefs.get(u) for u in ok["unit"]],
-             "hovertemplate": "%{y}：%{text}<br>点击查看该院详情<extra></extra>", "name": plot_text(metric.name)}
-    if dots:
-        trace.update(mode="markers+text", textposition="middle right", marker={"color": colors, "size": 13,
-                                                                              "line": {"color": "#fff", "width": 1}})
+    ranked = F.ranks_shown(metric)
+    recs = rows.to_dict("records")
+    if ranked:
+        recs.sort(key=lambda r: (F.is_missing(r["rank"]), r["rank"] if not F.is_missing(r["rank"]) else 0,
+                                 r["unit"]))
     else:
-        trace.update(orientation="h", textposition="outside", marker={"color": colors})
+        recs.sort(key=lambda r: r["unit"])
+    city = _num(recs[0]["city_value"]) if metric.is_ratio else None
+    median = _num(recs[0]["county_median"]) if metric.is_ratio else None
+    q1, q3 = (_num(recs[0]["county_q1"]), _num(recs[0]["county_q3"])) if metric.is_ratio else (None, None)
+    labels, values, text, colors, lines, custom = [], [], [], [], [], []
+    for r in recs:
+        rank = F.shown_rank(metric, r["rank"])
+        labels.append(plot_text(f"{rank}. {r['unit_label']}" if rank is not None else r["unit_label"]))
+        ok_value = r["status"] == OK and not F.is_missing(r["value"])
+        values.append(float(r["value"]) if ok_value else 0.0)
+        t = F.value_text(metric, r["value"], r["status"], r["flag"])
+        if ok_value and not metric.is_ratio and not F.is_missing(r["share_of_city"]):
+            t += f"（{F.share_text(r['share_of_city'])}）"
+        text.append(t)
+        base = F.TONE_COLOR[F.gap_tone(metric, r["gap_to_city"])] if ranked else "#5b7ba6"
+        flagged = bool(r["flag"])
+        colors.append("rgba(255,255,255,0)" if flagged else base)
+        lines.append("#8a94a3" if flagged else base)
+        custom.append(hrefs.get(r["unit"]))
+    trace = {"type": "bar", "orientation": "h", "x": values, "y": labels, "text": text, "textposition": "outside",
+             "cliponaxis": False, "customdata": custom,
+             "marker": {"color": colors, "line": {"color": lines, "width": 1.5}},
+             "hovertemplate": "%{y}：%{text}<br>点击查看该院详情<extra></extra>", "name": plot_text(metric.name)}
     shapes, notes = [], []
+    if q1 is not None and q3 is not None:
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": q1, "x1": q3, "y0": 0, "y1": 1,
+                       "fillcolor": "rgba(138,148,163,0.14)", "line": {"width": 0}, "layer": "below"})
     city_right = city is not None and median is not None and city >= median
     for val, name, color, dash_ in ((city, "全市", CITY_COLOR, "solid"), (median, "中位数", MEDIAN_COLOR, "dot")):
         if val is None:
@@ -228,23 +264,19 @@ def ranking_figure(metric: Metric, frame, hrefs: dict[str, str], height: int = 4
                       "xanchor": "left" if right else "right"})
     layout = base_layout(height, shapes=shapes, annotations=notes, showlegend=False, bargap=0.28)
     layout["margin"] = {"l": 90, "r": 56, "t": 24, "b": 28}
-    layout["xaxis"].update({"ticksuffix": "%" if metric.unit == "%" else ""})
-    if dots:
-        refs = [v for v in (city, median) if v is not None]
-        a, b = min([lo] + refs), max([hi] + refs)
-        pad = (b - a) * 0.12 or max(abs(b) * 0.01, 0.1)
-        layout["xaxis"]["range"] = [a - pad, b + pad * 2.2]
-        layout["yaxis"]["gridcolor"] = "#f0f2f6"
-        layout["yaxis"]["showgrid"] = True
-    else:
-        layout["xaxis"]["rangemode"] = "tozero"
-    layout["yaxis"].update({"automargin": True, "tickfont": {"size": 12}})
+    top = max([v for v in values] + [v for v in (city, median, q3) if v is not None] + [0.0])
+    layout["xaxis"].update({"ticksuffix": "%" if metric.unit == "%" else "", "rangemode": "tozero",
+                            "range": [0, (top or 1.0) * 1.25]})
+    layout["yaxis"].update({"automargin": True, "tickfont": {"size": 12}, "autorange": "reversed"})
     return {"data": [trace], "layout": layout}
 
 
+
 def colorscale_for(metric: Metric) -> list:
-    """Red → green in the metric's better direction; blue for policy and neutral metrics."""
-    if F.is_neutral(metric) or metric.direction == "policy":
+    """Red → green in the metric's better direction when standings are shown (ranking on, a
+    comparable metric); one neutral blue scale otherwise (policy metrics, counts, and every
+    metric while ranking is off: a map is not a league table)."""
+    if not F.ranks_shown(metric) or metric.direction == "policy":
         return [[0, "#eef3fb"], [1, "#1f5fae"]]
     scale = [[0, "#c62828"], [0.5, "#f6e7a6"], [1, "#1b7f3b"]]
     if not metric.better_when_higher:

@@ -150,16 +150,27 @@ def gap_tone(metric: Metric, gap) -> str:
     return tone(metric, gap)
 
 
+def in_top_three(rank, of) -> bool:
+    """位列前三: rank 1–3 among the ranked counties."""
+    return not is_missing(rank) and bool(of) and rank <= 3
+
+
+def in_bottom_three(rank, of) -> bool:
+    """位列后三: among the last three of `of` ranked counties (rank > of − 3) and not also in
+    the first three (a rank 1 of 2 is first, not last)."""
+    return not is_missing(rank) and bool(of) and rank > max(3, of - 3)
+
+
 def rank_tone(metric: Metric, rank, of) -> str:
-    """Top third good, bottom third bad (policy metrics: blue/amber); middle flat."""
+    """前三 good, 后三 bad (policy metrics: blue/amber), exactly as the county page's summary
+    counts them (`in_top_three` / `in_bottom_three`); everything else flat."""
     if is_missing(rank) or not of:
         return "flat"
     if not ranks_shown(metric):
         return "neutral"
-    third = max(1, round(of / 3))
-    if rank <= third:
+    if in_top_three(rank, of):
         t = "good"
-    elif rank > of - third:
+    elif in_bottom_three(rank, of):
         t = "bad"
     else:
         return "flat"
@@ -204,3 +215,63 @@ def plot_text(value) -> str:
     (cockpit.components.charts) apply it to every label they are given; a page that builds a
     figure by hand must apply it to the labels it puts in."""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shown_rank(metric: Metric, rank):
+    """The rank a page may show: None unless ranking is on and the metric is comparable (the
+    query layer already leaves flagged values unranked)."""
+    return None if is_missing(rank) or not ranks_shown(metric) else int(rank)
+
+
+def value_text(metric: Metric, v, status: str = OK, flag=None, unit: bool = True) -> str:
+    """The value with its flag: ``33.3%（样本少）``, ``51.0%（核查中）``; 不适用 / 未上线 / 无数据."""
+    text = fmt_value(metric, v, status, unit)
+    mark = flag_text(metric, flag) if status == OK else ""
+    return f"{text}（{mark}）" if mark else text
+
+
+def no_change_text(metric: Metric, flag=None) -> str:
+    """What a 同比/环比 cell says when there is no comparison: the reason for a flagged value
+    (核查中 / 样本少 values are not compared), a plain — otherwise."""
+    mark = flag_text(metric, flag)
+    return f"—（{mark}，不比较）" if mark else DASH
+
+
+def share_text(share) -> str:
+    """A count's part of the city: ``占全市 12.3%`` (counts are not compared by a gap)."""
+    return DASH if is_missing(share) else f"占全市 {number(share, 1)}%"
+
+
+def gap_text(metric: Metric, gap) -> str:
+    """A rate's difference to a reference: ``+1.2个百分点`` / ``−0.3天`` / ``持平``."""
+    if is_missing(gap):
+        return DASH
+    g = rounded(metric, gap)
+    if g == 0:
+        return "持平"
+    text = f"{'+' if g > 0 else '−'}{number(abs(g), metric.decimals)}"
+    return text + ("个百分点" if metric.unit == "%" else metric.unit)
+
+
+def below_median(metric: Metric, value, median) -> bool:
+    """Worse than the county median in the metric's direction (comparable metrics only; equal
+    at the displayed precision is not below)."""
+    if not metric.comparable or is_missing(value) or is_missing(median):
+        return False
+    v, m = rounded(metric, value), rounded(metric, median)
+    return v < m if metric.better_when_higher else v > m
+
+
+def spread_text(metric: Metric, q1, q3) -> str:
+    """The county spread (q1–q3) of a rate: ``40.1%—52.3%``."""
+    if is_missing(q1) or is_missing(q3):
+        return DASH
+    return f"{fmt_number(metric, q1)}—{fmt_number(metric, q3)}{metric.unit}"
+
+
+def shown_frame(metric: Metric, frame):
+    """A `by_unit` frame as a page may show it: ranks removed unless ranking is on and the
+    metric is comparable (the map's hover, the tables)."""
+    if ranks_shown(metric):
+        return frame
+    return frame.assign(rank=[None] * len(frame), rank_of=[None] * len(frame))

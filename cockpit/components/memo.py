@@ -60,8 +60,12 @@ def memoized(fn=None, *, timeout: int = DEFAULT_TIMEOUT):
 
 
 def output_key(name: str, snapshot: int, args) -> str:
+    """The cache key of a callback's output: the code, the callback, the snapshot, its arguments
+    and the ranking setting (rank numbers and standing colours are on or off per process)."""
+    from cockpit.config import ranking_enabled
     blob = json.dumps(args, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-    return f"out:{CODE_VERSION}:{name}:{snapshot}:{hashlib.sha1(blob.encode('utf-8')).hexdigest()}"
+    ranks = "r1" if ranking_enabled() else "r0"
+    return f"out:{CODE_VERSION}:{ranks}:{name}:{snapshot}:{hashlib.sha1(blob.encode('utf-8')).hexdigest()}"
 
 
 def cached_output(fn=None, *, timeout: int = DEFAULT_TIMEOUT):

@@ -321,6 +321,29 @@ def visible_units(source: str, units) -> list[str]:
     return sorted(record_units(source, units))
 
 
+def visible_scope(units) -> list[str]:
+    """The unit codes of `units` whose case records the current user may see (a county user:
+    its own unit only; everyone while sign-in is off). For titles and links; the list itself is
+    filtered again where it is fetched (`visible_units`)."""
+    from cockpit.auth import context as auth_context
+    from cockpit.auth import roles
+    return roles.allowed_record_units(auth_context.current_principal(), units)
+
+
+def records_title(units, base: str = "明细记录") -> str:
+    """The records section's title naming what the list really shows: ``明细记录 · 全市`` for a
+    leader, ``明细记录 · 盐湖区（本院）`` for a county user on a city-wide page."""
+    from cockpit.auth import roles
+    asked = roles.expand_units(units)
+    shown = visible_scope(units)
+    label = U.label(units) if isinstance(units, str) else "、".join(U.label(u) for u in units)
+    if shown == asked:
+        return f"{base} · {label}"
+    if not shown:
+        return f"{base} · {label}（仅限本院明细，无权查看）"
+    return f"{base} · {'、'.join(U.UNIT_BY_CODE[c].short for c in shown)}（本院）"
+
+
 def audit_view(source: str, params: dict, allowed: list[str], page: int, total: str) -> None:
     """One audit entry per list shown to a signed-in user (cached or not)."""
     from cockpit.auth import audit, current_principal

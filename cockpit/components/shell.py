@@ -143,9 +143,17 @@ def not_found(message: str = "抱歉，您访问的页面不存在或已被移�
     )
 
 
+def _record_scope():
+    """The current user's record scope as a cache-key part: None = all units, else the codes."""
+    from cockpit.auth import context, roles
+    scope = roles.record_scope(context.current_principal())
+    return None if scope is None else sorted(scope)
+
+
 def safe_layout(fn):
     """A page layout that never fails (any exception becomes a message page, logged), cached
-    per (page, URL parameters, data snapshot, data status) when Dash Pages asks for it."""
+    per (page, URL parameters, data snapshot, data status, the user's record scope) when Dash
+    Pages asks for it."""
     import functools
     import logging
 
@@ -177,7 +185,8 @@ def safe_layout(fn):
             out = build(**kwargs)
             return out[0] if isinstance(out, tuple) else out
         state = data.current()
-        key = output_key(name, state.store.snapshot, [kwargs, state.stale, state.store.is_empty])
+        # the records a user may see change the layout (records titles, 明细 links): part of the key
+        key = output_key(name, state.store.snapshot, [kwargs, state.stale, state.store.is_empty, _record_scope()])
         try:
             hit = cache.get(key)
         except Exception:  # noqa: BLE001

@@ -1,5 +1,6 @@
-"""县区 `/county/<code>`: one office's indicators beside the city and the county median, its rank
-among the 13 counties (direction-aware), trends, and the records behind the numbers.
+"""县区 `/county/<code>`: one office's indicators beside the city, the county median and the
+spread, its own trend, and the records behind the numbers; its rank among the 13 counties only
+when ranking is on (cockpit.config.ranking_enabled) and only for comparable, unflagged values.
 
 URL: `/county/140802?period=2024Q2` + the records section's parameters (`rec`, `measure`, `page`,
 `sort`, `desc`, `q`, `f_<col>`; see cockpit.components.records_table). `/county/140800` is the
@@ -17,7 +18,9 @@ from cockpit.components.catalog_groups import DOMAINS, GROUPS
 from cockpit.components.params import PageContext, href
 from cockpit.components.plain_html import el, link as plain_link
 from cockpit.components.pickers import county_switcher, period_picker
-from cockpit.components.records_table import drill_link, parse_state, records_section
+from cockpit.components.cards import flagged
+from cockpit.components.records_table import drill_link, parse_state, records_section, records_title, visible_scope
+from cockpit.config import ranking_enabled
 from cockpit.components.sections import core_trends, placeholder, section
 from cockpit.components.shell import TITLE, browser_page, not_found, safe_layout
 from cockpit.components.memo import cached_output
@@ -57,16 +60,18 @@ def layout(code=None, period=None, **query):
     if unit.population:
         subtitle.append(f" · 常住人口 {unit.population:.2f} 万")
     if unit.tier == "city":
-        subtitle.append(" · 市院本级不参与县区排名")
+        subtitle.append(" · 市院本级不与县区比较")
+    note = ("排名为13个县（市、区）院中的位次，按指标方向排列（1 = 最好），只排可比的比率指标；" if ranking_enabled() else
+            "本院与全市、县区中位数比较；数量类指标（工作量、存量、累计）显示占全市的比例，不评优劣；")
     return browser_page(
         placeholder("cty-summary", 40),
         section("指标一览", placeholder("cty-table", 400),
-                extra=html.Span("排名为13个县（市、区）院中的位次，按指标方向排列（1 = 最好）；“明细”列出计入该数的记录。",
+                extra=html.Span(note + "“样本少”“核查中”的数值不参与比较；“明细”列出计入该数的记录。",
                                 className="panel-note"), id="cty-indicators"),
         section(f"核心指标趋势（{unit.short}与全市，近24个月）", placeholder("cty-trends", 300)),
         records_section(path, ctx.query, unit.code, ctx.period, rec_state, RECORD_VIEWS,
-                        title=f"明细记录 · {unit.short}"),
-        dcc.Store(id="cty-params", data=ctx.params(code=unit.code)),
+                        title=records_title(unit.code)),
+        dcc.Store(id="cty-params", data=ctx.params(code=unit.code, drill=may_drill(unit.code))),
         ctx=ctx, active="county", title=unit.name, subtitle="".join(subtitle),
         controls=[county_switcher(unit.code), period_picker(ctx.period, ctx.store)],
         crumbs=[("全市", ctx.link("/")), (unit.short, None)],
@@ -74,50 +79,81 @@ def layout(code=None, period=None, **query):
 
 
 def _rank_badge(metric, rank, of):
-    if F.is_missing(rank):
+    rank = F.shown_rank(metric, rank)
+    if rank is None:
         return el("Span", "—", className="rank-badge")
-    return el("Span", f"{int(rank)}/{int(of)}", className=f"rank-badge tone-{F.rank_tone(metric, rank, of)}")
+    return el("Span", f"{rank}/{int(of)}", className=f"rank-badge tone-{F.rank_tone(metric, rank, of)}")
 
 
-def indicator_rows(code: str, period: str, period_q: str | None):
-    """(table rows, summary counts) of every indicator for one unit — from the metric layer."""
+def _versus_city(m, r) -> tuple[str, str]:
+    """(text, tone) of the 与全市比较 cell: a rate's gap to the city; a count's share of it."""
+    if r["status"] != OK:
+        return "—", "flat"
+    if m.is_ratio:
+        if r["flag"]:                          # 样本少 / 核查中: shown, not compared
+            return F.no_change_text(m, r["flag"]), "flat"
+        gap = r["gap_to_city"]
+        return F.gap_text(m, gap), F.gap_tone(m, gap)
+    return F.share_text(r["share_of_city"]), "flat"
+
+
+def indicator_rows(code: str, period: str, period_q: str | None, drills: bool = True):
+    """(table rows, summary) of every indicator for one unit — from the metric layer.
+
+    The summary counts only comparable metrics with an unflagged value: with ranking off the
+    metrics below the county median (in the metric's direction), with ranking on those in the
+    first and the last three (`F.in_top_three` / `F.in_bottom_three`, as the pills say)."""
     frames = by_unit_rows(period)
-    rows, top, bottom, ranked = [], 0, 0, 0
+    ranking = ranking_enabled()
+    rows, top, bottom, ranked, below, compared = [], [], [], 0, [], 0
     path = f"/county/{code}"
     for d in DOMAINS:
-        rows.append(el("Tr", el("Td", GROUPS[d][0], colSpan=8), className="group-row"))
+        rows.append(el("Tr", el("Td", GROUPS[d][0], colSpan=8 if ranking else 7), className="group-row"))
         for mid in GROUPS[d][1]:
             m = METRIC_BY_ID[mid]
             r = frames[mid][code]
             city = frames[mid][U.CITY]
             status = r["status"]
             link = href(f"/metric/{mid}", {"period": period_q, "units": code})
-            yoy_signed, yoy_text = F.change_parts(m, r["yoy_change"], r["yoy_pct"])
-            gap = r["gap_to_city"]
-            gap_text = "—"
-            if status == OK and not F.is_missing(gap):
-                g = F.rounded(m, gap)
-                gap_text = "持平" if g == 0 else f"{'+' if g > 0 else '−'}{F.number(abs(g), m.decimals)}"
-                if m.unit == "%" and g != 0:
-                    gap_text += "个百分点"
-            rank, of = r["rank"], r["rank_of"]
-            if m.is_ratio and not F.is_missing(rank) and not F.is_neutral(m):
+            if F.is_missing(r["yoy_change"]):
+                yoy_signed, yoy_text = None, F.no_change_text(m, r["flag"])
+            else:
+                yoy_signed, yoy_text = F.change_parts(m, r["yoy_change"], r["yoy_pct"])
+            versus, versus_tone = _versus_city(m, r)
+            rank, of = F.shown_rank(m, r["rank"]), r["rank_of"]
+            if rank is not None:
                 ranked += 1
-                top += rank <= 3
-                bottom += rank > of - 3
-            drill = drill_link(path, period_q, m.numerator, Period.parse(period).end)
+                if F.in_top_three(rank, of):
+                    top.append(m.short)
+                if F.in_bottom_three(rank, of):
+                    bottom.append(m.short)
             median = r["county_median"]
-            rows.append(el("Tr", [
+            usable = m.comparable and status == OK and not r["flag"] and not F.is_missing(median)
+            if usable and U.UNIT_BY_CODE[code].tier == "county":
+                compared += 1
+                if F.below_median(m, r["value"], median):
+                    below.append(m.short)
+            drill = drill_link(path, period_q, m.numerator, Period.parse(period).end) if drills else None
+            cells = [
                 el("Td", plain_link(m.name, link, title=m.definition)),
-                el("Td", F.fmt_value(m, r["value"], status), className="num"),
-                el("Td", F.fmt_value(m, city["value"], city["status"]), className="num"),
+                el("Td", flagged(m, r["value"], status, r["flag"]), className="num"),
+                el("Td", flagged(m, city["value"], city["status"], city["flag"]), className="num"),
                 el("Td", F.fmt_value(m, median) if not F.is_missing(median) else "—", className="num"),
-                el("Td", gap_text, className=f"num tone-{F.gap_tone(m, gap) if status == OK else 'flat'}"),
-                el("Td", _rank_badge(m, rank, of), className="num"),
+                el("Td", versus, className=f"num tone-{versus_tone}"),
+            ]
+            if ranking:
+                cells.append(el("Td", _rank_badge(m, r["rank"], of), className="num"))
+            cells += [
                 el("Td", yoy_text, className=f"num tone-{F.tone(m, yoy_signed)}"),
                 el("Td", plain_link("明细", drill) if drill and status == OK else "", className="num"),
-            ], **{"data-metric": mid}))
-    return rows, {"top": top, "bottom": bottom, "ranked": ranked}
+            ]
+            rows.append(el("Tr", cells, **{"data-metric": mid, "data-kind": m.kind}))
+    return rows, {"top": top, "bottom": bottom, "ranked": ranked, "below": below, "compared": compared}
+
+
+def may_drill(code: str) -> bool:
+    """Whether the signed-in user may open this unit's records (a county user: its own only)."""
+    return bool(visible_scope(code))
 
 
 @callback(Output("cty-table", "children"), Output("cty-summary", "children"), Input("cty-params", "data"))
@@ -125,21 +161,34 @@ def indicator_rows(code: str, period: str, period_q: str | None):
 @cached_output
 def indicator_table(params):
     code = params["code"]
-    rows, counts = indicator_rows(code, params["period"], params["query"].get("period"))
-    head = el("Thead", el("Tr", [el("Th", "指标"), el("Th", "本院", className="num"), el("Th", "全市", className="num"),
-                                 el("Th", "县区中位数", className="num"), el("Th", "与全市差", className="num"),
-                                 el("Th", "排名", className="num"), el("Th", "同比", className="num"),
-                                 el("Th", "", className="num")]))
+    ranking = ranking_enabled()
+    # the 明细 links: only to records the user may open (decided per request in the layout)
+    rows, counts = indicator_rows(code, params["period"], params["query"].get("period"), params.get("drill", True))
+    heads = [el("Th", "指标"), el("Th", "本院", className="num"), el("Th", "全市", className="num"),
+             el("Th", "县区中位数", className="num"),
+             el("Th", "与全市比较", className="num", title="比率：与全市之差；数量：占全市的比例")]
+    if ranking:
+        heads.append(el("Th", "排名", className="num"))
+    heads += [el("Th", "同比", className="num"), el("Th", "", className="num")]
+    head = el("Thead", el("Tr", heads))
     table = el("Table", [head, el("Tbody", rows)], className="table table-sm table-hover cockpit-table county-table",
                id="cty-indicator-table")
-    if U.UNIT_BY_CODE[code].tier == "county":
-        summary = html.Div([
-            html.Span(["比率指标中 ", html.B(counts["top"]), " 项位列全市前三，", html.B(counts["bottom"]),
-                       " 项位列后三（共 ", html.B(counts["ranked"]), " 项参与排名）"]),
-        ], className="county-head-stats")
-    else:
-        summary = html.Div("市院本级办理重大案件和上诉、抗诉案件，案件结构与基层院不同，不参与县区排名。",
+    if U.UNIT_BY_CODE[code].tier != "county":
+        summary = html.Div("市院本级办理重大案件和上诉、抗诉案件，案件结构与基层院不同，不与县区比较。",
                            className="county-head-stats")
+    elif ranking:
+        parts = ["比率指标中 ", html.B(len(counts["top"])), " 项位列全市前三",
+                 f"（{'、'.join(counts['top'])}）" if counts["top"] else "", "，",
+                 html.B(len(counts["bottom"])), " 项位列后三",
+                 f"（{'、'.join(counts['bottom'])}）" if counts["bottom"] else "",
+                 "（共 ", html.B(counts["ranked"]), " 项参与排名；样本少、核查中的不参与）"]
+        summary = html.Div(html.Span(parts), className="county-head-stats")
+    else:
+        below = counts["below"]
+        parts = [html.B(len(below)), " 项低于县区中位数（按指标方向）",
+                 f"：{'、'.join(below)}" if below else "",
+                 "（共 ", html.B(counts["compared"]), " 项可比的比率指标；样本少、核查中的不参与比较）"]
+        summary = html.Div(html.Span(parts, className="below-median-summary"), className="county-head-stats")
     return el("Div", table, className="table-scroll"), summary
 
 

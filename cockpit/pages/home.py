@@ -1,5 +1,6 @@
 """总览 `/`: the city at a glance — core indicator cards, the county map with landmarks, the
-ranking of the counties on the map's indicator, the digital-supervision figures and the core
+counties compared on the map's indicator (against the city, the median and the spread; a
+ranking only when ranking is on), the digital-supervision figures and the core
 indicators as small multiples.
 
 URL: `?period=2024-05` (any period form), `&map=<metric id>` (the map's indicator; ratios).
@@ -11,6 +12,7 @@ from dash import Input, Output, callback, html
 
 from cockpit import data
 from cockpit.components import charts as C
+from cockpit.components import formatting as F
 from cockpit.components.cards import card_row, indicator_card
 from cockpit.components.catalog_groups import RATIO_METRICS
 from cockpit.components.county_map import county_links, county_map
@@ -22,13 +24,13 @@ from cockpit.components.shell import TITLE, browser_page, safe_layout
 from cockpit.components.memo import cached_output
 from cockpit.components.states import guarded
 from cockpit.metrics import units as U
-from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
+from cockpit.metrics.catalog import CORE_METRICS, GROUPS, METRIC_BY_ID
 
 dash.register_page(__name__, path="/", name="总览", title=TITLE, order=0)
 
 DEFAULT_MAP_METRIC = "non_arrest_rate"
-DIGITAL = ("platforms", "models", "records_collected", "clues", "suggestions", "corrected_cases",
-           "children_back_to_school", "duty_crime_transfers")
+# the digital-supervision figures: the counts of the catalog's models group, in catalog order
+DIGITAL = tuple(m for m in GROUPS["models"] if not METRIC_BY_ID[m].is_ratio)
 TREND_MONTHS = 24
 
 
@@ -41,13 +43,18 @@ def layout(period=None, map=None, **_other):
         ctx.query["map"] = map_metric
     map_options = [{"label": METRIC_BY_ID[m].name, "value": m} for m in RATIO_METRICS]
     controls = [period_picker(ctx.period, ctx.store)]
+    ranked = F.ranks_shown(METRIC_BY_ID[map_metric])     # ranking on and a comparable metric
     return browser_page(
         section("核心指标", placeholder("home-cards", 150), id="home-core"),
         grid([
             panel("县区分布", graph(nav_graph("home-map"), 460, geo=True),
                   extra=metric_picker("map", "", map_metric, map_options),
-                  note="颜色按指标方向着色（绿色较好、红色较差；政策导向指标为蓝色）；点击县区进入该院页面。★ 为标志性地标。"),
-            panel("县区排名", graph(nav_graph("home-rank"), 460), note="竖线为全市值（实线）和县区中位数（虚线）；点击柱条进入该院页面。"),
+                  note=("颜色按指标方向着色（绿色较好、红色较差；政策导向指标为蓝色）；" if ranked else
+                        "颜色深浅表示数值大小，不评优劣；") + "点击县区进入该院页面。★ 为标志性地标。"),
+            panel("县区排名" if ranked else "县区对比", graph(nav_graph("home-rank"), 460),
+                  note=("按指标方向排列，1 = 最好；" if ranked else "县区按单位编码排列；") +
+                       "竖线为全市值（实线）和县区中位数（虚线），灰色带为县区四分位范围（中间一半县区）；"
+                       "空心柱为样本少或核查中的数值，不参与比较；点击柱条进入该院页面。"),
         ], "g-7-5"),
         section("数字检察", placeholder("home-digital", 110), id="home-digital-section"),
         section("核心指标趋势（全市，近24个月）", placeholder("home-multiples", 300), id="home-trends"),
@@ -104,7 +111,8 @@ def map_and_ranking(params):
     frame = store.by_unit(metric.id, params["period"])
     q = params["query"].get("period")
     links = county_links(q)
-    return county_map(metric, frame, q, 460, links=links), C.ranking_figure(metric, frame, links, 460)
+    return county_map(metric, F.shown_frame(metric, frame), q, 460, links=links), \
+        C.ranking_figure(metric, frame, links, 460)
 
 
 @callback(Output("home-multiples", "children"), Input("home-params", "data"))

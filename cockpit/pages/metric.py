@@ -1,5 +1,7 @@
-"""指标 `/metric/<id>`: the 口径 and formula, the trend for the city and chosen units with the
-national reference, the ranking, the map and the per-unit table. A click on a unit opens it.
+"""指标 `/metric/<id>`: the 口径 box (formula, kind, direction, maturity, minimum sample), the
+trend for the city and chosen units with the national reference (immature months dashed), the
+counties compared (ranked only with ranking on, comparable metrics), the map and the per-unit
+table. A click on a unit opens it.
 
 URL: `/metric/non_arrest_rate?period=2024&units=140802,140821` (units: the trend's extra lines,
 up to 4; the city is always drawn).
@@ -12,6 +14,7 @@ from dash import Input, Output, callback, dcc, html
 from cockpit import data
 from cockpit.components import charts as C
 from cockpit.components import formatting as F
+from cockpit.components.cards import flagged
 from cockpit.components.catalog_groups import GROUPS, domain_of
 from cockpit.components.county_map import county_links, county_map
 from cockpit.components.navigation import nav_graph
@@ -45,13 +48,21 @@ def definition_card(m) -> html.Div:
     rows = [("口径", html.Span(m.definition, className="def-text"))]
     if m.is_ratio:
         rows.append(("计算公式", f"{m.formula}（分子、分母分别按单位和月份求和后相除，不对比率求平均）"))
-        num, den = MEASURE_BY_ID[m.numerator], MEASURE_BY_ID[m.denominator]
-        rows.append(("分子 / 分母", f"{num.name}（{num.unit}） / {den.name}（{den.unit}）"))
+        num = MEASURE_BY_ID[m.numerator]
+        den = f"{MEASURE_BY_ID[m.denominator].name}（{MEASURE_BY_ID[m.denominator].unit}）" if m.denominator else \
+            "常住人口（2020年第七次人口普查）"
+        rows.append(("分子 / 分母", f"{num.name}（{num.unit}） / {den}"))
     else:
         meas = MEASURE_BY_ID[m.numerator]
         agg = {"sum": "期内各月合计", "last": "取期末月（存量）", "cumulative": "截至期末累计"}[meas.time_agg]
         rows.append(("统计方式", f"{meas.name}，{agg}"))
-    rows.append(("方向", F.direction_text(m)))
+    rows.append(("类型", m.kind_label))
+    rows.append(("方向", m.direction_label if m.is_ratio else F.direction_text(m)))
+    rows.append(("成熟期", m.maturity_text or "无（数值在统计期结束后即为最终值）"))
+    rows.append(("最小样本", m.min_sample_text or "—"))
+    rows.append(("比较方式", ("按13个县（市、区）院排名（仅可比、无标注的数值）" if F.ranks_shown(m) else
+                          "与全市值、县区中位数和县区四分位范围比较，不排名次") if m.comparable else
+                 "与全市值、县区中位数比较，不评优劣" if m.is_ratio else "显示数值和占全市的比例，不排名次、不评优劣"))
     rows.append(("单位", m.unit))
     rows.append(("数据来源", f"{platform.name}（{month_label(platform.launch)}起有数据，此前显示“未上线”）"))
     if m.national:
@@ -94,7 +105,10 @@ def layout(metric_id=None, period=None, units=None, **_other):
                    "灰色区域为平台上线前（未上线）；点击图例可隐藏曲线。"),
         html.Div(style={"height": "0.85rem"}),
         grid([
-            panel("县区排名", graph(nav_graph("met-rank"), 440), note="点击柱条进入该院页面；实线为全市值，虚线为县区中位数。"),
+            panel("县区排名" if F.ranks_shown(m) else "县区对比", graph(nav_graph("met-rank"), 440),
+                  note="点击柱条进入该院页面；" + ("实线为全市值，虚线为县区中位数，灰色带为县区四分位范围；" if m.is_ratio else
+                                               "数量类指标不排名次，柱旁为占全市的比例；") +
+                       "空心柱为样本少或核查中的数值。"),
             panel("县区分布", graph(nav_graph("met-map"), 440, geo=True), note="点击县区进入该院页面。"),
         ], "g-2"),
         section("各单位明细", placeholder("met-table", 300), id="met-units"),
@@ -120,23 +134,31 @@ def summary(params):
     city = f[f["unit"] == U.CITY].iloc[0]
     counties = f[(f["tier"] == "county") & (f["status"] == OK)]
     items = []
+    flag = city["flag"]
     yoy_s, yoy_t = F.change_parts(m, city["yoy_change"], city["yoy_pct"])
     pop_s, pop_t = F.change_parts(m, city["pop_change"], city["pop_pct"])
-    items.append(_summary_item("全市", F.fmt_value(m, city["value"], city["status"]), f"同比 {yoy_t}",
+    if F.is_missing(city["yoy_change"]):
+        yoy_t = F.no_change_text(m, flag)
+    if F.is_missing(city["pop_change"]):
+        pop_t = F.no_change_text(m, flag)
+    items.append(_summary_item("全市", F.value_text(m, city["value"], city["status"], flag), f"同比 {yoy_t}",
                                F.tone(m, yoy_s)))
     items.append(_summary_item("环比", pop_t if Period.parse(params["period"]).kind != "ytd" else "—", None,
                                F.tone(m, pop_s)))
     if m.is_ratio:
         items.append(_summary_item("分子 / 分母", f"{F.number(city['numerator'])} / {F.number(city['denominator'])}"
                                    if city["status"] == OK else STATUS_LABEL.get(city["status"], "—")))
-    if not counties.empty:
+    if not counties.empty and m.is_ratio:
         items.append(_summary_item("县区中位数", F.fmt_value(m, city["county_median"])))
-        best = counties.sort_values("rank").iloc[0]
-        worst = counties.sort_values("rank").iloc[-1]
+        items.append(_summary_item("县区四分位范围", F.spread_text(m, city["county_q1"], city["county_q3"])))
+    ranked = counties[[not F.is_missing(r) for r in counties["rank"]]] if not counties.empty else counties
+    if F.ranks_shown(m) and not ranked.empty:
+        ranked = ranked.assign(_r=ranked["rank"].astype(float)).sort_values(["_r", "unit"])
+        best, worst = ranked.iloc[0], ranked.iloc[-1]
         items.append(_summary_item("最好", f"{best['unit_label']} {F.fmt_value(m, best['value'])}", None,
-                                   "good" if not F.is_neutral(m) else "flat"))
+                                   "policy-good" if m.direction == "policy" else "good"))
         items.append(_summary_item("最差", f"{worst['unit_label']} {F.fmt_value(m, worst['value'])}", None,
-                                   "bad" if not F.is_neutral(m) else "flat"))
+                                   "policy-bad" if m.direction == "policy" else "bad"))
     if m.national:
         y, v = sorted(m.national.items())[-1]
         items.append(_summary_item(f"全国（{y}年）", f"{F.number(v, m.decimals)}{m.unit}"))
@@ -170,7 +192,8 @@ def ranking_and_map(params):
     frame = store.by_unit(m.id, params["period"])
     q = params["query"].get("period")
     links = county_links(q)
-    return C.ranking_figure(m, frame, links, 440), county_map(m, frame, q, 440, with_landmarks=False, links=links)
+    return C.ranking_figure(m, frame, links, 440), county_map(m, F.shown_frame(m, frame), q, 440,
+                                                               with_landmarks=False, links=links)
 
 
 @callback(Output("met-table", "children"), Input("met-params", "data"))
@@ -185,38 +208,52 @@ def unit_table(params):
     head = [el("Th", "单位"), el("Th", f"{m.name}{F.unit_suffix(m)}", className="num")]
     if m.is_ratio:
         head += [el("Th", MEASURE_BY_ID[m.numerator].name, className="num"),
-                 el("Th", MEASURE_BY_ID[m.denominator].name, className="num")]
-    head += [el("Th", "同比", className="num"), el("Th", "环比", className="num"), el("Th", "与全市差", className="num"),
-             el("Th", "排名", className="num")]
+                 el("Th", MEASURE_BY_ID[m.denominator].name if m.denominator else "常住人口", className="num")]
+    ranking = F.ranks_shown(m)
+    head += [el("Th", "同比", className="num"), el("Th", "环比", className="num"),
+             el("Th", "与全市差" if m.is_ratio else "占全市", className="num")]
+    if ranking:
+        head.append(el("Th", "排名", className="num"))
     by_unit = {r["unit"]: r for r in frame.to_dict("records")}
-    order = [U.CITY] + sorted(U.COUNTY_CODES, key=lambda c: (by_unit[c]["rank"] is None, by_unit[c]["rank"] or 99, c)) \
-        + [U.CITY_OFFICE, U.COUNTIES]
+    if ranking:
+        counties = sorted(U.COUNTY_CODES, key=lambda c: (F.is_missing(by_unit[c]["rank"]), by_unit[c]["rank"] or 99, c))
+    else:
+        counties = list(U.COUNTY_CODES)   # a fixed order: a table of units, not a league table
+    order = [U.CITY] + counties + [U.CITY_OFFICE, U.COUNTIES]
     rows = []
     for u in order:
         r = by_unit[u]
-        status = r["status"]
+        status, flag = r["status"], r["flag"]
         name = U.label(u)
         cell_name = plain_link(name, href(f"/county/{u}", {"period": q})) if u in U.UNIT_BY_CODE else name
         ys, yt = F.change_parts(m, r["yoy_change"], r["yoy_pct"])
         ps, pt = F.change_parts(m, r["pop_change"], r["pop_pct"])
-        gap = r["gap_to_city"]
-        g = F.rounded(m, gap) if status == OK else None
-        gap_text = "—" if g is None or u == U.CITY else ("持平" if g == 0 else f"{'+' if g > 0 else '−'}"
-                                                                              f"{F.number(abs(g), m.decimals)}")
-        cells = [el("Td", cell_name), el("Td", F.fmt_value(m, r["value"], status, unit=False), className="num")]
+        if F.is_missing(r["yoy_change"]):
+            yt = F.no_change_text(m, flag)
+        if F.is_missing(r["pop_change"]):
+            pt = F.no_change_text(m, flag)
+        if m.is_ratio:
+            gap = r["gap_to_city"]
+            versus = "—" if status != OK or u == U.CITY else \
+                F.no_change_text(m, flag) if flag else F.gap_text(m, gap)   # a flagged value is not compared
+            versus_tone = F.gap_tone(m, gap) if u != U.CITY and status == OK and not flag else "flat"
+        else:
+            versus = "—" if status != OK or u == U.CITY else F.share_text(r["share_of_city"])
+            versus_tone = "flat"
+        cells = [el("Td", cell_name), el("Td", flagged(m, r["value"], status, flag, unit=False), className="num")]
         if m.is_ratio:
             cells += [el("Td", F.number(r["numerator"]), className="num"),
                       el("Td", F.number(r["denominator"]), className="num")]
-        rank = r["rank"]
         cells += [el("Td", yt, className=f"num tone-{F.tone(m, ys)}"),
                   el("Td", pt if has_pop else "—", className=f"num tone-{F.tone(m, ps) if has_pop else 'flat'}"),
-                  el("Td", gap_text,
-                     className=f"num tone-{F.gap_tone(m, gap) if u != U.CITY and status == OK else 'flat'}"),
-                  el("Td", el("Span", f"{int(rank)}/{int(r['rank_of'])}",
-                              className=f"rank-badge tone-{F.rank_tone(m, rank, r['rank_of'])}")
-                     if not F.is_missing(rank) else "—", className="num")]
+                  el("Td", versus, className=f"num tone-{versus_tone}")]
+        if ranking:
+            rank = F.shown_rank(m, r["rank"])
+            cells.append(el("Td", el("Span", f"{rank}/{int(r['rank_of'])}",
+                                     className=f"rank-badge tone-{F.rank_tone(m, rank, r['rank_of'])}")
+                            if rank is not None else "—", className="num"))
         cls = "row-city" if u == U.CITY else "row-group" if u in (U.COUNTIES, U.CITY_OFFICE) else None
-        rows.append(el("Tr", cells, className=cls))
+        rows.append(el("Tr", cells, className=cls, **{"data-unit": u}))
     table = el("Table", [el("Thead", el("Tr", head)), el("Tbody", rows)],
                className="table table-sm table-hover cockpit-table unit-table", id="met-unit-table")
     return el("Div", table, className="table-scroll")

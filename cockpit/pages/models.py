@@ -16,21 +16,20 @@ from cockpit.components.memo import cached_output, memoized
 from cockpit.components.params import PageContext, href, parse_unit
 from cockpit.components.plain_html import el
 from cockpit.components.pickers import period_picker, unit_options, unit_picker
-from cockpit.components.records_table import parse_state, records_section
+from cockpit.components.records_table import parse_state, records_section, records_title
 from cockpit.components.sections import graph, grid, panel, placeholder, section
 from cockpit.components.shell import TITLE, browser_page, safe_layout
 from cockpit.components.states import guarded, status_figure
 from cockpit.metrics import records as R
 from cockpit.metrics import units as U
-from cockpit.metrics.catalog import METRIC_BY_ID
+from cockpit.metrics.catalog import GROUPS, METRIC_BY_ID
 from cockpit.metrics.periods import Period, month_label, month_ordinal
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 
 dash.register_page(__name__, path="/models", name="模型与线索", title=f"模型与线索 · {TITLE}", order=20)
 
-CARDS = ("platforms", "models", "records_collected", "clues", "clue_verification_rate", "clue_case_rate",
-         "suggestions", "suggestion_adoption_rate", "suggestion_reply_rate", "corrected_cases",
-         "duty_crime_transfers", "children_back_to_school")
+# the catalog's models group, in catalog order (cockpit.metrics.catalog)
+CARDS = GROUPS["models"]
 RECORD_VIEWS = ("clue", "suggestion", "registry")
 LAUNCH = month_label(PLATFORM_BY_ID["models"].launch)
 
@@ -50,7 +49,9 @@ def layout(period=None, unit=None, **query):
     return browser_page(
         section("数字检察监督成效", placeholder("mod-cards", 140)),
         grid([
-            panel("线索漏斗", graph("mod-funnel", 330), note="按线索发现月份统计：发现 → 已核查 → 核查属实；右侧为属实线索的处理结果。"),
+            panel("线索漏斗", graph("mod-funnel", 330),
+                  note="按线索发现月份统计：发现 → 已核查 → 核查属实；右侧为属实线索的处理结果。" +
+                       METRIC_BY_ID["clue_verification_rate"].maturity_text),
             panel("属实线索处理结果", graph("mod-outcomes", 330)),
         ], "g-2"),
         grid([
@@ -59,7 +60,7 @@ def layout(period=None, unit=None, **query):
                   note="按发出日期统计；回复率按回复期限（发出后2个月）统计，见上方卡片。"),
         ], "g-2"),
         section("平台和模型台账", placeholder("mod-registry", 300), id="mod-registry-section"),
-        records_section("/models", ctx.query, u, ctx.period, rec_state, RECORD_VIEWS, title=f"明细记录 · {U.label(u)}"),
+        records_section("/models", ctx.query, u, ctx.period, rec_state, RECORD_VIEWS, title=records_title(u)),
         dcc.Store(id="mod-params", data=ctx.params(unit=u)),
         ctx=ctx, active="models", title="数字检察监督模型与线索", subtitle=subtitle,
         controls=[unit_picker("unit", u, "单位", options=unit_options(True, True)), period_picker(ctx.period, ctx.store)],

@@ -23,13 +23,7 @@ SPEC = PlatformSpec(
     prefix="pa", path="/platform/arrest", title="审查逮捕 · 社会危险性量化评估", platform="P01",
     description="社会危险性量化评估：犯罪性质、罪后表现、犯罪嫌疑人基本情况三部分共60项指标，另有7条附注；"
                 "评估分值对应低、中、高三个等级，“高”建议羁押，“低”“中”建议非羁押。",
-    cards=("arrest_concluded", "non_arrest_rate", "pretrial_detention_rate", "assessment_coverage",
-           "assessment_consistency", "review_days_avg"),
-    trends=("non_arrest_rate", "assessment_coverage", "assessment_consistency", "review_days_avg"),
-    ranks=("non_arrest_rate", "assessment_consistency", "assessment_coverage", "review_days_avg",
-           "pretrial_detention_rate"),
-    table=("non_arrest_rate", "pretrial_detention_rate", "assessment_coverage", "assessment_consistency",
-           "review_days_avg"),
+    group="arrest",
     record_views=("arrest",), default_view="arrest",
 )
 register(SPEC)

@@ -22,10 +22,7 @@ dash.register_page(__name__, path="/platform/juvenile", name="未检云平台", 
 SPEC = PlatformSpec(
     prefix="pj", path="/platform/juvenile", title="运城“指南针”未检云平台", platform="P04",
     description="未成年人检察业务统一集中办理：附条件不起诉、社会调查、强制报告、控辍保学等线上协同。",
-    cards=("juv_concluded", "conditional_non_prosecution_rate", "social_survey_rate"),
-    trends=("juv_concluded", "conditional_non_prosecution_rate", "social_survey_rate"),
-    ranks=("conditional_non_prosecution_rate", "social_survey_rate"),
-    table=("conditional_non_prosecution_rate", "social_survey_rate"),
+    group="juvenile",
     record_views=("juvenile",), default_view="juvenile",
 )
 register(SPEC)

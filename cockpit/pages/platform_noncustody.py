@@ -23,11 +23,7 @@ SPEC = PlatformSpec(
     prefix="pn", path="/platform/noncustody", title="非羁押诉讼数字监督", platform="P02",
     description="对取保候审、监视居住人员实时定位、在线传唤、在线打卡，越界、未打卡、脱管自动预警，"
                 "由执行机关（公安）线下核实处置；保证金提存在线管理。",
-    cards=("nc_under_supervision", "nc_new", "checkin_rate", "summons_rate", "warning_handled_rate",
-           "abscond_rate", "nc_warnings", "nc_bail_amount"),
-    trends=("nc_under_supervision", "checkin_rate", "warning_handled_rate", "nc_warnings"),
-    ranks=("checkin_rate", "warning_handled_rate", "summons_rate", "abscond_rate"),
-    table=("checkin_rate", "summons_rate", "warning_handled_rate", "abscond_rate"),
+    group="noncustody",
     record_views=("warning", "nc_person"), default_view="warning",
 )
 register(SPEC)

@@ -23,10 +23,7 @@ dash.register_page(__name__, path="/platform/plea", name="认罪认罚同录",
 SPEC = PlatformSpec(
     prefix="pp", path="/platform/plea", title="认罪认罚同步录音录像", platform="P03",
     description="认罪认罚具结书签署全程同步录音录像；远程听取意见，电子捺印文书一键回传，全流程线上、无纸化。",
-    cards=("plea_statements", "recording_coverage", "remote_hearing_share", "efp_return_rate", "plea_rate"),
-    trends=("plea_statements", "recording_coverage", "remote_hearing_share", "efp_return_rate"),
-    ranks=("recording_coverage", "remote_hearing_share", "efp_return_rate", "plea_rate"),
-    table=("recording_coverage", "remote_hearing_share", "efp_return_rate", "plea_rate"),
+    group="plea",
     record_views=("plea",), default_view="plea",
 )
 register(SPEC)

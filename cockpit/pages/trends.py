@@ -121,9 +121,13 @@ def yoy_table(params):
         m = METRIC_BY_ID[r.metric_id]
         ys, yt = F.change_parts(m, r.yoy_change, r.yoy_pct)
         ps, pt = F.change_parts(m, r.pop_change, r.pop_pct)
+        if F.is_missing(r.yoy_change):
+            yt = F.no_change_text(m, r.flag)        # a flagged value is not compared: say why
+        if F.is_missing(r.pop_change):
+            pt = F.no_change_text(m, r.flag)
         rows.append(html.Tr([
             html.Td(dcc.Link(m.name, href=href(f"/metric/{m.id}", {"period": params["query"].get("period")}))),
-            html.Td(F.fmt_value(m, r.value, r.status), className="num"),
+            html.Td(F.value_text(m, r.value, r.status, r.flag), className="num"),
             html.Td(F.fmt_value(m, r.yoy_value) if r.status == OK else "—", className="num"),
             html.Td(yt, className=f"num tone-{F.tone(m, ys)}"),
             html.Td(pt if period.kind != "ytd" else "—", className=f"num tone-{F.tone(m, ps)}"),
