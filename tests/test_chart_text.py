@@ -70,7 +70,8 @@ def test_every_builder_escapes_the_names_it_is_given():
         "unit": counties, "tier": "county", "status": "ok", "value": [float(i) for i in range(len(counties))],
         "rank": [float(len(counties) - i) for i in range(len(counties))], "rank_of": len(counties),
         "unit_label": [HOSTILE[i % 3] for i in range(len(counties))], "city_value": 5.0, "county_median": 6.0,
-        "gap_to_city": [float(i - 5) for i in range(len(counties))]})
+        "gap_to_city": [float(i - 5) for i in range(len(counties))], "flag": "", "county_q1": 3.0,
+        "county_q3": 9.0, "share_of_city": None})
     assert_no_markup_from_data(C.ranking_figure(metric, rows, {c: f"/county/{c}" for c in counties}))
     fig = C.map_figure(metric, rows, "/assets/geo.json", {}, landmarks=[
         {"name": n, "lon": 111.0, "lat": 35.0, "county_code": counties[0]} for n in HOSTILE])
