@@ -312,9 +312,10 @@ def map_figure(metric: Metric | None, frame, geojson_url: str, hrefs: dict[str, 
                 continue
             locs.append(c)
             z.append(float(r.value))
-            rank = "" if r.rank is None else f"<br>排名：{int(r.rank)}/{int(r.rank_of)}"
+            shown = F.shown_rank(metric, r.rank)
+            rank = "" if shown is None else f"<br>排名：{shown}/{int(r.rank_of)}"
             text.append(f"{plot_text(U.UNIT_BY_CODE[c].short)}<br>{plot_text(metric.name)}："
-                        f"{F.fmt_value(metric, r.value)}{rank}")
+                        f"{F.value_text(metric, r.value, r.status, r.flag)}{rank}")
             custom.append(hrefs.get(c))
         if locs:
             traces.append({"type": "choropleth", "geojson": geojson_url, "featureidkey": "properties.code",
