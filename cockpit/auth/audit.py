@@ -89,6 +89,10 @@ DETAIL_LABELS = {
     "group": "指标组",
     "rows": "行数",
     "what": "内容",
+    "lock_id": "锁定编号",
+    "name": "锁定对象",
+    "address": "地址",
+    "malformed": "请求异常",
 }
 # Coded values of some keys (models.authenticate's reasons, lockout scopes, request methods …).
 VALUE_LABELS = {
@@ -98,6 +102,7 @@ VALUE_LABELS = {
     "method": {"POST": "提交", "GET": "打开", "PUT": "修改", "DELETE": "删除"},
     "form": {"login": "登录表单"},
     "format": {"csv": "CSV", "xlsx": "Excel"},
+    "malformed": {"inputs differ from the declared ones": "请求的输入与组件声明不符"},
 }
 # Paths that are not Dash pages.
 PATH_LABELS = {
