@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from browser_support import running_app, wait_for_dash
+from browser_support import SCREENSHOTS, running_app, wait_for_dash
 
 from tests import exports as X
 
@@ -37,15 +37,17 @@ def test_upload_runs_in_the_background_and_survives_a_reload(upload_server, open
     s.page.goto(upload_server + "/admin/uploads")
     wait_for_dash(s.page)
     # another writer holds the database (as a load started by `python -m etl run` would): the job
-    # checks and stores the files, then waits for the write lock — its progress stays on the page
+    # checks and stores the files (正在检查 n/2 …), then waits for the write lock, and the page says so
     blocker = sqlite3.connect(upload_server.db_path, isolation_level=None, timeout=30)
     try:
         blocker.execute("BEGIN IMMEDIATE")
         s.page.set_input_files("#adm-upload input[type=file]", [str(p) for p in files])
-        wait_text(s.page, "正在检查 2/2：审查逮捕_乙.csv")
+        wait_text(s.page, "2 个文件已保存，正在开始导入")
         assert s.page.locator(f"{RESULT} .progress-bar").count() == 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        s.page.screenshot(path=str(SCREENSHOTS / "upload-progress.png"), full_page=True)
         s.page.reload()                                   # a reload while the load runs
-        wait_text(s.page, "正在检查 2/2：审查逮捕_乙.csv")
+        wait_text(s.page, "2 个文件已保存，正在开始导入")
         assert s.page.locator(f"{RESULT} .progress-bar").count() == 1
     finally:
         blocker.rollback()
@@ -61,4 +63,5 @@ def test_upload_runs_in_the_background_and_survives_a_reload(upload_server, open
     wait_for_dash(s.page)
     text = s.page.locator(RESULT).inner_text()
     assert text.count("已导入") == 2 and "t_admin" in text
+    s.page.screenshot(path=str(SCREENSHOTS / "upload-result.png"), full_page=True)
     s.check_clean()

@@ -48,7 +48,7 @@ def test_upload_ingest_reports_checks_then_reads(engine, landing):
     seen = []
     result = UP.ingest(engine, landing, [("审查逮捕_1.csv", arrest_csv(10)), ("notes.csv", "备注\n1\n".encode())],
                        50 * 1024 * 1024, report=lambda *a: seen.append(a))
-    assert seen[:2] == [("check", 1, 2, "审查逮捕_1.csv"), ("check", 2, 2, "notes.csv")]
+    assert seen[:3] == [("check", 1, 2, "审查逮捕_1.csv"), ("check", 2, 2, "notes.csv"), ("load", 0, 1, "")]
     reads = [s for s in seen if s[0] == "read"]
     assert len(reads) == 1 and reads[0][1:3] == (1, 1) and reads[0][3].endswith("审查逮捕_1.csv")
     assert [s[0] for s in seen][-1] == "stage"

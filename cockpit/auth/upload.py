@@ -211,7 +211,8 @@ class UploadResult:
 def ingest(engine: Engine, landing: Path, uploads: list[tuple[str, bytes]], max_bytes: int,
            max_files: int = 20, report=None) -> UploadResult:
     """Check, store and load uploaded files; the result per file. `report(phase, pos, total, name)`
-    follows the work: phase "check" per uploaded file, "read" per new file of the landing folder
+    follows the work: phase "check" per uploaded file, "load" once the files are stored (the load
+    may first wait for another writer's lock), "read" per new file of the landing folder
     the load reads, "stage" per data interface it validates and stores."""
     report = report or (lambda *_a: None)
     result = UploadResult()
@@ -231,6 +232,7 @@ def ingest(engine: Engine, landing: Path, uploads: list[tuple[str, bytes]], max_
     stored = store(landing, accepted, refused=result.refused)
     if not stored:
         return result
+    report("load", 0, len(stored), "")
     try:
         summary = etl_ingest.load(Path(landing), engine,
                                   on_file=lambda pos, total, name: report("read", pos, total, name),

@@ -14,6 +14,7 @@ one: the session, the admin role, and the CSRF header.
 """
 import base64
 import binascii
+from datetime import datetime
 
 import dash
 import dash_bootstrap_components as dbc
@@ -190,7 +191,9 @@ def _progress_block(job: dict):
                           f"已收到 {len(job.get('names') or [])} 个文件，正在排队：等待前一次导入完成后开始。"],
                          color="info", class_name="mt-3 upload-progress")
     phase, pos, total = job.get("phase") or "", int(job.get("pos") or 0), int(job.get("total") or 0)
-    if phase in PHASE_TEXT and total:
+    if phase == "load":
+        text, value = f"{total} 个文件已保存，正在开始导入（如有其他导入正在进行，等待其完成）…", 0
+    elif phase in PHASE_TEXT and total:
         text = f"{PHASE_TEXT[phase]} {pos}/{total}：{job.get('current') or ''}"
         value = round(100 * pos / total)
     else:
@@ -199,6 +202,14 @@ def _progress_block(job: dict):
                      dbc.Progress(value=value, label=f"{pos}/{total}" if total else "", striped=True, animated=True,
                                   class_name="mt-1", style={"height": "18px"})],
                     className="mt-3 upload-progress")
+
+
+def _local_time(iso) -> str:
+    """A job's UTC time stamp in the server's local time, as the ledger shows its times."""
+    try:
+        return datetime.fromisoformat(str(iso)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return ""
 
 
 def _result_block(job: dict, engine, landing):
@@ -224,9 +235,9 @@ def _result_block(job: dict, engine, landing):
             blocks += [html.H3("退回的行（前 200 行）", className="admin-subtitle mt-3"), _rejects_table(rej)]
     if not blocks:
         blocks.append(dbc.Alert("没有可导入的文件。", color="warning", class_name="mt-3"))
-    when = str(job.get("finished") or job.get("created") or "")[:19].replace("T", " ")
     by = job.get("by") or ""
-    blocks.insert(0, html.Div(f"上次上传：{by}，{when}（UTC）", className="upload-job-meta text-muted small mt-2"))
+    blocks.insert(0, html.Div(f"上次上传：{by}，{_local_time(job.get('finished') or job.get('created'))}",
+                              className="upload-job-meta text-muted small mt-2"))
     return html.Div(blocks, className="upload-result")
 
 
