@@ -16,12 +16,22 @@ pytestmark = pytest.mark.browser
 RESULT = "#adm-upload-result"
 
 
-@pytest.fixture(scope="module")
-def upload_server(tmp_path_factory):
+# gunicorn as in production (benchmarks/gunicorn.conf.py) with two workers: the page's polls
+# reach either worker, only one of which runs the load
+GUNICORN = ("-c", "import os, sys; from gunicorn.app.wsgiapp import run; "
+                  "sys.argv = ['gunicorn', '-c', 'benchmarks/gunicorn.conf.py', "
+                  "'-b', '127.0.0.1:' + os.environ['PORT'], 'app:server']; run()")
+
+
+@pytest.fixture(params=["app.py", "gunicorn"])
+def upload_server(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("upload-server")
     db = tmp / "cockpit.db"
-    with running_app(tmp, f"sqlite:///{db}") as srv:
+    args, env = (("app.py",), {}) if request.param == "app.py" else (GUNICORN, {"COCKPIT_WORKERS": "2",
+                                                                                 "COCKPIT_THREADS": "2"})
+    with running_app(tmp, f"sqlite:///{db}", args=args, env=env) as srv:
         srv.db_path = db
+        srv.kind = request.param
         yield srv
 
 
@@ -45,7 +55,7 @@ def test_upload_runs_in_the_background_and_survives_a_reload(upload_server, open
         wait_text(s.page, "2 个文件已保存，正在开始导入")
         assert s.page.locator(f"{RESULT} .progress-bar").count() == 1
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        s.page.screenshot(path=str(SCREENSHOTS / "upload-progress.png"), full_page=True)
+        s.page.screenshot(path=str(SCREENSHOTS / f"upload-progress-{upload_server.kind}.png"), full_page=True)
         s.page.reload()                                   # a reload while the load runs
         wait_text(s.page, "2 个文件已保存，正在开始导入")
         assert s.page.locator(f"{RESULT} .progress-bar").count() == 1
@@ -63,5 +73,5 @@ def test_upload_runs_in_the_background_and_survives_a_reload(upload_server, open
     wait_for_dash(s.page)
     text = s.page.locator(RESULT).inner_text()
     assert text.count("已导入") == 2 and "t_admin" in text
-    s.page.screenshot(path=str(SCREENSHOTS / "upload-result.png"), full_page=True)
+    s.page.screenshot(path=str(SCREENSHOTS / f"upload-result-{upload_server.kind}.png"), full_page=True)
     s.check_clean()
