@@ -104,6 +104,16 @@ def test_a_job_whose_thread_is_gone_reads_as_interrupted(tmp_path):
     assert UJ.active(tmp_path) == []
 
 
+def test_a_job_that_ends_while_it_is_read_is_not_interrupted(tmp_path, monkeypatch):
+    """The status read said "running", then the thread wrote "done" and left: read again."""
+    job = UJ._new(["a.csv"], "甲")
+    (tmp_path / UJ.JOB_DIR).mkdir()
+    (tmp_path / UJ.JOB_DIR / f"{job['id']}.json").write_text("{}", encoding="utf-8")
+    states = iter([dict(job, state=UJ.RUNNING), dict(job, state=UJ.DONE, result={})])
+    monkeypatch.setattr(UJ, "_load", lambda path: next(states))
+    assert UJ.read(tmp_path, job["id"])["state"] == UJ.DONE
+
+
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "a/b", "", None, "x" * 100, "..", "a.json"])
 def test_job_ids_from_the_browser_are_never_paths(tmp_path, bad):
     assert UJ.read(tmp_path, bad) is None

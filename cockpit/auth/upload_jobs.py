@@ -105,13 +105,21 @@ def read(landing: Path, job_id: str) -> dict | None:
     path = _path(landing, job_id)
     if path is None:
         return None
+    job = _load(path)
+    if job is not None and _interrupted(job):
+        # read again: the thread writes its last status before it leaves `_live` (and a process
+        # before it exits), so a job that just ended shows its end here, not an interruption
+        job = _load(path)
+        if job is not None and _interrupted(job):
+            job.update(state=INTERRUPTED, error=JOB_INTERRUPTED)
+    return job
+
+
+def _load(path: Path) -> dict | None:
     try:
-        job = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if _interrupted(job):
-        job.update(state=INTERRUPTED, error=JOB_INTERRUPTED)
-    return job
 
 
 def recent(landing: Path, limit: int = KEEP) -> list[dict]:
