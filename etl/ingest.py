@@ -57,9 +57,11 @@ def same_header(a: str, b: str) -> bool:
     return reader.norm_header(a) == reader.norm_header(b)
 
 
-def load(landing: Path, engine: Engine) -> RunSummary:
-    """Load every new file of the landing folder in one transaction (see etl.run)."""
-    return run(Path(landing), engine, progress=False)
+def load(landing: Path, engine: Engine, on_file=None, on_source=None) -> RunSummary:
+    """Load every new file of the landing folder in one transaction (see etl.run).
+    Progress hooks: `on_file(pos, total, file_name)` before each new file is read,
+    `on_source(pos, total, interface_name)` before each data interface is validated and stored."""
+    return run(Path(landing), engine, progress=False, on_file=on_file, on_source=on_source)
 
 
 @contextmanager

@@ -128,7 +128,11 @@ def landing_files(landing: Path) -> list[Path]:
 
 
 def run(landing: Path, engine: Engine, today: dt.date | None = None, progress: bool | None = None,
-        log=None) -> RunSummary:
+        log=None, on_file=None, on_source=None) -> RunSummary:
+    """Load every new file of `landing` in one transaction. `on_file(pos, total, name)` is called
+    before each new file is read (`total`: the files not already in the ledger by name, size and
+    mtime), `on_source(pos, total, source_name)` before each data interface is validated and
+    staged — hooks for a progress display (the upload page); `progress` is tqdm's bar on stderr."""
     today = today or dt.date.today()
     log = log or (lambda msg: None)
     started = dt.datetime.now()
@@ -149,7 +153,7 @@ def run(landing: Path, engine: Engine, today: dt.date | None = None, progress: b
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
                 migrate.upgrade(conn)   # schema changes by migrations (docs/decisions.md)
-                summary = _run(conn, landing, today, progress, log, started)
+                summary = _run(conn, landing, today, progress, log, started, on_file, on_source)
         finally:
             conn.info.pop("writer", None)
             if sqlite:
@@ -158,7 +162,7 @@ def run(landing: Path, engine: Engine, today: dt.date | None = None, progress: b
     return summary
 
 
-def _run(conn, landing, today, progress, log, started) -> RunSummary:
+def _run(conn, landing, today, progress, log, started, on_file=None, on_source=None) -> RunSummary:
     phases: dict[str, float] = {}
     clock = [time.perf_counter()]
 
@@ -179,6 +183,12 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
     rejects: list[pd.DataFrame] = []
     skipped = 0
     paths = landing_files(landing)
+
+    def new_by_stat(path: Path) -> bool:
+        stat = path.stat()
+        return (path.relative_to(landing).as_posix(), stat.st_size, stat.st_mtime_ns) not in unchanged
+    n_new = sum(1 for p in paths if new_by_stat(p)) if on_file else 0
+    n_seen = 0
     # progress None: a bar only when stderr is a terminal
     bar = tqdm(paths, desc="读取文件", unit="个", disable=None if progress is None else not progress,
                file=sys.stderr, leave=False)
@@ -212,6 +222,9 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
             if (name, stat.st_size, stat.st_mtime_ns) in unchanged:
                 skipped += 1
                 continue
+            if on_file is not None:
+                n_seen += 1
+                on_file(n_seen, max(n_new, n_seen), name)
             data = path.read_bytes()
             sha = reader.sha256(data)
             if (name, sha) in known:
@@ -266,9 +279,11 @@ def _run(conn, landing, today, progress, log, started) -> RunSummary:
     touched: dict[tuple[str, str], set] = {}
     fresh: set[str] = set()  # sources whose staging was empty before this load
     lap("parse")
-    for source_id, parts in tqdm(list(frames.items()), desc="校验入库", unit="类", file=sys.stderr, leave=False,
-                                 disable=None if progress is None else not progress):
+    for pos, (source_id, parts) in enumerate(tqdm(list(frames.items()), desc="校验入库", unit="类", file=sys.stderr,
+                                                  leave=False, disable=None if progress is None else not progress)):
         source = SOURCE_BY_ID[source_id]
+        if on_source is not None:
+            on_source(pos + 1, len(frames), source.name)
         batch = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         parts.clear()
         good, bad = validate(source, batch, today)

@@ -14,6 +14,7 @@ import xlsxwriter
 from cockpit.auth import audit
 from cockpit.auth import testing as T
 from cockpit.auth import upload as UP
+from cockpit.auth import upload_jobs as UJ
 
 HEADER = ("部门受案号,承办单位编码,承办单位,犯罪嫌疑人,公民身份号码,涉嫌罪名,受理日期,审结日期,审查结论,不捕理由,"
           "社会危险性评估分值,评估等级,触发指标")
@@ -122,14 +123,44 @@ def data_url(data: bytes, mime: str = "text/csv") -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
-UPLOAD_OUTPUT = "..adm-upload-result.children...adm-ledger-version.data...adm-upload.contents.."
+UPLOAD_OUTPUT = "..adm-job.data...adm-upload.contents.."
+SHOW_OUTPUT = "..adm-upload-result.children...adm-job-poll.disabled...adm-ledger-version.data...adm-job-view.data.."
 
 
-def post_upload(client, files: list[tuple[str, bytes]]):
-    payload = {"names": [n for n, _ in files], "contents": [data_url(d) for _, d in files]}
+def start_upload(client, payload):
+    """The upload callback: it answers at once with the background job's id."""
     return T.post_callback(client, UPLOAD_OUTPUT,
-                           inputs=[{"id": "adm-upload-data", "property": "data", "value": payload}],
-                           state=[{"id": "adm-ledger-version", "property": "data", "value": 0}])
+                           inputs=[{"id": "adm-upload-data", "property": "data", "value": payload}])
+
+
+def show_job(client, job_id, seen=None):
+    """The page's poll: the job's progress or result."""
+    return T.post_callback(client, SHOW_OUTPUT,
+                           inputs=[{"id": "adm-job-poll", "property": "n_intervals", "value": 1},
+                                   {"id": "adm-job", "property": "data", "value": job_id}],
+                           state=[{"id": "adm-ledger-version", "property": "data", "value": 0},
+                                  {"id": "adm-job-view", "property": "data", "value": seen}])
+
+
+def job_id_of(resp) -> str:
+    return resp.get_json()["response"]["adm-job"]["data"]
+
+
+def upload_and_wait(client, app, payload):
+    """Start an upload, wait for its job to end, and answer what the page then shows."""
+    resp = start_upload(client, payload)
+    if resp.status_code != 200:
+        return resp
+    job_id = job_id_of(resp)
+    landing = app.server.extensions["cockpit_auth"].settings.landing
+    job = UJ.wait(landing, job_id, timeout=120)
+    assert job is not None and job["state"] not in UJ.ACTIVE, job
+    return show_job(client, job_id)
+
+
+def post_upload(client, files: list[tuple[str, bytes]], app=None):
+    payload = {"names": [n for n, _ in files], "contents": [data_url(d) for _, d in files]}
+    return upload_and_wait(client, app or T.shared_app(), payload)
 
 
 def text_of(resp) -> str:
@@ -177,9 +208,7 @@ def test_oversized_upload_is_refused_with_a_message(app, engine):
         resp = post_upload(client, [("审查逮捕.csv", EXPORT + b"x" * 2048)])
         assert "文件过大" in text_of(resp)
         # what the browser sends when its own size check stops a file
-        resp = T.post_callback(client, UPLOAD_OUTPUT,
-                               inputs=[{"id": "adm-upload-data", "property": "data", "value": {"too_big": ["大文件.csv"]}}],
-                               state=[{"id": "adm-ledger-version", "property": "data", "value": 0}])
+        resp = upload_and_wait(client, app, {"too_big": ["大文件.csv"]})
         assert "大文件.csv" in text_of(resp) and "文件超过" in text_of(resp)
     finally:
         state.settings.upload_max_bytes = saved

@@ -11,8 +11,9 @@ Checks, in order (the first failure refuses the file with a Chinese message, not
   (etl.reader) — a spreadsheet of something else is refused here, not loaded as "rejected".
 
 Accepted files are stored as LANDING/uploads/<date>/<safe name> and the ETL runs over the
-landing folder (the same names as `python -m etl run --landing LANDING` would use); the run is
-in the request (a spinner on the page) and serialised with other loads by the ETL's own lock.
+landing folder (the same names as `python -m etl run --landing LANDING` would use). The page runs
+all this in the background (cockpit.auth.upload_jobs: a job per upload, its progress and result
+in a status file), serialised with other loads by the ETL's own lock.
 """
 from __future__ import annotations
 
@@ -208,14 +209,19 @@ class UploadResult:
 
 
 def ingest(engine: Engine, landing: Path, uploads: list[tuple[str, bytes]], max_bytes: int,
-           max_files: int = 20) -> UploadResult:
-    """Check, store and load uploaded files; the result per file."""
+           max_files: int = 20, report=None) -> UploadResult:
+    """Check, store and load uploaded files; the result per file. `report(phase, pos, total, name)`
+    follows the work: phase "check" per uploaded file, "load" once the files are stored (the load
+    may first wait for another writer's lock), "read" per new file of the landing folder
+    the load reads, "stage" per data interface it validates and stores."""
+    report = report or (lambda *_a: None)
     result = UploadResult()
     if len(uploads) > max_files:
         result.refused = [(n, f"一次最多上传 {max_files} 个文件") for n, _ in uploads]
         return result
     accepted = []
-    for name, data in uploads:
+    for pos, (name, data) in enumerate(uploads):
+        report("check", pos + 1, len(uploads), name)
         try:
             check_file(name, data, max_bytes)
             accepted.append((name, data))
@@ -226,8 +232,11 @@ def ingest(engine: Engine, landing: Path, uploads: list[tuple[str, bytes]], max_
     stored = store(landing, accepted, refused=result.refused)
     if not stored:
         return result
+    report("load", 0, len(stored), "")
     try:
-        summary = etl_ingest.load(Path(landing), engine)
+        summary = etl_ingest.load(Path(landing), engine,
+                                  on_file=lambda pos, total, name: report("read", pos, total, name),
+                                  on_source=lambda pos, total, name: report("stage", pos, total, name))
     except Exception:  # noqa: BLE001 - the load failed as a whole (rolled back)
         # the technical detail (psycopg, pyarrow …, in English) is for the server's log only
         _log.exception("the load after an upload failed")

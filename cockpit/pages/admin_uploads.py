@@ -1,26 +1,30 @@
 """/admin/uploads — upload export files, load them, see the result and the ledger (admins only).
 
 The browser first checks the size of each file (a clientside callback: nothing over the limit
-is sent); the server checks name, size, magic bytes and that the file is one of the exports
-(cockpit.auth.upload), stores it in LANDING/uploads/<date>/ and runs the ETL. The answer lists
-per file the rows read, loaded and rejected, the reasons of the rejected rows with personal data
-masked (etl_reject.raw holds the row as it came), and the ledger (etl_file) below.
+is sent); the upload callback hands the files to a background job (cockpit.auth.upload_jobs) and
+answers at once. The job checks name, size, magic bytes and that the file is one of the exports
+(cockpit.auth.upload), stores it in LANDING/uploads/<date>/ and runs the ETL; the page polls the
+job and shows per-file progress ("正在导入 3/12：文件名") and then per file the rows read, loaded
+and rejected, the reasons of the rejected rows with personal data masked (etl_reject.raw holds
+the row as it came), and the ledger (etl_file) below. The job's status lives in a file, so a
+reload — or another administrator opening the page — shows the running load and then its result.
 
-Uploads travel as a Dash callback (base64 in JSON); the callback is protected like every other
+Uploads travel as a Dash callback (base64 in JSON); the callbacks are protected like every other
 one: the session, the admin role, and the CSRF header.
 """
-from __future__ import annotations
-
 import base64
 import binascii
+from datetime import datetime
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
+from flask import current_app, g
 
 from cockpit import data
 from cockpit.auth import audit, context
 from cockpit.auth import upload as UP
+from cockpit.auth import upload_jobs as JOBS
 from cockpit.auth.admin_ui import admin_page, require_admin, field, loading, section, table
 from cockpit.auth.settings import Settings
 from cockpit.components.shell import TITLE
@@ -30,6 +34,7 @@ from etl.ingest import STATUS_LABEL
 dash.register_page(__name__, path="/admin/uploads", name="数据上传", title=f"数据上传 · {TITLE}", order=101)
 
 LEDGER_ROWS = 50
+POLL_MS = 800
 
 
 def _settings() -> Settings:
@@ -40,7 +45,7 @@ def _settings() -> Settings:
 def layout(**_query):
     limit = _settings().upload_max_bytes
     return admin_page(
-        "uploads", "数据上传与导入台账", "上传业务系统和各平台的导出文件，系统立即导入并给出每个文件的结果。",
+        "uploads", "数据上传与导入台账", "上传业务系统和各平台的导出文件，系统在后台导入，显示每个文件的进度和结果。",
         section("上传导出文件", dcc.Upload(
             id="adm-upload", multiple=True, accept=".csv,.xlsx,.xls",
             children=html.Div([html.Div("将导出文件拖到此处，或点击选择文件", className="upload-title"),
@@ -49,8 +54,8 @@ def layout(**_query):
             className="admin-upload",
             style={"border": "2px dashed #9fb3cf", "borderRadius": "8px", "padding": "28px", "textAlign": "center",
                    "cursor": "pointer", "background": "#f7f9fc"}),
-            loading(html.Div(id="adm-upload-result")),
-            note="个人信息已脱敏显示"),
+            html.Div(id="adm-upload-result", **{"aria-live": "polite"}),
+            note="个人信息已脱敏显示；导入在后台进行，刷新或离开页面不影响导入"),
         section("导入台账", html.Div(id="adm-ledger"),
                 html.Div([field("查看退回明细", dbc.Select(id="adm-ledger-file", options=[], size="sm"))],
                          className="rec-controls"),
@@ -65,6 +70,9 @@ def layout(**_query):
         dcc.Store(id="adm-withdraw-version", data=0),
         dcc.Store(id="adm-upload-limit", data=limit),
         dcc.Store(id="adm-upload-data"),
+        dcc.Store(id="adm-job", storage_type="session"),      # the job this tab started (kept over a reload)
+        dcc.Store(id="adm-job-view"),                          # what is shown: no redraw when nothing changed
+        dcc.Interval(id="adm-job-poll", interval=POLL_MS, disabled=True),
         dcc.Store(id="adm-ledger-version", data=0),
     )
 
@@ -111,31 +119,7 @@ def _rejects_table(rows: list[dict]):
     return table(["文件", "行号", "退回原因", "原始内容（已脱敏）"], body, "没有退回的行")
 
 
-@callback(Output("adm-upload-result", "children"), Output("adm-ledger-version", "data"),
-          Output("adm-upload", "contents"),
-          Input("adm-upload-data", "data"), State("adm-ledger-version", "data"), prevent_initial_call=True)
-def do_upload(payload, version):
-    require_admin()
-    settings = _settings()
-    if not isinstance(payload, dict):
-        return no_update, no_update, no_update
-    if payload.get("too_big"):
-        refused = [(str(n), f"文件超过 {UP.size_text(settings.upload_max_bytes)}，未上传") for n in payload["too_big"]]
-        for name, why in refused:
-            audit.record("upload_refused", {"reason": why}, subject=name)
-        return _refused_block(refused), no_update, None
-    names = [str(n) for n in (payload.get("names") or [])]
-    contents = payload.get("contents") or []
-    files, refused = [], []
-    for name, content in zip(names, contents):
-        raw = _decode(content)
-        if raw is None:
-            refused.append((name, "文件内容无法读取"))
-        else:
-            files.append((name, raw))
-    engine = data.engine()
-    result = UP.ingest(engine, settings.landing, files, settings.upload_max_bytes, settings.upload_max_files)
-    refused += result.refused
+def _audit_result(result: UP.UploadResult, refused: list[tuple[str, str]]) -> None:
     for name, why in refused:
         audit.record("upload_refused", {"reason": why}, subject=name)
     for f in result.files:
@@ -147,23 +131,150 @@ def do_upload(payload, version):
                                  "rows_loaded": sum(f.rows_loaded for f in result.files),
                                  "rows_rejected": sum(f.rows_rejected for f in result.files)},
                      subject=f"#{result.run_id}")
+
+
+def _background_work(files: list[tuple[str, bytes]], refused: list[tuple[str, str]]):
+    """The job's work, bound to this request's app, database, settings and administrator: it runs
+    in a worker thread after the request has answered, inside a request context of its own that
+    carries the administrator and their address (so the audit log names them)."""
+    server = current_app._get_current_object()
+    principal = context.current_principal()
+    engine, settings = data.engine(), _settings()
+    environ = {"REMOTE_ADDR": context.remote_addr()}
+    headers = {"User-Agent": context.user_agent()}
+
+    def work(report):
+        with server.test_request_context("/admin/uploads", environ_base=environ, headers=headers):
+            g.cockpit_principal = principal
+            result = UP.ingest(engine, settings.landing, files, settings.upload_max_bytes,
+                               settings.upload_max_files, report=report)
+            result.refused = refused + result.refused
+            _audit_result(result, result.refused)
+            return result
+    return work
+
+
+@callback(Output("adm-job", "data"), Output("adm-upload", "contents"),
+          Input("adm-upload-data", "data"), prevent_initial_call=True)
+def start_upload(payload):
+    """Hand the files to a background job; the answer (the job's id) comes at once."""
+    require_admin()
+    settings = _settings()
+    if not isinstance(payload, dict):
+        return no_update, no_update
+    by = getattr(context.current_principal(), "name", "")
+    if payload.get("too_big"):
+        refused = [(str(n), f"文件超过 {UP.size_text(settings.upload_max_bytes)}，未上传") for n in payload["too_big"]]
+        _audit_result(UP.UploadResult(), refused)
+        return JOBS.finished(settings.landing, UP.UploadResult(refused=refused), [n for n, _ in refused], by), None
+    names = [str(n) for n in (payload.get("names") or [])]
+    contents = payload.get("contents") or []
+    files, refused = [], []
+    for name, content in zip(names, contents):
+        raw = _decode(content)
+        if raw is None:
+            refused.append((name, "文件内容无法读取"))
+        else:
+            files.append((name, raw))
+    if not files:
+        _audit_result(UP.UploadResult(), refused)
+        return JOBS.finished(settings.landing, UP.UploadResult(refused=refused), names, by), None
+    return JOBS.submit(settings.landing, _background_work(files, refused), names, by), None
+
+
+PHASE_TEXT = {"check": "正在检查", "read": "正在导入", "stage": "正在校验入库"}
+
+
+def _progress_block(job: dict):
+    if job["state"] == JOBS.QUEUED:
+        return dbc.Alert([dbc.Spinner(size="sm", spinner_class_name="me-2"),
+                          f"已收到 {len(job.get('names') or [])} 个文件，正在排队：等待前一次导入完成后开始。"],
+                         color="info", class_name="mt-3 upload-progress")
+    phase, pos, total = job.get("phase") or "", int(job.get("pos") or 0), int(job.get("total") or 0)
+    if phase == "load":
+        text, value = f"{total} 个文件已保存，正在开始导入（如有其他导入正在进行，等待其完成）…", 0
+    elif phase in PHASE_TEXT and total:
+        text = f"{PHASE_TEXT[phase]} {pos}/{total}：{job.get('current') or ''}"
+        value = round(100 * pos / total)
+    else:
+        text, value = "正在准备导入…", 0
+    return html.Div([html.Div(text, className="upload-progress-text"),
+                     dbc.Progress(value=value, label=f"{pos}/{total}" if total else "", striped=True, animated=True,
+                                  class_name="mt-1", style={"height": "18px"})],
+                    className="mt-3 upload-progress")
+
+
+def _local_time(iso) -> str:
+    """A job's UTC time stamp in the server's local time, as the ledger shows its times."""
+    try:
+        return datetime.fromisoformat(str(iso)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return ""
+
+
+def _result_block(job: dict, engine, landing):
+    result = job.get("result") or {}
+    refused = [tuple(r) for r in result.get("refused") or []]
+    files = result.get("files") or []
+    run_id = result.get("run_id")
     blocks = []
     if refused:
         blocks.append(_refused_block(refused))
-    if result.error:
-        blocks.append(dbc.Alert(result.error, color="danger", class_name="mt-3"))
-    if result.files:
-        rows = [[f.name + ("" if f.uploaded else "（落地目录中的其他新文件）"), f.source, f.status, f"{f.rows_read:,}",
-                 f"{f.rows_loaded:,}", f"{f.rows_rejected:,}", f.note] for f in result.files]
-        head = f"导入完成（数据快照 #{result.run_id}，用时 {result.seconds:.1f} 秒）" if result.run_id else "导入完成"
+    error = job.get("error") or result.get("error")
+    if error:
+        blocks.append(dbc.Alert(error, color="danger", class_name="mt-3"))
+    if files:
+        rows = [[f["name"] + ("" if f.get("uploaded", True) else "（落地目录中的其他新文件）"), f["source"], f["status"],
+                 f"{f['rows_read']:,}", f"{f['rows_loaded']:,}", f"{f['rows_rejected']:,}", f["note"]] for f in files]
+        seconds = float(result.get("seconds") or 0)
+        head = f"导入完成（数据快照 #{run_id}，用时 {seconds:.1f} 秒）" if run_id else "导入完成"
         blocks += [html.H3(head, className="admin-subtitle mt-3"),
                    table(["文件", "数据接口", "结果", "读入行", "入库行", "退回行", "说明"], rows)]
-        if result.run_id is not None and any(f.rows_rejected for f in result.files):
-            rej = UP.rejects(engine, settings.landing, run_id=result.run_id, limit=200)
+        if run_id is not None and any(f["rows_rejected"] for f in files):
+            rej = UP.rejects(engine, landing, run_id=run_id, limit=200)
             blocks += [html.H3("退回的行（前 200 行）", className="admin-subtitle mt-3"), _rejects_table(rej)]
     if not blocks:
         blocks.append(dbc.Alert("没有可导入的文件。", color="warning", class_name="mt-3"))
-    return html.Div(blocks), (version or 0) + 1, None
+    by = job.get("by") or ""
+    blocks.insert(0, html.Div(f"上次上传：{by}，{_local_time(job.get('finished') or job.get('created'))}",
+                              className="upload-job-meta text-muted small mt-2"))
+    return html.Div(blocks, className="upload-result")
+
+
+@callback(Output("adm-upload-result", "children"), Output("adm-job-poll", "disabled"),
+          Output("adm-ledger-version", "data"), Output("adm-job-view", "data"),
+          Input("adm-job-poll", "n_intervals"), Input("adm-job", "data"),
+          State("adm-ledger-version", "data"), State("adm-job-view", "data"))
+def show_job(_n, job_id, version, seen):
+    """The job this tab started — or, on a fresh page, the latest one — running (a progress bar)
+    or done (its result); polled while any upload job is active."""
+    require_admin()
+    landing = _settings().landing
+    job = JOBS.read(landing, job_id) if isinstance(job_id, str) else None
+    job = job or JOBS.latest(landing)
+    others = [j for j in JOBS.active(landing) if job is None or j["id"] != job["id"]]
+    if job is None and not others:
+        return "", True, no_update, None
+    poll = bool(others) or (job is not None and job["state"] in JOBS.ACTIVE)
+    sig = [job and [job["id"], job["state"], job.get("phase"), job.get("pos"), job.get("updated")],
+           [[j["id"], j["state"]] for j in others]]
+    seen = seen if isinstance(seen, dict) else {}
+    if seen.get("sig") == sig:
+        return no_update, not poll, no_update, no_update
+    blocks = []
+    if others:
+        blocks.append(dbc.Alert(f"另有 {len(others)} 次上传正在导入或排队（{'、'.join(j.get('by') or '' for j in others)}）。",
+                                color="secondary", class_name="mt-3 mb-0 py-2 small"))
+    bump = no_update
+    if job is not None:
+        if job["state"] in JOBS.ACTIVE:
+            blocks.append(_progress_block(job))
+        else:
+            blocks.append(_result_block(job, data.engine(), landing))
+            if seen.get("done") != job["id"]:
+                bump = (version or 0) + 1            # the ledger shows the new files
+    done = job["id"] if job is not None and job["state"] not in JOBS.ACTIVE else seen.get("done")
+    return html.Div(blocks), not poll, bump, {"sig": sig, "done": done}
 
 
 @callback(Output("adm-ledger", "children"), Output("adm-ledger-file", "options"),
