@@ -107,3 +107,13 @@ def demo_db_url(small_demo, tmp_path_factory):
     run(small_demo, engine, progress=False)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="module")
+def app(demo_db_url):
+    """The Dash app on the small demo (pages imported, cache in-process)."""
+    from cockpit.app import create_app
+    engine = make_engine(demo_db_url)
+    application = create_app(engine)
+    yield application
+    engine.dispose()

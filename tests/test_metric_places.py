@@ -58,14 +58,6 @@ def crafted_store() -> MetricStore:
     return MetricStore.from_frames(facts, snapshot=990_001)
 
 
-@pytest.fixture(scope="module")
-def app(demo_db_url):
-    from cockpit.app import create_app
-    from cockpit.metrics.engine import make_engine
-    engine = make_engine(demo_db_url)
-    application = create_app(engine)
-    yield application
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

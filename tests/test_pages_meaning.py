@@ -16,14 +16,6 @@ YANHU = "140802"        # 盐湖区: the largest county (the largest counts)
 OTHER = "140821"
 
 
-@pytest.fixture(scope="module")
-def app(demo_db_url):
-    from cockpit.app import create_app
-    from cockpit.metrics.engine import make_engine
-    engine = make_engine(demo_db_url)
-    application = create_app(engine)
-    yield application
-    engine.dispose()
 
 
 @pytest.fixture

@@ -20,15 +20,6 @@ from cockpit.metrics.query import MetricStore
 
 # --------------------------------------------------------------------------- fixtures
 
-@pytest.fixture(scope="module")
-def app(demo_db_url):
-    """The Dash app on the small demo (pages imported, cache in-process)."""
-    from cockpit.app import create_app
-    from cockpit.metrics.engine import make_engine
-    engine = make_engine(demo_db_url)
-    application = create_app(engine)
-    yield application
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

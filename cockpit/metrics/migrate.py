@@ -31,6 +31,18 @@ STORE = {"location": Path(__file__).resolve().parent / "migrations",
          "version_table": "alembic_version_store", "marker": "etl_file"}
 
 
+def run_env(metadata) -> None:
+    """The body of each history's Alembic env.py: run on the connection it is given, inside
+    the caller's transaction, comparing with `metadata` (that history's tables)."""
+    from alembic import context
+    conn = context.config.attributes["connection"]
+    context.configure(connection=conn, target_metadata=metadata,
+                      version_table=context.config.attributes["version_table"],
+                      render_as_batch=conn.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def config(history: dict, conn: Connection) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(history["location"]))
