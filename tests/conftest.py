@@ -117,3 +117,18 @@ def app(demo_db_url):
     application = create_app(engine)
     yield application
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_engine(demo_db_url):
+    """An engine on the small demo store (read only)."""
+    eng = make_engine(demo_db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_store(demo_engine):
+    """The metric layer's snapshot of the small demo store."""
+    from cockpit.metrics.query import MetricStore
+    return MetricStore.load(demo_engine)

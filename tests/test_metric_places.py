@@ -199,7 +199,6 @@ PERIODS = ("2024-06", "2024Q1")    # the data month (immature cohorts), a comple
 
 def test_every_indicator_in_every_place(pages, store, ranking):
     from cockpit import exports
-    from cockpit.components import charts as C
     from cockpit.components import compare_view as V
     from cockpit.components.cards import indicator_card
     from cockpit.components.platform_page import CALLBACKS

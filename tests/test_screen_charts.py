@@ -14,7 +14,6 @@ from sqlalchemy import text
 
 from cockpit import data
 from cockpit.data import StoreState
-from cockpit.metrics.engine import make_engine
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID, on_wall
 from cockpit.metrics.periods import Period
@@ -29,18 +28,6 @@ PERSONAL = {"stg_arrest": ("person_name", "id_number"), "stg_prosecution": ("per
 
 
 # --------------------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def demo_engine(demo_db_url):
-    eng = make_engine(demo_db_url)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo_store(demo_engine) -> MetricStore:
-    return MetricStore.load(demo_engine)
-
 
 @pytest.fixture
 def wall(demo_store, demo_engine, monkeypatch):

@@ -29,26 +29,12 @@ import pytest
 
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import METRIC_BY_ID, on_wall
-from cockpit.metrics.engine import make_engine
 from cockpit.metrics.periods import month_label
-from cockpit.metrics.query import MetricStore
 from cockpit.screen import callbacks, charts as C, layout as L, payload, shaping as S, spec
 from cockpit.screen.params import MAP_CYCLE, parse
 
 PROJECT = Path(__file__).resolve().parent.parent
 PLATFORMS = ("P01", "P02", "P03", "P04")
-
-
-@pytest.fixture(scope="module")
-def demo_engine(demo_db_url):
-    eng = make_engine(demo_db_url)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo_store(demo_engine) -> MetricStore:
-    return MetricStore.load(demo_engine)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ Everything here is derived from the declarations in cockpit.metrics.catalog (eac
 """
 from __future__ import annotations
 
-from cockpit.metrics.catalog import CORE_METRICS, GROUP_LABEL, GROUPS as _DOMAIN_GROUPS, METRICS
+from cockpit.metrics.catalog import CORE_METRICS, GROUP_LABEL, GROUPS as _DOMAIN_GROUPS, METRIC_BY_ID, METRICS
 
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "core": ("核心指标", CORE_METRICS),
@@ -19,5 +19,4 @@ RATIO_METRICS = tuple(m.id for m in METRICS if m.is_ratio)
 
 
 def domain_of(metric_id: str) -> str:
-    from cockpit.metrics.catalog import METRIC_BY_ID
     return METRIC_BY_ID[metric_id].group

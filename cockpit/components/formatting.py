@@ -191,7 +191,7 @@ def standing_color(metric: Metric, rank, of) -> str | None:
 def direction_text(metric: Metric) -> str:
     """越高越好 / 越低越好 / 政策导向 for a comparable metric; its kind (不评优劣) otherwise."""
     if not metric.comparable:
-        return metric.kind_label if metric.kind != "per_capita" else f"{metric.kind_label}（不评优劣）"
+        return f"{metric.kind_label}（不评优劣）" if metric.per_capita else metric.kind_label
     return metric.direction_label
 
 
