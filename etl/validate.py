@@ -308,6 +308,11 @@ def _typed(col: Column, s: pd.Series, empty: np.ndarray, reasons: Reasons, end_o
     raise ValueError(f"unknown column type {col.type}")
 
 
+# the dates of a clue's later stages, none of which may precede its 发现日期
+CLUE_STAGE_DATES = ("registered_date", "routed_date", "verified_date", "case_date", "doc_date", "reply_date",
+                    "feedback_date", "pressed_date")
+
+
 def _cross_checks(source: Source, f: pd.DataFrame, reasons: Reasons) -> None:
     if "concluded_after_received" in source.checks:
         reasons.add((f["concluded_date"] < f["received_date"]).fillna(False).to_numpy(),
@@ -318,6 +323,13 @@ def _cross_checks(source: Source, f: pd.DataFrame, reasons: Reasons) -> None:
                     "事件类型为“预警”时必须填写「预警类型」")
         reasons.add((kind.isin(["打卡", "传唤"]) & f["result"].isna()).fillna(False).to_numpy(),
                     "事件类型为“打卡”或“传唤”时必须填写「结果」")
+    if "big_data_clue" in source.checks:
+        reasons.add(((f["big_data"] == 1) & f["clue_no"].isna()).fillna(False).to_numpy(),
+                    "是否大数据线索为“是”时必须填写「线索编号」")
+    if "clue_path" in source.checks:
+        for col in CLUE_STAGE_DATES:
+            reasons.add((f[col] < f["found_date"]).fillna(False).to_numpy(),
+                        f"{source.column(col).header}早于发现日期")
     if "handled_after_occurred" in source.checks:
         reasons.add((f["handled_at"] < f["occurred_at"]).fillna(False).to_numpy(), "处置时间早于发生时间")
 

@@ -93,6 +93,9 @@ ID_NUMBER = Column("公民身份号码", "id_number", "text", required=False, pe
 CASE_NO = Column("部门受案号", "case_no", "text", aliases=("受案号", "案号"), max_length=CODE_LENGTH)
 CHARGE = Column("涉嫌罪名", "charge", "text", aliases=("案由",))
 YES_NO = ("是", "否")
+# the documents a supervision clue leads to (PRACTICE §3: 检察建议、纠正违法通知、抗诉、移送线索)
+DOCUMENTS = ("检察建议书", "纠正违法通知书", "抗诉书", "移送线索函", "通知立案书", "督促函")
+CASE_ORIGINS = ("依程序移送", "依申请", "主动发现")
 
 ARREST = Source(
     id="arrest",
@@ -218,7 +221,12 @@ REGISTRY = Source(
         Column("业务领域", "domain", "enum", allowed=("刑事", "民事", "行政", "公益诉讼", "未成年人", "综合")),
         Column("建设单位编码", "unit_code", "unit", aliases=("承办单位编码",)),
         Column("上线日期", "launch_date", "date"),
-        Column("状态", "state", "enum", allowed=("运行中", "停用")),
+        # 试运行 (on trial), 上架 (listed on the model platform), 停用 (retired); 运行中 is the older
+        # exports' word for a platform or model in use
+        Column("状态", "state", "enum", allowed=("试运行", "上架", "运行中", "停用")),
+        Column("监督点", "supervision_point", "text", required=False, max_length=100),
+        # the units applying the model besides its owner: unit codes separated by 、 , ; or spaces
+        Column("应用单位", "units_running", "text", required=False, max_length=500),
     ),
     key=("item_id",),
     months=("launch_date",),
@@ -255,9 +263,72 @@ CLUE = Source(
         Column("核查日期", "verified_date", "date", required=False),
         Column("处理结果", "outcome", "enum", required=False,
                allowed=("制发检察建议", "监督纠正违法", "移送职务犯罪线索", "督促复学", "立案监督", "其他")),
+        # the clue's path (PRACTICE §3): each stage's date, empty while the stage is open; the
+        # deadlines between them are data (cockpit/metrics/deadlines.toml)
+        Column("登记日期", "registered_date", "date", required=False, aliases=("案管登记日期",)),
+        Column("移送日期", "routed_date", "date", required=False, aliases=("分流日期",)),
+        Column("承办部门", "department", "text", required=False, max_length=50),
+        Column("不属实原因", "drop_reason", "enum", required=False,
+               allowed=("数据比对误差", "已依法处理", "不属于监督范围", "证据不足", "其他")),
+        Column("成案日期", "case_date", "date", required=False),
+        Column("监督案件编号", "sup_case_no", "text", required=False, max_length=CODE_LENGTH),
+        Column("监督文书", "document", "enum", required=False, allowed=DOCUMENTS),
+        Column("文书编号", "doc_no", "text", required=False, max_length=CODE_LENGTH),
+        Column("文书日期", "doc_date", "date", required=False),
+        Column("回复日期", "reply_date", "date", required=False),
+        Column("是否整改", "rectified", "flag", required=False),
+        Column("反馈日期", "feedback_date", "date", required=False),
+        Column("督办日期", "pressed_date", "date", required=False),
+        # the keys of the records the model collided to find the clue (记录编号 of the model's
+        # comparison data, 部门受案号 of a case), separated by ；
+        Column("关联记录", "record_keys", "text", required=False, max_length=1000),
     ),
     key=("clue_no",),
-    months=("found_date",),
+    months=("found_date", "case_date", "feedback_date", "pressed_date"),
+    checks=("clue_path",),
+)
+
+# The records a model collided (模型比对数据): one row per record a data provider supplied that
+# took part in a clue; a clue's 关联记录 names them by 记录编号.
+MODEL_RECORD = Source(
+    id="model_record",
+    name="模型比对数据",
+    system="数字检察监督模型",
+    platform="models",
+    columns=(
+        Column("记录编号", "record_no", "text", max_length=CODE_LENGTH),
+        Column("模型编号", "model_id", "text", max_length=MODEL_ID_LENGTH),
+        UNIT,
+        Column("数据来源单位", "provider", "text", max_length=100),
+        Column("记录类型", "record_kind", "text", max_length=50),
+        Column("记录日期", "record_date", "date"),
+        Column("当事人", "person_name", "text", required=False, personal=True, max_length=NAME_LENGTH),
+        Column("记录内容", "content", "text", required=False, personal=True, max_length=1000),
+    ),
+    key=("record_no",),
+    months=("record_date",),
+)
+
+# Supervision cases (法律监督案件) and how their source came (三个结构比 ③): 依程序移送, 依申请,
+# 主动发现 — the last includes cases opened from a big-data model's clue (线索编号 filled).
+SUP_CASE = Source(
+    id="sup_case",
+    name="法律监督案件",
+    system="检察业务应用系统",
+    platform="models",
+    columns=(
+        Column("案件编号", "case_no", "text", max_length=CODE_LENGTH),
+        UNIT,
+        Column("立案日期", "opened_date", "date"),
+        Column("业务类别", "domain", "enum", allowed=("刑事", "民事", "行政", "公益诉讼", "未成年人")),
+        Column("案件来源", "origin", "enum", allowed=CASE_ORIGINS),
+        Column("是否大数据线索", "big_data", "flag"),
+        Column("线索编号", "clue_no", "text", required=False, max_length=CODE_LENGTH),
+        Column("模型编号", "model_id", "text", required=False, max_length=MODEL_ID_LENGTH),
+    ),
+    key=("case_no",),
+    months=("opened_date",),
+    checks=("big_data_clue",),
 )
 
 SUGGESTION = Source(
@@ -277,6 +348,9 @@ SUGGESTION = Source(
         Column("回复日期", "replied_date", "date", required=False),
         Column("是否采纳", "adopted", "flag", required=False),
         Column("是否整改", "rectified", "flag", required=False),
+        Column("整改日期", "rectified_date", "date", required=False),
+        Column("回头看日期", "revisit_date", "date", required=False),
+        Column("回头看结果", "revisit_result", "enum", required=False, allowed=("整改到位", "整改不到位")),
     ),
     key=("doc_no",),
     months=("issued_date", "due_date"),
@@ -299,6 +373,7 @@ JUVENILE = Source(
 
 SOURCES: tuple[Source, ...] = (
     ARREST, PROSECUTION, NC_PERSON, NC_EVENT, PLEA, REGISTRY, COLLECTION, CLUE, SUGGESTION, JUVENILE,
+    MODEL_RECORD, SUP_CASE,
 )
 SOURCE_BY_ID: dict[str, Source] = {s.id: s for s in SOURCES}
 
