@@ -118,7 +118,9 @@ def identify(headers: list[str]) -> tuple[Source | None, int]:
         score = found - 0.5 * unknown
         if score > best_score:
             best, best_score, best_found = src, score, found
-    if best is None or best_found < max(2, len(best.columns) // 2):
+    # enough of its columns: half of them, or all its required ones (an older export of a
+    # contract that has since gained optional columns)
+    if best is None or best_found < max(2, min(len(best.columns) // 2, sum(c.required for c in best.columns))):
         return None, 0
     return best, best_found
 

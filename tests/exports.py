@@ -131,6 +131,13 @@ def suggestion_row(n: int, **over) -> dict:
     }, over)
 
 
+def sup_case_row(n: int, **over) -> dict:
+    return _row({
+        "案件编号": f"运盐检行监〔2024〕{n}号", "承办单位编码": "140802", "立案日期": "2024-03-04",
+        "业务类别": "行政", "案件来源": "依程序移送", "是否大数据线索": "否", "线索编号": "", "模型编号": "",
+    }, over)
+
+
 def juvenile_row(n: int, **over) -> dict:
     return _row({
         "部门受案号": f"运盐检未检受〔2024〕{n}号", "承办单位编码": "140802", "承办单位": "盐湖区人民检察院",

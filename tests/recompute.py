@@ -70,14 +70,21 @@ EXPORTS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "collection": (("数据来源单位", "统计月份"), {
         "统计月份": "month", "建设单位编码": "unit", "采集数据量(条)": "records"}),
     "clue": (("线索编号", "核查状态"), {
-        "承办单位编码": "unit", "发现日期": "found", "核查状态": "status", "处理结果": "outcome"}),
+        "承办单位编码": "unit", "发现日期": "found", "核查状态": "status", "处理结果": "outcome",
+        "成案日期": "cased_on", "督办日期": "pressed_on"}),
     "suggestion": (("文书编号", "回复期限"), {
         "承办单位编码": "unit", "发出日期": "issued", "回复期限": "due", "回复日期": "replied",
-        "是否采纳": "adopted"}),
+        "是否采纳": "adopted", "回头看日期": "revisited_on", "回头看结果": "revisit_result"}),
+    "model_record": (("记录编号", "记录类型"), {"承办单位编码": "unit", "记录日期": "recorded_on"}),
+    "sup_case": (("案件来源", "立案日期"), {
+        "承办单位编码": "unit", "立案日期": "opened", "案件来源": "origin", "是否大数据线索": "big_data"}),
 }
 DATE_COLUMNS = {"received", "concluded", "judged_on", "start", "end", "occurred", "handled", "signed",
-                "launched", "found", "issued", "due", "replied"}
+                "launched", "found", "issued", "due", "replied", "cased_on", "pressed_on", "revisited_on",
+                "recorded_on", "opened"}
 MONTH_COLUMNS = {"month"}
+# columns later versions of an export added: an older export without them is read as empty
+OPTIONAL = {"cased_on", "pressed_on", "revisited_on", "revisit_result"}
 HEADER_ROWS = 10
 
 
@@ -156,7 +163,7 @@ def read_exports(folder: Path) -> Exports:
         if not found:
             raise AssertionError(f"oracle: no known header in {path}")
         src, positions = found
-        missing = set(EXPORTS[src][1].values()) - set(positions.values())
+        missing = set(EXPORTS[src][1].values()) - set(positions.values()) - OPTIONAL
         if missing:
             raise AssertionError(f"oracle: {path} lacks columns {sorted(missing)}")
         n_files += 1
@@ -168,6 +175,8 @@ def read_exports(folder: Path) -> Exports:
                 continue
             for i, c in positions.items():
                 cols[c].append(texts[i] if i < len(texts) else "")
+            for c in set(EXPORTS[src][1].values()) - set(positions.values()):
+                cols[c].append("")     # an optional column the older export lacks
             cols["file_name"].append(name)
             cols["line_no"].append(line)
     return Exports({src: pd.DataFrame(cols) for src, cols in acc.items()}, n_files)
@@ -396,6 +405,9 @@ class Oracle:
         c("clue.corrected", k, km, "clue", k["outcome"] == "监督纠正违法")
         c("clue.duty_crime", k, km, "clue", k["outcome"] == "移送职务犯罪线索")
         c("clue.back_to_school", k, km, "clue", k["outcome"] == "督促复学")
+        c("clue.cased", k, km, "clue", k["cased_on"].notna())
+        # 督办: the month case management pressed the clue
+        c("clue.pressed", k, month_of(k["pressed_on"]), "clue.pressed", k["pressed_on"].notna())
 
         # suggestions: issued month; the reply rate by the month the reply falls due
         g = fr["suggestion"]
@@ -404,6 +416,16 @@ class Oracle:
         c("sugg.adopted", g, gm, "suggestion.issued", flag(g["adopted"]) == 1)
         c("sugg.due", g, dm, "suggestion.due")
         c("sugg.replied_in_time", g, dm, "suggestion.due", g["replied"].notna() & (g["replied"] <= g["due"]))
+        c("sugg.revisited", g, gm, "suggestion.issued", g["revisited_on"].notna())
+        c("sugg.revisit_ok", g, gm, "suggestion.issued", g["revisit_result"] == "整改到位")
+
+        # supervision cases: the month opened, by how their source came
+        sc = fr["sup_case"]
+        om = month_of(sc["opened"])
+        c("case.all", sc, om, "sup_case")
+        for key, origin in (("procedure", "依程序移送"), ("application", "依申请"), ("initiative", "主动发现")):
+            c(f"case.{key}", sc, om, "sup_case", sc["origin"] == origin)
+        c("case.big_data", sc, om, "sup_case", flag(sc["big_data"]) == 1)
 
     # -- a dense cube count × unit × month
     def _axis(self) -> None:
@@ -530,7 +552,14 @@ RECIPES: dict[str, Recipe] = {
     "records_collected": Recipe("coll.records"),
     "clues": Recipe("clue.found"),
     "clue_verification_rate": Recipe("clue.verified", "clue.found"),
-    "clue_case_rate": Recipe("clue.substantiated", "clue.verified"),
+    "clue_case_rate": Recipe("clue.cased", "clue.verified"),
+    "clues_pressed": Recipe("clue.pressed"),
+    "suggestion_revisit_rate": Recipe("sugg.revisit_ok", "sugg.revisited"),
+    "sup_cases": Recipe("case.all"),
+    "big_data_case_share": Recipe("case.big_data", "case.all"),
+    "case_source_procedure": Recipe("case.procedure", "case.all"),
+    "case_source_application": Recipe("case.application", "case.all"),
+    "case_source_initiative": Recipe("case.initiative", "case.all"),
     "suggestions": Recipe("sugg.issued"),
     "suggestion_reply_rate": Recipe("sugg.replied_in_time", "sugg.due"),
     "suggestion_adoption_rate": Recipe("sugg.adopted", "sugg.issued"),

@@ -16,7 +16,7 @@ from cockpit.metrics.measures import MEASURE_BY_ID
 from cockpit.metrics.query import MetricStore
 from etl.run import run
 from exports import (arrest_row, clue_row, collection_row, juvenile_row, nc_event_row, nc_person_row, plea_row,
-                     prosecution_row, registry_row, suggestion_row, write_source)
+                     prosecution_row, registry_row, suggestion_row, sup_case_row, write_source)
 
 TODAY = dt.date(2024, 12, 31)   # the day of every load here: all test dates lie before it
 YANHU, LINYI = "140802", "140821"
@@ -366,6 +366,79 @@ def test_a_clue_verified_months_later_is_booked_in_the_month_it_was_found(engine
     assert model_facts(engine, "clue_back_to_school") == {("M03", "140881", "2024-04"): 1}
 
 
+@covers("clue_cased", "clue_documented", "clue_rectified", "clue_dropped")
+def test_a_clues_path_is_booked_in_the_month_it_was_found_whenever_each_step_happened(engine, landing):
+    rows = [clue_row(1, 发现日期="2024-03-12", 核查状态="属实", 核查日期="2024-04-10", 处理结果="制发检察建议",
+                     成案日期="2024-04-20", 监督文书="检察建议书", 文书日期="2024-05-06", 回复日期="2024-06-30",
+                     是否整改="是"),
+            clue_row(2, 发现日期="2024-03-15", 核查状态="属实", 核查日期="2024-04-10", 处理结果="其他"),  # no case
+            clue_row(3, 发现日期="2024-03-20", 核查状态="不属实", 核查日期="2024-04-02", 不属实原因="数据比对误差"),
+            clue_row(4, 模型编号="M04", 发现日期="2024-04-02", 核查状态="属实", 核查日期="2024-04-22",
+                     处理结果="监督纠正违法", 成案日期="2024-05-02", 监督文书="纠正违法通知书", 文书日期="2024-05-10",
+                     是否整改="否")]
+    load(engine, landing, "clue", rows)
+    city = "140800"
+    assert facts(engine, "clue_cased") == {(city, "2024-03"): 1, (city, "2024-04"): 1}
+    assert facts(engine, "clue_documented") == {(city, "2024-03"): 1, (city, "2024-04"): 1}
+    assert facts(engine, "clue_rectified") == {(city, "2024-03"): 1}
+    assert facts(engine, "clue_dropped") == {(city, "2024-03"): 1}
+    assert model_facts(engine, "clue_cased") == {("M01", city, "2024-03"): 1, ("M04", city, "2024-04"): 1}
+
+
+@covers("clue_pressed")
+def test_a_pressed_clue_is_booked_in_the_month_it_was_pressed(engine, landing):
+    rows = [clue_row(1, 发现日期="2024-01-10", 登记日期="2024-01-30", 督办日期="2024-02-05"),
+            clue_row(2, 发现日期="2024-01-11"),
+            clue_row(3, 模型编号="M02", 发现日期="2024-01-12", 督办日期="2024-03-01")]
+    load(engine, landing, "clue", rows)
+    city = "140800"
+    assert facts(engine, "clue_pressed") == {(city, "2024-02"): 1, (city, "2024-03"): 1}
+    assert model_facts(engine, "clue_pressed") == {("M01", city, "2024-02"): 1, ("M02", city, "2024-03"): 1}
+
+
+def test_a_stage_dated_before_the_clue_was_found_is_quarantined_with_its_reason(engine, landing):
+    write_source(landing, "clue", [clue_row(1, 发现日期="2024-03-12", 登记日期="2024-03-01")])
+    summary = run(landing, engine, today=TODAY, progress=False)
+    assert summary.rows_rejected == 1
+    with engine.connect() as conn:
+        reason = conn.execute(text("SELECT reason FROM etl_reject")).scalar_one()
+    assert "登记日期早于发现日期" in reason
+
+
+def test_an_older_clue_export_without_the_path_columns_still_loads(engine, landing):
+    old = ["线索编号", "模型编号", "承办单位编码", "发现日期", "线索摘要", "核查状态", "核查日期", "处理结果"]
+    from exports import write_csv
+    write_csv(landing / "clue_old.csv", old, [clue_row(1, 核查状态="属实", 核查日期="2024-04-01", 处理结果="其他")])
+    summary = run(landing, engine, today=TODAY, progress=False)
+    assert (summary.rows_loaded, summary.rows_rejected) == (1, 0)
+    assert facts(engine, "clue_found") == {("140800", "2024-03"): 1}
+
+
+# ---- 法律监督案件 (sup_case) -----------------------------------------------------------------------
+
+@covers("sup_cases", "sup_cases_procedure", "sup_cases_application", "sup_cases_initiative", "sup_cases_big_data")
+def test_cases_are_booked_by_the_month_opened_and_a_big_data_case_is_one_found_on_initiative(engine, landing):
+    rows = [sup_case_row(1),
+            sup_case_row(2, 案件来源="依申请", 立案日期="2024-03-20"),
+            sup_case_row(3, 案件来源="主动发现", 是否大数据线索="是", 线索编号="XS140802-2024-0001", 模型编号="M10",
+                         立案日期="2024-04-01"),
+            sup_case_row(4, 案件来源="主动发现", 立案日期="2024-04-02")]
+    load(engine, landing, "sup_case", rows)
+    assert facts(engine, "sup_cases") == {(YANHU, "2024-03"): 2, (YANHU, "2024-04"): 2}
+    assert facts(engine, "sup_cases_procedure") == {(YANHU, "2024-03"): 1}
+    assert facts(engine, "sup_cases_application") == {(YANHU, "2024-03"): 1}
+    assert facts(engine, "sup_cases_initiative") == {(YANHU, "2024-04"): 2}
+    assert facts(engine, "sup_cases_big_data") == {(YANHU, "2024-04"): 1}
+
+
+def test_a_big_data_case_without_its_clue_number_is_quarantined(engine, landing):
+    write_source(landing, "sup_case", [sup_case_row(1, 是否大数据线索="是")])
+    summary = run(landing, engine, today=TODAY, progress=False)
+    assert summary.rows_rejected == 1
+    with engine.connect() as conn:
+        assert "必须填写「线索编号」" in conn.execute(text("SELECT reason FROM etl_reject")).scalar_one()
+
+
 # ---- 检察建议台账 (suggestion) ---------------------------------------------------------------------
 
 @covers("sugg_due", "sugg_replied_in_time", "sugg_replied")
@@ -394,6 +467,19 @@ def test_an_adopted_suggestion_counts_in_its_issue_month_and_one_without_a_model
     assert facts(engine, "sugg_rectified") == {(city, "2024-03"): 1}
     assert model_facts(engine, "sugg_issued") == {("M01", city, "2024-03"): 1, ("M01", city, "2024-04"): 1}
     assert model_facts(engine, "sugg_adopted") == {("M01", city, "2024-03"): 1}
+
+
+@covers("sugg_revisited", "sugg_revisit_ok")
+def test_a_revisit_counts_in_the_month_the_suggestion_was_issued(engine, landing):
+    rows = [suggestion_row(1, 回复日期="2024-04-20", 是否采纳="是", 是否整改="是", 整改日期="2024-05-10",
+                           回头看日期="2024-09-12", 回头看结果="整改到位"),
+            suggestion_row(2, 发出日期="2024-03-10", 回复期限="2024-05-10", 回复日期="2024-04-25", 是否采纳="是",
+                           回头看日期="2024-10-08", 回头看结果="整改不到位"),
+            suggestion_row(3, 发出日期="2024-04-02", 回复期限="2024-06-02", 回复日期="2024-05-20", 是否采纳="是")]
+    load(engine, landing, "suggestion", rows)
+    city = "140800"
+    assert facts(engine, "sugg_revisited") == {(city, "2024-03"): 2}
+    assert facts(engine, "sugg_revisit_ok") == {(city, "2024-03"): 1}
 
 
 # ---- the last word: every measure has its given/expect test -------------------------------------------

@@ -49,7 +49,8 @@ PER_CAPITA_BASIS = 100_000  # persons; populations are in 万 (units.Unit.popula
 
 # The domains the catalog is listed under, in menu order.
 GROUP_LABEL = {"arrest": "审查逮捕", "prosecution": "审查起诉", "noncustody": "非羁押诉讼",
-               "plea": "认罪认罚同录", "juvenile": "未成年人检察", "models": "数字检察监督"}
+               "plea": "认罪认罚同录", "juvenile": "未成年人检察", "models": "数字检察监督",
+               "cases": "监督案件来源"}
 
 
 @dataclass(frozen=True)
@@ -300,9 +301,14 @@ _METRICS: tuple[Metric, ...] = (
                "已核查线索数 ÷ 发现线索数，按线索发现月统计（同一批线索）。",
                "clue_verified", "clue_found", platform="models", maturity_months=3, immature_label="核查中",
                wall=("models",)),
-        _ratio("clue_case_rate", "线索成案率", "核查属实（成案）线索数 ÷ 已核查线索数，按线索发现月统计。",
-               "clue_substantiated", "clue_verified", platform="models", maturity_months=3, immature_label="核查中",
+        _ratio("clue_case_rate", "线索成案率",
+               "成案线索数 ÷ 已核查线索数，按线索发现月统计（同一批线索）。即模型的精准率：核查过的线索中有多少"
+               "成为监督案件；核查属实但未立监督案件（另行处理）的不计入成案。",
+               "clue_cased", "clue_verified", platform="models", maturity_months=3, immature_label="核查中",
                wall=("models",)),
+        _count("clues_pressed", "督办线索", "案件管理部门对超过办理期限的线索发出督办（流程监控通知）的条数，按督办日期统计。"
+               "期限见线索办理期限规则（cockpit/metrics/deadlines.toml）。",
+               "clue_pressed", "条", platform="models", short="督办线索"),
         _count("suggestions", "检察建议", "制发的检察建议份数，按发出日期统计。", "sugg_issued", "件", platform="models",
                wall=("headline",)),
         _ratio("suggestion_reply_rate", "检察建议回复率",
@@ -323,6 +329,29 @@ _METRICS: tuple[Metric, ...] = (
         _count("corrected_cases", "监督纠正违法", "经模型发现、监督纠正的违法案件数，按线索发现月统计。",
                "clue_corrected", "件", platform="models", maturity_months=3, immature_label="办理中",
                wall=("headline",)),
+        _ratio("suggestion_revisit_rate", "回头看整改到位率",
+               "回头看认定整改到位的检察建议数 ÷ 已回头看的检察建议数，按发出月统计（同一批建议）。"
+               "回头看在回复后3至6个月进行，近期发出的建议尚未回头看。",
+               "sugg_revisit_ok", "sugg_revisited", platform="models", maturity_months=9, immature_label="办理中",
+               short="回头看到位率"),
+    ),
+    *_group(
+        "cases",
+        _count("sup_cases", "法律监督案件", "立案办理的法律监督案件数，按立案日期统计。", "sup_cases", "件",
+               platform="models"),
+        _ratio("big_data_case_share", "大数据线索成案占比",
+               "来源于大数据法律监督模型线索的监督案件数 ÷ 法律监督案件总数，按立案日期统计（数字检察贡献率的组成部分）。",
+               "sup_cases_big_data", "sup_cases", platform="models", short="大数据成案占比"),
+        _ratio("case_source_procedure", "依程序移送案件占比",
+               "依程序移送的监督案件数 ÷ 法律监督案件总数（三个结构比之案件来源结构）。结构指标，不评优劣。",
+               "sup_cases_procedure", "sup_cases", direction=NEUTRAL, platform="models", short="依程序移送"),
+        _ratio("case_source_application", "依申请案件占比",
+               "依当事人申请的监督案件数 ÷ 法律监督案件总数（三个结构比之案件来源结构）。结构指标，不评优劣。",
+               "sup_cases_application", "sup_cases", direction=NEUTRAL, platform="models", short="依申请"),
+        _ratio("case_source_initiative", "主动发现案件占比",
+               "检察机关依职权主动发现的监督案件数（含大数据模型线索）÷ 法律监督案件总数（三个结构比之案件来源结构）。"
+               "结构指标，不评优劣。",
+               "sup_cases_initiative", "sup_cases", direction=NEUTRAL, platform="models", short="主动发现"),
     ),
 )
 

@@ -134,6 +134,20 @@ MEASURES: tuple[Measure, ...] = (
        by_model=True),
     _m("clue_back_to_school", "帮助失学儿童重新入学人数", "人", "clue", "found_month", "outcome = '督促复学'",
        by_model=True),
+    # a clue's path (PRACTICE §3), booked in the month the clue was found (a cohort)
+    _m("clue_cased", "成案线索数", "条", "clue", "found_month", "case_date IS NOT NULL", by_model=True),
+    _m("clue_documented", "已制发监督文书的线索数", "条", "clue", "found_month", "doc_date IS NOT NULL",
+       by_model=True),
+    _m("clue_rectified", "已整改线索数", "条", "clue", "found_month", "rectified = 1", by_model=True),
+    _m("clue_dropped", "核查不属实线索数", "条", "clue", "found_month", "status = '不属实'", by_model=True),
+    # 督办: booked in the month case management pressed the clue
+    _m("clue_pressed", "督办线索数", "条", "clue", "pressed_month", "pressed_date IS NOT NULL", by_model=True),
+    # 法律监督案件 by how their source came (三个结构比 ③), booked in the month opened
+    _m("sup_cases", "法律监督案件数", "件", "sup_case", "opened_month"),
+    _m("sup_cases_procedure", "依程序移送的监督案件数", "件", "sup_case", "opened_month", "origin = '依程序移送'"),
+    _m("sup_cases_application", "依申请的监督案件数", "件", "sup_case", "opened_month", "origin = '依申请'"),
+    _m("sup_cases_initiative", "主动发现的监督案件数", "件", "sup_case", "opened_month", "origin = '主动发现'"),
+    _m("sup_cases_big_data", "大数据线索成案数", "件", "sup_case", "opened_month", "big_data = 1"),
     # 检察建议 (procuratorial suggestions)
     _m("sugg_issued", "制发检察建议数", "件", "suggestion", "issued_month", by_model=True),
     _m("sugg_adopted", "检察建议被采纳数", "件", "suggestion", "issued_month", "adopted = 1", by_model=True),
@@ -142,6 +156,9 @@ MEASURES: tuple[Measure, ...] = (
     _m("sugg_due", "到期应回复的检察建议数", "件", "suggestion", "due_month"),
     _m("sugg_replied_in_time", "按期（2个月内）回复数", "件", "suggestion", "due_month",
        "replied_date IS NOT NULL AND replied_date <= due_date"),
+    _m("sugg_revisited", "已回头看的检察建议数", "件", "suggestion", "issued_month", "revisit_date IS NOT NULL"),
+    _m("sugg_revisit_ok", "回头看整改到位的检察建议数", "件", "suggestion", "issued_month",
+       "revisit_result = '整改到位'"),
 )
 
 MEASURE_BY_ID: dict[str, Measure] = {m.id: m for m in MEASURES}

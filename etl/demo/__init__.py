@@ -27,7 +27,7 @@ from pathlib import Path
 
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 from cockpit.metrics.contracts import SOURCE_BY_ID, SOURCES
-from etl.demo import cases, models, noncustody, tables
+from etl.demo import cases, clue_path, models, noncustody, tables
 from etl.demo.profiles import UNIT_CODES, XLSX, export_style
 from etl.demo.timeline import day_of, month, month_first, month_label, month_last, to_date
 from etl.demo.writer import Spellings, plan, write_csv_unit, write_xlsx_job, xlsx_jobs
@@ -160,12 +160,19 @@ def generate(out: Path, size: str = "full", seed: int = 20231, start: str = "202
     try:
         # the model family first: its registers are mostly Excel files, written while the rest is made
         mw = models.build(seed, end_mi, as_of)
+        clue_path.add_path(seed, mw.clues, mw.suggestions, models.MODEL_BY_ID, as_of)
+        clue_path.suggestion_followup(seed, mw.suggestions, as_of)
+        evidence = clue_path.model_records(seed, mw.clues)
+        sup_cases = clue_path.supervision_cases(seed, mw.clues, models.MODEL_BY_ID,
+                                                month(PLATFORM_BY_ID["models"].launch), end_mi, as_of)
         d = to_date(as_of)
         model_tables = {
             "registry": tables.registry(as_of, end_mi),
             "collection": tables.collection(mw),
             "clue": tables.clue(mw),
             "suggestion": tables.suggestion(mw),
+            "model_record": tables.by_date(evidence, "record_date"),
+            "sup_case": tables.by_date(sup_cases, "opened_date"),
         }
         for sid, t in model_tables.items():
             source = SOURCE_BY_ID[sid]

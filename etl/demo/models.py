@@ -18,7 +18,7 @@ from etl.demo.people import SURNAME_P, SURNAMES
 from etl.demo.profiles import CITY, COUNTY_CODES, county_share, quality
 from etl.demo.rates import expit, logit
 from etl.demo.timeline import (CALENDAR, add_months, day, interp, month, month_first, month_last, month_of,
-                                seq_in_groups, stream, year_of)
+                                seq_in_groups, stable_unit_interval, stream, year_of)
 
 PERIOD_FIRST = day("2022-01-01")
 PERIOD_LAST = day("2023-12-31")
@@ -180,12 +180,35 @@ def registry_rows(as_of: int) -> list[dict]:
         assert launch.startswith(p.launch), (pid, launch, p.launch)
         if day(launch) <= as_of:
             rows.append(dict(item_id=pid, item_name=p.name, category="综合分析平台", domain=domain,
-                             unit_code=CITY, launch_date=day(launch), state="运行中"))
+                             unit_code=CITY, launch_date=day(launch), state="运行中", supervision_point="",
+                             units_running=""))
     for m in MODELS:
         if _launch_day(m) <= as_of:
+            # a model runs on trial for its first half year, then is listed (上架) on the platform
+            state = "试运行" if as_of - _launch_day(m) < 183 else "上架"
             rows.append(dict(item_id=m.id, item_name=m.name, category="法律监督模型", domain=m.domain,
-                             unit_code=m.unit, launch_date=_launch_day(m), state="运行中"))
+                             unit_code=m.unit, launch_date=_launch_day(m), state=state,
+                             supervision_point=SUPERVISION_POINT[m.id], units_running="、".join(units_running(m))))
     return rows
+
+
+# 监督点: the supervision point each model serves (the SPP's model platform lists models by it)
+SUPERVISION_POINT = {
+    "M01": "强制隔离戒毒执行监督", "M02": "拒不执行判决裁定犯罪立案监督", "M03": "未成年人控辍保学",
+    "M04": "刑罚交付执行监督", "M05": "虚假诉讼与涉刑民事裁判监督", "M06": "社区矫正监督",
+    "M07": "减刑假释暂予监外执行监督", "M08": "财产刑执行监督", "M09": "行政非诉执行监督",
+    "M10": "行刑反向衔接", "M11": "医保基金安全公益保护", "M12": "生态环境和资源保护",
+    "M13": "食品药品安全", "M14": "耕地保护", "M15": "强制报告制度落实", "M16": "虚假诉讼监督",
+    "M17": "民事执行活动监督", "M18": "黄河流域生态保护", "M19": "刑事立案撤案监督",
+    "M20": "入职查询从业禁止", "M21": "支持起诉", "M22": "安全生产", "M23": "行政执法与刑事司法衔接",
+}
+
+
+def units_running(m: Model) -> list[str]:
+    """The units applying a model: its owner and, for a model worth spreading, some counties."""
+    others = [c for c in COUNTY_CODES if c != m.unit and stable_unit_interval("runs", m.id, c) < (
+        0.55 if m.unit == CITY else 0.18)]
+    return [m.unit, *others]
 
 
 def _not_round(rng, lo: int, hi: int) -> int:

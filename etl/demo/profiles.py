@@ -68,6 +68,8 @@ _FORMAT_TABLE = {
     "suggestion":  "T B X T X G T X X T B X T X",
     "registry":    "T T T T T T T T T T T T T T",
     "collection":  "X X X X X X X X X X X X X X",
+    "model_record": "X U X B X G U X B U G X U B",
+    "sup_case":    "U B G U X B U G X B U G B X",
 }
 _LETTER = {"U": CSV_UTF8, "B": CSV_BOM, "G": CSV_GB, "X": XLSX, "T": XLSX}
 

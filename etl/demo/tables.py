@@ -230,6 +230,17 @@ def suggestion(mw: ModelWorld) -> dict:
     return t
 
 
+def by_date(t: dict, date_col: str) -> dict:
+    """A register written in the unit and month of one of its dates (empty: no file)."""
+    if len(t.get(date_col, ())) == 0:
+        return {}
+    order = np.lexsort((t[date_col],))
+    t = {k: np.asarray(v)[order] for k, v in t.items()}
+    t["_unit"] = t["unit_code"]
+    t["_month"] = month_of(t[date_col])
+    return t
+
+
 def collection(mw: ModelWorld) -> dict:
     t = dict(mw.collection)
     order = np.lexsort((t["provider"].astype(str), t["model_id"].astype(str), t["stat_month"]))
