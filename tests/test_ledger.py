@@ -436,3 +436,87 @@ def test_load_suggestions(engine):
     p = suggestion_path(load_suggestions(engine, ["CITY"]), D(2026, 4, 11))
     assert p.set_index("doc_no")[["stage", "overdue_days"]].to_dict("index") == {
         "J1": {"stage": "revisit", "overdue_days": 0}, "J2": {"stage": "reply", "overdue_days": 1}}
+
+
+# --- the vectorised path against a plain row-by-row reading of the rules -------------------------
+
+def _add_months(d: dt.date, n: int) -> dt.date:
+    import calendar
+    y, m = divmod(d.month - 1 + n, 12)
+    y, m = d.year + y, m + 1
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def _reference(row: dict, as_of: dt.date, stages) -> dict:
+    """One record's path, stage by stage, straight from the rules' wording."""
+    def value(col):
+        v = row.get(col)
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+    def norm(v):
+        return None if v is None else str(int(v)) if isinstance(v, (int, float)) else str(v)
+
+    def date_of(col):
+        v = value(col)
+        return None if v is None else dt.date.fromisoformat(str(v)[:10])
+
+    previous, current, late, last = None, None, 0, None
+    for s in stages:
+        if not all(norm(value(c)) in {norm(x) for x in vals} for c, vals in s.only_if):
+            continue
+        if any(norm(value(c)) in {norm(x) for x in vals} for c, vals in s.unless):
+            continue
+        start = previous if s.start == deadlines.PREVIOUS else date_of(s.start)
+        due = (date_of(s.due) if s.due else None if start is None else
+               start + dt.timedelta(days=s.days) if s.days is not None else
+               _add_months(start, s.months) if s.months is not None else None)
+        done = date_of(s.date)
+        last = done
+        if done is None:
+            current = current or (s, start, due)
+            continue
+        previous = done
+        late += due is not None and done > due
+    if current is None:
+        return {"stage": "closed", "due": None, "overdue_days": 0, "late_stages": late,
+                "closed_late": late > 0, "closed_date": last}
+    s, start, due = current
+    return {"stage": s.id, "due": due, "overdue_days": max(0, (as_of - due).days) if due else 0,
+            "late_stages": late, "closed_late": False, "closed_date": None}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_vectorised_path_matches_the_rules_read_row_by_row(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    base = dt.date(2025, 11, 1)
+
+    def maybe_date(p=0.7):
+        return [(base + dt.timedelta(days=int(d))).isoformat() if rng.random() < p else None
+                for d in rng.integers(0, 150, n)]
+
+    frame = pd.DataFrame({
+        "clue_no": [f"R{i}" for i in range(n)], "unit_code": "140802",
+        "found_date": maybe_date(0.95), "registered_date": maybe_date(), "routed_date": maybe_date(),
+        "verified_date": maybe_date(), "case_date": maybe_date(), "doc_date": maybe_date(),
+        "reply_date": maybe_date(), "feedback_date": maybe_date(0.5),
+        "status": rng.choice(["核查中", "属实", "不属实"], n),
+        "outcome": rng.choice(["制发检察建议", "其他", None], n),
+        "document": rng.choice(["检察建议书", "纠正违法通知书", "抗诉书", None], n),
+    })
+    as_of = dt.date(2026, 2, 15)
+    rules = load_rules()
+    got = clue_path(frame, as_of, rules)
+    for row, (_, g) in zip(frame.to_dict("records"), got.iterrows()):
+        want = _reference(row, as_of, rules.clue)
+        have = {k: g[k] for k in want}
+        have["due"] = None if have["due"] is None or pd.isna(have["due"]) else have["due"]
+        assert have == want, row
+
+
+def test_to_dates_reads_the_usual_spellings():
+    got = ledger.to_dates(pd.Series(["2026-01-05", "2026/1/6", "", None, "not a date", D(2026, 1, 7),
+                                     dt.datetime(2026, 1, 8, 9, 30), pd.Timestamp("2026-01-09 10:00")]))
+    assert str(got.dtype) == "datetime64[ns]"
+    assert [None if pd.isna(x) else x.date() for x in got] == [
+        D(2026, 1, 5), D(2026, 1, 6), None, None, None, D(2026, 1, 7), D(2026, 1, 8), D(2026, 1, 9)]

@@ -17,7 +17,9 @@ Semantics:
 - overdue when the as-of date is after the due date: due today is not overdue;
 - a done stage is late when its date is after its due date; a closed record with at least one
   late stage closed late (it counts once however many stages were late);
-- an open stage whose start date is empty (bad data) has no due date.
+- an open stage whose start date is empty (bad data) has no due date;
+- a condition on a column the frame lacks does not hold (`only_if` fails, `unless` passes);
+  a date column the frame lacks is empty.
 
 `backlog` counts open records by unit, stage and age; `overdue_list` lists the overdue ones.
 `load_clues` / `load_suggestions` read the staging tables (summaries masked).
