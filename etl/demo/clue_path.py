@@ -56,6 +56,14 @@ def add_path(seed: int, clues: dict, suggestions: dict, models: dict, as_of: int
     """Fill in each clue's stage columns (in place), linking 检察建议 clues to the register."""
     rng = stream(seed, "clue_path")
     n = len(clues["found_date"])
+    # a few clues of the last year (after the article's period) lie unverified for months: the
+    # backlog case management presses
+    linked = np.isin(clues["clue_no"], np.asarray(suggestions.get("clue_no", []), dtype=object))
+    age = as_of - clues["found_date"].astype("int64")
+    stuck = (age > 90) & (age < 365) & ~linked & (rng.random(n) < 0.03)
+    clues["status"] = np.where(stuck, "核查中", clues["status"]).astype(object)
+    clues["verified_date"] = np.where(stuck, -1, clues["verified_date"])
+    clues["outcome"] = np.where(stuck, "", clues["outcome"]).astype(object)
     found = clues["found_date"].astype("int64")
     verified = clues["verified_date"].astype("int64")
     done = verified >= 0
@@ -65,8 +73,8 @@ def add_path(seed: int, clues: dict, suggestions: dict, models: dict, as_of: int
     def upto(d: np.ndarray, limit: np.ndarray) -> np.ndarray:
         return np.where(d <= np.minimum(limit, as_of), d, -1)
 
-    registered = upto(np.minimum(_later(rng, found, 1, 5, 0.06, 20), cap), cap)
-    routed = upto(np.minimum(np.where(rng.random(n) < 0.85, registered, _later(rng, registered, 1, 4, 0.0, 4)),
+    registered = upto(np.minimum(_later(rng, found, 1, 4, 0.015, 20), cap), cap)
+    routed = upto(np.minimum(np.where(rng.random(n) < 0.85, registered, _later(rng, registered, 1, 1, 0.05, 4)),
                              cap), cap)
     routed = np.where(registered < 0, -1, routed)
     domain = np.array([models[m].domain for m in mid], dtype=object)
@@ -119,7 +127,7 @@ def add_path(seed: int, clues: dict, suggestions: dict, models: dict, as_of: int
     doc_date = np.where(other_doc, made, np.where(case_date >= 0, doc_date, -1))
     # 纠正违法通知书: the body replies within 2 months, one in ten later
     correct = (document == "纠正违法通知书") & (doc_date >= 0)
-    rep = upto(_later(rng, doc_date, 12, 58, 0.1, 95), np.full(n, as_of))
+    rep = upto(_later(rng, doc_date, 12, 58, 0.06, 95), np.full(n, as_of))
     reply = np.where(correct, rep, np.where(document == "检察建议书", reply, -1))
     rectified = np.where(correct & (reply >= 0), (rng.random(n) < 0.9).astype("int64"),
                          np.where(document == "检察建议书", rectified, -1))
@@ -129,7 +137,7 @@ def add_path(seed: int, clues: dict, suggestions: dict, models: dict, as_of: int
                     np.where(~cased & (status == "属实"), verified,
                              np.where(np.isin(document, NEEDS_REPLY), reply, doc_date)))
     last = np.where(done, last, -1)
-    feedback = np.where(last >= 0, upto(_later(rng, last, 1, 6, 0.08, 25), np.full(n, as_of)), -1)
+    feedback = np.where(last >= 0, upto(_later(rng, last, 1, 5, 0.02, 25), np.full(n, as_of)), -1)
     # 督办: case management presses a step left open past its deadline (three times in four)
     pressed = np.full(n, -1, dtype="int64")
     for start, end, limit in ((found, registered, _REGISTER_DAYS), (routed, verified, _VERIFY_DAYS),
