@@ -165,3 +165,49 @@ def to_csv(view: CompareView) -> bytes:
             cell.text if cell.value is None or cell.mark else f"{cell.value:.{METRIC_BY_ID[mid].decimals}f}"
             for mid, cell in zip(view.metrics, row.cells)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# --- a plain list (the clue ledger's rows) ------------------------------------------------------
+
+def table_csv(headers: list[str], rows: list[list[str]], meta: list[tuple[str, str]] = ()) -> bytes:
+    """A list as CSV (UTF-8 with BOM): the `meta` pairs (统计范围 …) as leading columns of
+    every row, then the headers and the cells as given (already masked and formatted)."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow([k for k, _ in meta] + list(headers))
+    for row in rows:
+        w.writerow([v for _, v in meta] + list(row))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def table_xlsx(title: str, headers: list[str], rows: list[list[str]], meta: list[tuple[str, str]] = (),
+               sheet: str = "清单", notes: list[list[str]] | None = None, notes_sheet: str = "说明",
+               generated: datetime | None = None) -> bytes:
+    """A list as XLSX: title, the `meta` lines, then the table (text cells, header frozen); an
+    optional second sheet of notes (e.g. the rules applied)."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"title": title, "company": "运城市人民检察院", "created": generated or datetime(2000, 1, 1)})
+    title_f = wb.add_format({"bold": True, "font_size": 14, "font_color": "#0b2a5b"})
+    meta_f = wb.add_format({"font_color": "#5b6675"})
+    head_f = wb.add_format({"bold": True, "bg_color": "#eef2f8", "font_color": "#0b2a5b", "border": 1,
+                            "border_color": "#dfe4ec", "text_wrap": True, "valign": "vcenter"})
+    cell_f = wb.add_format({"border": 1, "border_color": "#dfe4ec", "valign": "top"})
+    ws = wb.add_worksheet(sheet)
+    ws.write(0, 0, title, title_f)
+    for i, (k, v) in enumerate(meta, start=1):
+        ws.write_string(i, 0, f"{k}：{v}", meta_f)
+    top = len(meta) + 2
+    ws.write_row(top, 0, list(headers), head_f)
+    for i, row in enumerate(rows, start=top + 1):
+        for j, v in enumerate(row):
+            ws.write_string(i, j, "" if v is None else str(v), cell_f)
+    ws.set_column(0, max(0, len(headers) - 1), 16)
+    ws.freeze_panes(top + 1, 1)
+    if notes:
+        wn = wb.add_worksheet(notes_sheet)
+        for i, row in enumerate(notes):
+            wn.write_row(i, 0, row, head_f if i == 0 else cell_f)
+        wn.set_column(0, 3, 24)
+    wb.close()
+    return buf.getvalue()

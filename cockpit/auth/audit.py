@@ -93,6 +93,9 @@ DETAIL_LABELS = {
     "name": "锁定对象",
     "address": "地址",
     "malformed": "请求异常",
+    "clue": "线索编号",
+    "stage": "清单",
+    "model": "模型",
 }
 # Coded values of some keys (models.authenticate's reasons, lockout scopes, request methods …).
 VALUE_LABELS = {

@@ -362,3 +362,127 @@ def indicator_values(path_frame: pd.DataFrame, period: Period | str | None = Non
         "clue_closed_late": int((path_frame["closed_late"] & in_period(path_frame["closed_date"])).sum()),
         "clue_pressed": int(in_period(pressed).sum()),
     }
+
+
+# --- one clue: its stages and its evidence ----------------------------------------------------
+
+STEP_DONE, STEP_LATE, STEP_OPEN, STEP_OVERDUE = "done", "late", "open", "overdue"
+STEP_WAITING, STEP_NA, STEP_NO_START = "waiting", "na", "no_start"
+STEP_LABEL = {STEP_DONE: "按期完成", STEP_LATE: "逾期完成", STEP_OPEN: "办理中", STEP_OVERDUE: "已逾期",
+              STEP_WAITING: "未开始", STEP_NA: "不适用", STEP_NO_START: "起始日期缺失"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage of one record's path (see `stage_steps`)."""
+    stage: Stage
+    applies: bool
+    start: dt.date | None
+    due: dt.date | None
+    done: dt.date | None
+    status: str               # STEP_* (STEP_LABEL: its Chinese)
+    days_late: int            # done late: days after the due date; overdue: days past it as of the as-of date
+
+
+def stage_steps(row, as_of, kind: str = "clue", rules: Rules | None = None) -> list[Step]:
+    """Every stage of one record (a mapping or a one-row frame of the staged columns) as of
+    `as_of`, read by the same rules as `clue_path`: the first applicable stage with no date is
+    the open one (办理中 / 已逾期), the applicable stages after it have not started (未开始),
+    stages that do not apply are 不适用, done stages are 按期完成 or 逾期完成."""
+    rules = rules or load_rules()
+    stages = rules.stages(kind)
+    frame = row if isinstance(row, pd.DataFrame) else pd.DataFrame([dict(row)])
+    frame = frame.iloc[:1].reset_index(drop=True)
+    today = np.datetime64(_as_timestamp(as_of).to_datetime64(), "ns")
+    cache: dict[str, np.ndarray] = {}
+    previous = np.datetime64("NaT", "ns")
+    opened = False
+    out: list[Step] = []
+
+    def day(v) -> dt.date | None:
+        return None if np.isnat(v) else pd.Timestamp(v).date()
+
+    for stage in stages:
+        applies = bool(_applies(frame, stage)[0])
+        done = _column_dates(frame, stage.date, cache)[0]
+        start = previous if stage.start == PREVIOUS else _column_dates(frame, stage.start, cache)[0]
+        if stage.due is not None:
+            due = _column_dates(frame, stage.due, cache)[0]
+        elif stage.days is not None or stage.months is not None:
+            due = _add_limit(np.array([start], dtype="datetime64[ns]"), stage)[0]
+        else:
+            due = np.datetime64("NaT", "ns")
+        if not applies:
+            out.append(Step(stage, False, None, None, None, STEP_NA, 0))
+            continue
+        if not np.isnat(done):
+            previous = done
+        if opened:
+            out.append(Step(stage, True, None, None, None, STEP_WAITING, 0))
+            continue
+        if np.isnat(done):
+            opened = True
+            if np.isnat(start):
+                out.append(Step(stage, True, None, None, None, STEP_NO_START, 0))
+                continue
+            past = int((today - due) // np.timedelta64(1, "D")) if not np.isnat(due) else 0
+            status = STEP_OVERDUE if past > 0 else STEP_OPEN
+            out.append(Step(stage, True, day(start), day(due), None, status, max(past, 0)))
+            continue
+        late = int((done - due) // np.timedelta64(1, "D")) if not np.isnat(due) else 0
+        out.append(Step(stage, True, day(start), day(due), day(done), STEP_LATE if late > 0 else STEP_DONE,
+                        max(late, 0)))
+    return out
+
+
+def split_keys(text) -> list[str]:
+    """The keys of a 关联记录 cell (separated by ；, ; or 、), in order, without repeats."""
+    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+        return []
+    out: list[str] = []
+    for part in str(text).replace(";", "；").replace("、", "；").split("；"):
+        part = part.strip()
+        if part and part not in out:
+            out.append(part)
+    return out
+
+
+EVIDENCE_COLUMNS = ("record_no", "model_id", "unit_code", "provider", "record_kind", "record_date",
+                    "person_name", "content")
+
+
+def evidence(engine: Engine, keys, units) -> pd.DataFrame:
+    """The model comparison records (模型比对数据, `stg_model_record`) named by `keys` (记录编号)
+    among the units' records (a city or county code stands for its members), in the order of
+    `keys`; a key with no such record is left out. Masked: the person's name keeps its first
+    character (also where the content repeats it), ID and phone numbers are cut."""
+    from cockpit.metrics.records import mask_name
+    keys = [str(k) for k in keys if k is not None and str(k).strip()][:200]
+    codes = sorted({c for u in ([units] if isinstance(units, str) else units or []) for c in U.members(u)})
+    table = STAGING["model_record"]
+    cols = [type_coerce(table.c[n], String).label(n) if n == "record_date" else table.c[n]
+            for n in EVIDENCE_COLUMNS]
+    rows = []
+    if keys and codes:
+        query = (select(*cols)
+                 .where(table.c.record_no.in_(bindparam("keys", expanding=True)))
+                 .where(table.c.unit_code.in_(bindparam("units", expanding=True))))
+        with engine.connect() as conn:
+            rows = conn.execute(query, {"keys": keys, "units": codes}).all()
+    frame = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+    if frame.empty:
+        return frame.astype(object)
+    names = frame["person_name"]
+    frame["content"] = [_mask_with_name(c, n) for c, n in zip(frame["content"], names)]
+    frame["person_name"] = names.map(mask_name).astype(object)
+    frame["record_date"] = frame["record_date"].map(lambda v: str(v)[:10] if v is not None else "")
+    rank = {k: i for i, k in enumerate(keys)}
+    frame["_rank"] = frame["record_no"].map(rank)
+    return frame.sort_values(["_rank", "record_no"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+
+
+def _mask_with_name(content, name) -> str:
+    from cockpit.metrics.records import mask_name
+    text = mask_text(content)
+    n = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name).strip()
+    return text.replace(n, mask_name(n)) if len(n) > 1 else text
