@@ -352,3 +352,16 @@ def test_the_wall_gets_nothing(app, demo_engine):
         resp = _post(wall, output, {"unit": "CITY"})
         assert resp.status_code == 403, output
     assert wall.get("/clues").status_code in (302, 403)
+
+
+def test_the_url_contract(CL, as_user):
+    with as_user(LEADER):
+        f = CL.parse_filters({"overdue": "1"})
+        assert (f.unit, f.stage, f.period, f.model) == ("CITY", "overdue", None, None)
+        f = CL.parse_filters({"unit": "140821", "model": "M01", "stage": "verify", "period": "2024Q1",
+                              "clue": "XS140821-2024-0001", "page": "3"})
+        assert (f.unit, f.model, f.stage, f.period, f.clue, f.page) == \
+            ("140821", "M01", "verify", "2024Q1", "XS140821-2024-0001", 3)
+        f = CL.parse_filters({"model": "all", "stage": "all", "period": "all", "unit": "city"})
+        assert (f.unit, f.model, f.stage, f.period, f.notices) == ("CITY", None, None, None, [])
+        assert "stage=closed" in f.link(stage="closed") and "period" not in f.link()

@@ -35,7 +35,7 @@ from cockpit.metrics.platforms import PLATFORM_BY_ID
 
 PATH = "/clues"
 PAGE_SIZE = 20
-ALL_PERIODS = "all"
+ALL = ALL_PERIODS = "all"    # the picker's "全部" (the same as leaving the parameter out)
 OVERDUE, CLOSED = "overdue", L.CLOSED
 LAUNCH = PLATFORM_BY_ID["models"].launch
 _MODEL_RE = re.compile(r"M\d{2,3}")
@@ -53,8 +53,8 @@ EXPORT_COLUMNS = LIST_COLUMNS + (("status", "核查状态"), ("outcome", "处理
 # --------------------------------------------------------------------------- filters
 
 def stage_options() -> dict[str, str]:
-    """URL value → label of the stage filter ('' = no filter)."""
-    opts = {"": "全部环节", OVERDUE: "逾期未办结"}
+    """URL value → label of the stage filter ("all" = no filter)."""
+    opts = {ALL: "全部环节", OVERDUE: "逾期未办结"}
     opts.update({s.id: f"{s.label}（在办）" for s in load_rules().clue})
     opts[CLOSED] = L.CLOSED_LABEL
     return opts
@@ -114,12 +114,14 @@ def parse_filters(raw: dict, principal=None) -> Filters:
         notices.append(Notice(f"无法识别的单位“{unit[:30]}”，已改为{U.label(unit_default)}。"))
         unit = unit_default
     model = first(_text(raw.get("model")))
+    model = None if model == ALL else model
     if model is not None and not _MODEL_RE.fullmatch(model):
         notices.append(Notice(f"无法识别的模型“{model[:30]}”，已显示全部模型。"))
         model = None
     stage = first(_text(raw.get("stage")))
     if stage is None and first(_text(raw.get("overdue"))) in ("1", "true"):
         stage = OVERDUE
+    stage = None if stage == ALL else stage
     if stage is not None and stage not in stage_options():
         notices.append(Notice(f"无法识别的环节“{stage[:30]}”，已显示全部环节。"))
         stage = None

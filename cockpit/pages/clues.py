@@ -44,7 +44,7 @@ def layout(**query):
     f = CL.parse_filters(query, _principal())
     ctx.notices += f.notices
     ctx.query.update({k: v for k, v in f.query(page=None).items() if v is not None})
-    models = {"": "全部模型"}
+    models = {CL.ALL: "全部模型"}
     from cockpit.components.records_table import model_names
     models.update({m: f"{m} {name}" for m, name in model_names().items()})
     if f.model and f.model not in models:
@@ -74,8 +74,8 @@ def layout(**query):
         dcc.Store(id="clu-params", data=f.as_params()),
         ctx=ctx, active="clues", title="法律监督线索台账", subtitle=subtitle,
         controls=[unit_picker("unit", f.unit, "单位", options=unit_options(True, True)),
-                  choice_picker("model", "模型", models, f.model or ""),
-                  choice_picker("stage", "环节", CL.stage_options(), f.stage or ""),
+                  choice_picker("model", "模型", models, f.model or CL.ALL),
+                  choice_picker("stage", "环节", CL.stage_options(), f.stage or CL.ALL),
                   choice_picker("period", "发现时间", CL.period_choices(f.period), f.period or CL.ALL_PERIODS)],
         crumbs=[("全市", ctx.link("/")), ("模型与线索", ctx.link("/models")), ("线索台账", None)],
     )
