@@ -321,6 +321,11 @@ def test_the_metric_page_shows_the_decomposition(app):
         assert "变动分解" in text_of(layout)
         assert {"previous", "year"} <= {o["value"] for p in nodes(layout) for o in (p.get("options") or [])
                                         if isinstance(o, dict)}
+        bad = page.layout(metric_id="non_arrest_rate", against="nope")
+        assert "无法识别的对比方式“nope”" in text_of(bad)
+        ytd = page.layout(metric_id="non_arrest_rate", period=f"{store.data_month}:ytd")
+        params_of = next(p["data"] for p in nodes(ytd) if p.get("id") == "met-params")
+        assert params_of["against"] == "year"                       # a year-to-date has only 同比
         params = {"metric": "non_arrest_rate", "period": period, "query": {"period": period}, "units": [],
                   "against": "year"}
         out = page.decomposition(params)
