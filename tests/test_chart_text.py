@@ -77,6 +77,10 @@ def test_every_builder_escapes_the_names_it_is_given():
         {"name": n, "lon": 111.0, "lat": 35.0, "county_code": counties[0]} for n in HOSTILE])
     assert_no_markup_from_data(fig)
     assert_no_markup_from_data(C.empty_figure(HOSTILE[0], HOSTILE[1]))
+    parts = pd.DataFrame({"unit_label": list(HOSTILE) + ["合计"], "contribution": [1.0, -0.5, 0.2, 0.7],
+                          "rate_effect": [0.5, -0.5, 0.1, 0.1], "mix_effect": [0.5, 0.0, 0.1, 0.6]})
+    assert_no_markup_from_data(C.contribution_figure(metric, parts))
+    assert_no_markup_from_data(C.contribution_figure(METRIC_BY_ID["arrest_concluded"], parts))
 
 
 # --------------------------------------------------------------------------- /models on a hostile store

@@ -416,3 +416,58 @@ def standing_score(metric: Metric, value, county_values: list[float]) -> float |
     s = (float(value) - lo) / (hi - lo) * 100
     s = s if metric.better_when_higher else 100 - s
     return max(0.0, min(100.0, s))
+
+
+RATE_EFFECT_COLOR = "#1f77b4"
+MIX_EFFECT_COLOR = "#e0a040"
+CONTRIBUTION_COLOR = "#5b7ba6"
+DECOMPOSITION_FONT = 14
+
+
+def contribution_figure(metric: Metric, frame, height: int | None = None) -> dict:
+    """Why did it move: each unit's contribution to the group's change (a frame of
+    `MetricStore.explain_change`, units in unit-code order, the totals row last), as horizontal
+    bars from zero. A rate: its rate effect and mix effect stacked (two neutral colours that
+    name the kind of effect, not better or worse), the contribution as a marker with its number.
+    A count: one neutral bar per unit. No ranking, no order by size; text at 14 px."""
+    rows = frame.iloc[:-1] if len(frame) else frame
+    if rows.empty:
+        return empty_figure("无数据", "没有可分解的变动", height or 300)
+    labels = [plot_text(x) for x in rows["unit_label"]]
+    contrib = [float(x) for x in rows["contribution"]]
+    dec = max(1, metric.decimals) if metric.is_ratio else metric.decimals
+    unit = "个百分点" if metric.unit == "%" else metric.unit
+    texts = [F.signed(v, dec) for v in contrib]
+    font = {"size": DECOMPOSITION_FONT}
+    traces = []
+    if metric.is_ratio:
+        for col, name, color in (("rate_effect", "比率效应", RATE_EFFECT_COLOR), ("mix_effect", "结构效应", MIX_EFFECT_COLOR)):
+            vals = [float(x) for x in rows[col]]
+            traces.append({"type": "bar", "orientation": "h", "name": name, "x": vals, "y": labels,
+                           "marker": {"color": color},
+                           "customdata": [F.signed(v, dec) for v in vals],
+                           "hovertemplate": f"%{{y}}<br>{name}：%{{customdata}}{unit}<extra></extra>"})
+        traces.append({"type": "scatter", "mode": "markers+text", "name": "合计贡献", "x": contrib, "y": labels,
+                       "text": texts, "textposition": ["middle right" if v >= 0 else "middle left" for v in contrib],
+                       "textfont": font, "cliponaxis": False,
+                       "marker": {"symbol": "diamond", "size": 10, "color": CITY_COLOR},
+                       "hovertemplate": f"%{{y}}<br>贡献：%{{text}}{unit}<extra></extra>"})
+    else:
+        traces.append({"type": "bar", "orientation": "h", "name": "贡献", "x": contrib, "y": labels,
+                       "text": texts, "textposition": "outside", "textfont": font, "cliponaxis": False,
+                       "marker": {"color": CONTRIBUTION_COLOR},
+                       "hovertemplate": f"%{{y}}<br>贡献：%{{text}}{unit}<extra></extra>"})
+    height = height or 90 + 30 * len(rows)
+    layout = base_layout(height, barmode="relative", bargap=0.3, showlegend=metric.is_ratio)
+    layout["font"] = {**layout["font"], "size": DECOMPOSITION_FONT}
+    layout["legend"]["font"] = {"size": DECOMPOSITION_FONT}
+    layout["margin"] = {"l": 90, "r": 64, "t": 36, "b": 40}
+    layout["hoverlabel"]["font"]["size"] = DECOMPOSITION_FONT
+    extents = [abs(v) for v in contrib]
+    if metric.is_ratio:   # stacked: a positive and a negative part reach out on either side
+        extents += [abs(float(a)) + abs(float(b)) for a, b in zip(rows["rate_effect"], rows["mix_effect"])]
+    span = max(extents) or 1.0
+    layout["xaxis"].update({"zeroline": True, "zerolinecolor": "#8a94a3", "range": [-span * 1.35, span * 1.35],
+                            "tickfont": font, "title": {"text": plot_text(f"贡献（{unit}）"), "font": font}})
+    layout["yaxis"].update({"autorange": "reversed", "automargin": True, "tickfont": font})
+    return {"data": traces, "layout": layout}

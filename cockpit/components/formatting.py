@@ -121,6 +121,16 @@ def change_parts(metric: Metric, change, pct) -> tuple[float | None, str]:
     return r, f"{'+' if r > 0 else '−'}{number(abs(r), metric.decimals)}{metric.unit}"
 
 
+def signed(v, decimals: int = 1) -> str:
+    """``+0.8`` / ``−0.3`` / ``0.0`` (a contribution or a change, rounded; no "-0.0")."""
+    if is_missing(v):
+        return DASH
+    r = round(float(v), decimals)
+    if r == 0:
+        return f"{0:.{decimals}f}"
+    return f"{'+' if r > 0 else '−'}{abs(r):,.{decimals}f}"
+
+
 def tone(metric: Metric, change) -> str:
     """good / bad / policy-good / policy-bad / neutral / flat for a signed change."""
     if is_missing(change) or change == 0:

@@ -56,6 +56,10 @@ with data to May) is compared like for like: both comparison windows are cut to 
 months (Apr–May 2023; Jan–Feb 2024). `Period.is_complete(store.latest_month)` tells a page
 to mark such a period "截至5月".
 
+Why a value moved: `explain_change` (and `decomposition`) split the 同比/环比 change of a
+group into its units' contributions, and for a rate into rate and mix effects, summing exactly
+to the change (cockpit.metrics.decompose); refused where the change is not compared.
+
 `latest_month` is the latest month with any fact, except that months after the month of
 `published_at` (when known) are ignored: the ETL books 检察建议 "due" measures in their due
 month, which may lie in the future, and the cockpit's default period must not jump there.
@@ -72,6 +76,7 @@ from sqlalchemy import Engine, inspect, text
 
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import METRIC_BY_ID, METRICS, PER_CAPITA, PER_CAPITA_BASIS, RATE, Metric
+from cockpit.metrics.decompose import NO_BASE, NO_VALUE, TOTAL, Decomposition, decompose, refusal
 from cockpit.metrics.measures import MEASURE_BY_ID
 from cockpit.metrics.periods import Period, month_from_ordinal, month_ordinal, month_range
 
@@ -642,6 +647,60 @@ class MetricStore:
             for c, x in zip(SERIES_COLUMNS, row):
                 data[c].append(x)
         return _frame(SERIES_COLUMNS, data)
+
+    def decomposition(self, metric_id: str, period: Period | str | None = None, against: str = "previous",
+                      units: str | Iterable[str] = U.UNIT_CODES) -> Decomposition:
+        """Why did it move (cockpit.metrics.decompose): the change of the group of `units`
+        (unit codes or groups, default all 14 units = 全市) from the base period — the previous
+        period (`against="previous"`, 环比) or the year before (`"year"`, 同比), cut like for
+        like as in `query` — split into each unit's contribution, and for a rate into the rate
+        and the mix effect. Refused (`.refused`, `.reason`) exactly where `query` leaves the
+        change out: a side without a value, an immature or small-sample side, no 环比 for ytd."""
+        if against not in ("previous", "year"):
+            raise ValueError(f"against must be 'previous' or 'year', not {against!r}")
+        metric, period = METRIC_BY_ID[metric_id], self._period(period)
+        units = (units,) if isinstance(units, str) else tuple(units)
+        codes = tuple(dict.fromkeys(c for u in units for c in U.members(u)))
+        cur_w, yoy_w, pop_w = self._windows(metric, period)
+        base_w = yoy_w if against == "year" else pop_w
+        if against == "previous" and period.previous() is None:
+            return refusal(metric, NO_BASE)
+        group = self._unit_weights(codes).sum(axis=0, keepdims=True)
+        cur, base = self._side(metric, group, cur_w), self._side(metric, group, base_w)
+        for side, when in ((cur, "所选期间"), (base, "对比期间")):
+            if side[3][0] != OK:
+                return refusal(metric, NO_VALUE, f"{when}{STATUS_LABEL[side[3][0]]}")
+        flags = {cur[4][0], base[4][0]}
+        if IMMATURE in flags:
+            return refusal(metric, IMMATURE, base_value=base[0][0], current_value=cur[0][0])
+        if SMALL in flags:
+            return refusal(metric, SMALL, base_value=base[0][0], current_value=cur[0][0])
+        w = self._unit_weights(codes)
+        _, n1, d1, _ = self._compute(metric, w, cur_w)
+        _, n0, d0, _ = self._compute(metric, w, base_w)
+        return decompose(metric, codes, n0, n1, d0, d1)
+
+    def explain_change(self, metric_id: str, period: Period | str | None = None, against: str = "previous",
+                       units: str | Iterable[str] = U.UNIT_CODES) -> pd.DataFrame:
+        """`decomposition` as a frame (decompose.FRAME_COLUMNS): one row per unit in unit-code
+        order, then the totals row (unit CITY for all 14 units, COUNTIES for the 13 counties,
+        TOTAL otherwise). Empty when refused; `attrs` hold refused, reason, base_value,
+        current_value, change, unit_of_change, metric_id, period, base_period and against."""
+        period = self._period(period)
+        units = (units,) if isinstance(units, str) else tuple(units)
+        codes = tuple(dict.fromkeys(c for u in units for c in U.members(u)))
+        d = self.decomposition(metric_id, period, against, codes)
+        if set(codes) == set(U.UNIT_CODES):
+            total = U.CITY
+        elif set(codes) == set(U.COUNTY_CODES):
+            total = U.COUNTIES
+        else:
+            total = TOTAL
+        out = d.frame(total, U.label(total) if total != TOTAL else "合计")
+        base = period.year_ago() if against == "year" else period.previous()
+        out.attrs.update({"period": str(period), "base_period": None if base is None else str(base),
+                          "against": against})
+        return out
 
     def by_unit(self, metric_id: str, period: Period | str | None = None) -> pd.DataFrame:
         """The 14 units (in units.UNITS order) then the groups CITY and COUNTIES.

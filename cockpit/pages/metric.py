@@ -3,8 +3,14 @@ trend for the city and chosen units with the national reference (immature months
 counties compared (ranked only with ranking on, comparable metrics), the map and the per-unit
 table. A click on a unit opens it.
 
-URL: `/metric/non_arrest_rate?period=2024&units=140802,140821` (units: the trend's extra lines,
-up to 4; the city is always drawn).
+URL: `/metric/non_arrest_rate?period=2024&units=140802,140821&against=year` (units: the trend's
+extra lines, up to 4; the city is always drawn; against: the change explained in 变动分解 —
+`previous` 环比, the default, or `year` 同比, the only one for a year-to-date).
+
+变动分解 (MetricStore.explain_change, cockpit.metrics.decompose): the city's change split into
+each unit's contribution — for a rate into the rate and the mix effect — in unit-code order,
+with the numerator's and the denominator's own changes; hidden with a note where the change is
+not compared (immature, small sample, no value).
 """
 from __future__ import annotations
 
@@ -18,9 +24,9 @@ from cockpit.components.cards import flagged
 from cockpit.components.catalog_groups import GROUPS, domain_of
 from cockpit.components.county_map import county_links, county_map
 from cockpit.components.navigation import nav_graph
-from cockpit.components.params import trend_end, PageContext, href, parse_units
+from cockpit.components.params import trend_end, PageContext, href, parse_choice, parse_units
 from cockpit.components.plain_html import el, link as plain_link
-from cockpit.components.pickers import period_picker, unit_options, unit_picker
+from cockpit.components.pickers import choice_picker, period_picker, unit_options, unit_picker
 from cockpit.components.sections import graph, grid, panel, placeholder, section
 from cockpit.components.shell import TITLE, browser_page, not_found, safe_layout
 from cockpit.components.memo import cached_output
@@ -28,7 +34,7 @@ from cockpit.components.states import guarded
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import METRIC_BY_ID
 from cockpit.metrics.measures import MEASURE_BY_ID
-from cockpit.metrics.periods import Period, month_label
+from cockpit.metrics.periods import Period, month_label, month_ordinal
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 from cockpit.metrics.query import OK, STATUS_LABEL
 
@@ -41,6 +47,7 @@ def _title(metric_id=None, **_):
 dash.register_page(__name__, path_template="/metric/<metric_id>", name="指标", title=_title, order=3)
 
 TREND_YEARS = 3
+AGAINST = {"previous": "环比（较上期）", "year": "同比（较上年同期）"}
 
 
 def definition_card(m) -> html.Div:
@@ -76,7 +83,7 @@ def definition_card(m) -> html.Div:
 
 
 @safe_layout
-def layout(metric_id=None, period=None, units=None, **_other):
+def layout(metric_id=None, period=None, units=None, against=None, **_other):
     # called without arguments for Dash's validation layout: the full page of a default metric
     m = METRIC_BY_ID.get(metric_id if metric_id is not None else "non_arrest_rate")
     if m is None:
@@ -88,6 +95,11 @@ def layout(metric_id=None, period=None, units=None, **_other):
     ctx.notices += notes
     if chosen:
         ctx.query["units"] = chosen
+    default_against = "year" if ctx.period.kind == "ytd" else "previous"
+    vs, notes = parse_choice(against, AGAINST, default_against, "对比方式")
+    ctx.notices += notes
+    if against is not None:
+        ctx.query["against"] = vs
     domain = domain_of(m.id)
     subtitle = f"统计期间：{ctx.period.label}"
     if ctx.latest and not ctx.period.is_complete(ctx.latest):
@@ -111,8 +123,10 @@ def layout(metric_id=None, period=None, units=None, **_other):
                        "空心柱为样本少或核查中的数值。"),
             panel("县区分布", graph(nav_graph("met-map"), 440, geo=True), note="点击县区进入该院页面。"),
         ], "g-2"),
+        section("变动分解", placeholder("met-decompose", 200), id="met-decomposition",
+                extra=choice_picker("against", "对比", AGAINST, vs)),
         section("各单位明细", placeholder("met-table", 300), id="met-units"),
-        dcc.Store(id="met-params", data=ctx.params(metric=m.id, units=chosen)),
+        dcc.Store(id="met-params", data=ctx.params(metric=m.id, units=chosen, against=vs)),
         ctx=ctx, active="metric", title=m.name, subtitle=subtitle,
         controls=[period_picker(ctx.period, ctx.store)],
         crumbs=[("全市", ctx.link("/")), ("指标", ctx.link("/metrics")), (m.name, None)],
@@ -257,3 +271,127 @@ def unit_table(params):
     table = el("Table", [el("Thead", el("Tr", head)), el("Tbody", rows)],
                className="table table-sm table-hover cockpit-table unit-table", id="met-unit-table")
     return el("Div", table, className="table-scroll")
+
+
+def _signed_with_unit(m, v) -> str:
+    dec = max(1, m.decimals) if m.is_ratio else m.decimals
+    unit = "个百分点" if m.unit == "%" else m.unit
+    return f"{F.signed(v, dec)}{unit}"
+
+
+def _moved(m, change) -> str:
+    """上升 2.3 个百分点 / 下降 120人 / 持平."""
+    dec = max(1, m.decimals) if m.is_ratio else m.decimals
+    r = round(float(change), dec)
+    if r == 0:
+        return "持平"
+    verb = ("上升" if r > 0 else "下降") if m.is_ratio else ("增加" if r > 0 else "减少")
+    unit = " 个百分点" if m.unit == "%" else m.unit
+    return f"{verb} {F.number(abs(r), dec)}{unit}"
+
+
+def change_sentence(m, frame, against: str, base_label: str) -> str:
+    """不捕率较上期（2024年4月）上升 2.3 个百分点，其中盐湖区贡献 +0.8（比率效应 +0.5，结构效应 +0.3）……
+    Every number from the frame of MetricStore.explain_change; the units named are the two with
+    the largest contributions in size (named, not ranked)."""
+    total = frame.iloc[-1]
+    units = frame.iloc[:-1]
+    dec = max(1, m.decimals) if m.is_ratio else m.decimals
+    when = "较上期" if against == "previous" else "较上年同期"
+    text = f"{m.name}{when}（{base_label}）{_moved(m, total['contribution'])}"
+    if round(float(total["contribution"]), dec) != 0 and not units.empty:
+        big = sorted(units.to_dict("records"), key=lambda r: (-abs(float(r["contribution"])), r["unit"]))[:2]
+        parts = []
+        for r in big:
+            if round(float(r["contribution"]), dec) == 0:
+                continue
+            part = f"{r['unit_label']}贡献 {F.signed(r['contribution'], dec)}"
+            if m.is_ratio:
+                part += f"（比率效应 {F.signed(r['rate_effect'], dec)}，结构效应 {F.signed(r['mix_effect'], dec)}）"
+            parts.append(part)
+        if parts:
+            text += "，其中" + "，".join(parts)
+    text += "。"
+    if m.is_ratio:
+        num = MEASURE_BY_ID[m.numerator]
+        text += f"分子{num.name}{F.number(total['num_base'])}→{F.number(total['num_current'])}" \
+                f"（{F.signed(float(total['num_current']) - float(total['num_base']), 0)}）"
+        if m.denominator:
+            den = MEASURE_BY_ID[m.denominator]
+            text += f"，分母{den.name}{F.number(total['den_base'])}→{F.number(total['den_current'])}" \
+                    f"（{F.signed(float(total['den_current']) - float(total['den_base']), 0)}）"
+        else:
+            text += "，分母常住人口不变"
+        text += "。"
+    return text
+
+
+def _pair(a, b, decimals: int = 0) -> str:
+    if F.is_missing(a) and F.is_missing(b):
+        return "—"
+    diff = None if F.is_missing(a) or F.is_missing(b) else float(b) - float(a)
+    return f"{F.number(a, decimals)} → {F.number(b, decimals)}（{F.signed(diff, decimals)}）"
+
+
+def decomposition_table(m, frame) -> html.Div:
+    dec = max(1, m.decimals) if m.is_ratio else m.decimals
+    change_unit = "个百分点" if m.unit == "%" else m.unit
+    head = [el("Th", "单位"), el("Th", f"对比期{F.unit_suffix(m)}", className="num"),
+            el("Th", f"本期{F.unit_suffix(m)}", className="num"),
+            el("Th", f"贡献（{change_unit}）", className="num")]
+    if m.is_ratio:
+        head += [el("Th", "比率效应", className="num"), el("Th", "结构效应", className="num"),
+                 el("Th", f"分子：{MEASURE_BY_ID[m.numerator].name}", className="num"),
+                 el("Th", f"分母：{MEASURE_BY_ID[m.denominator].name}" if m.denominator else "分母：常住人口",
+                    className="num")]
+    rows = []
+    def val(v):
+        return F.fmt_value(m, v, unit=False) if not F.is_missing(v) else "—"
+
+    for i, r in enumerate(frame.to_dict("records")):
+        total = i == len(frame) - 1
+        cells = [el("Td", r["unit_label"]), el("Td", val(r["base_value"]), className="num"),
+                 el("Td", val(r["current_value"]), className="num"),
+                 el("Td", F.signed(r["contribution"], dec), className="num")]
+        if m.is_ratio:
+            cells += [el("Td", F.signed(r["rate_effect"], dec), className="num"),
+                      el("Td", F.signed(r["mix_effect"], dec), className="num"),
+                      el("Td", _pair(r["num_base"], r["num_current"]), className="num"),
+                      el("Td", _pair(r["den_base"], r["den_current"]), className="num")]
+        rows.append(el("Tr", cells, className="row-city" if total else None, **{"data-unit": r["unit"]}))
+    table = el("Table", [el("Thead", el("Tr", head)), el("Tbody", rows)],
+               className="table table-sm cockpit-table decomposition-table", id="met-decomposition-table")
+    return el("Div", table, className="table-scroll")
+
+
+@callback(Output("met-decompose", "children"), Input("met-params", "data"))
+@guarded("children")
+@cached_output
+def decomposition(params):
+    m = METRIC_BY_ID[params["metric"]]
+    store = data.current().store
+    against = params.get("against") or "previous"
+    frame = store.explain_change(m.id, params["period"], against)
+    if frame.attrs["refused"]:
+        return html.Div(f"本期变动不作分解：{frame.attrs['reason']}", className="panel-note decomposition-note",
+                        id="met-decomposition-note")
+    base = Period.parse(frame.attrs["base_period"])
+    base_label = base.label
+    latest = store.data_month
+    period = Period.parse(params["period"])
+    if latest and not period.is_complete(latest):   # compared like for like: the same number of months
+        months = month_ordinal(latest) - period.start_ordinal + 1
+        base_label += f"（截至{int(latest[5:])}月）" if against == "year" else f"（前{months}个月）"
+    note = ("比率效应：各单位自身比率变化的影响；结构效应：各单位在全市分母中占比变化的影响"
+            "（占比上升的单位比率高于全市平均时拉高全市，低于平均时拉低全市）。"
+            "两者之和为该单位的贡献，各单位贡献之和等于全市的变动。") if m.is_ratio else \
+        "各单位的贡献为其自身的增减，之和等于全市的变动；数量类指标不评优劣。"
+    fig = C.contribution_figure(m, frame)
+    return html.Div([
+        html.P(change_sentence(m, frame, against, base_label), className="decomposition-sentence",
+               id="met-decomposition-sentence"),
+        dcc.Graph(id="met-decomposition-chart", figure=fig, config=C.GRAPH_CONFIG,
+                  style={"height": f"{fig['layout']['height']}px"}, className="cockpit-graph"),
+        html.Div(note, className="panel-note"),
+        decomposition_table(m, frame),
+    ])
