@@ -292,3 +292,144 @@ def test_thresholds_round_trip(engine):
     assert [t.id for t in A.load_thresholds(engine)] == [a.id]
     with pytest.raises(ThresholdError, match="已被删除"):
         A.save_threshold(engine, Threshold("plea_rate", None, lower=1.0, id=b.id))
+
+
+# --------------------------------------------------------------------------- the admin page
+
+from cockpit.auth import audit                                   # noqa: E402
+from cockpit.auth import testing as T                            # noqa: E402
+
+THRESHOLD_ACTION = "..thr-msg.children...thr-version.data.."
+THRESHOLDS_TABLE = "..thr-table.children...thr-select.options.."
+HOME_ALERTS = "home-alerts.children"
+
+
+@pytest.fixture
+def app(engine, tmp_path):
+    _migrated(engine)
+    app = T.shared_app()
+    with T.use_engine(app, engine, landing=tmp_path / "landing"):
+        yield app
+
+
+def signed_in(app, engine, role):
+    client = app.server.test_client()
+    pw = T.create_user(engine, f"u_{role}", role, unit="140802" if role == "county" else None)
+    assert T.login(client, f"u_{role}", pw).status_code == 302
+    return client
+
+
+def post(client, output, clicked=None, **values):
+    """A callback as the renderer sends it: its declared inputs and state, some values given."""
+    body = T.callback_requests(client)[output]
+    for item in body["inputs"] + body["state"]:
+        if isinstance(item, dict) and item["id"] in values:
+            item["value"] = values[item["id"]]
+    body["changedPropIds"] = [f"{clicked}.n_clicks"] if clicked else []
+    return client.post("/_dash-update-component", json=body, headers=T.csrf_header(client))
+
+
+def text_of(resp) -> str:
+    return json.dumps(resp.get_json(), ensure_ascii=False)
+
+
+def test_an_administrator_sets_and_removes_a_threshold_audited(app, engine):
+    admin = signed_in(app, engine, "admin")
+    resp = post(admin, THRESHOLD_ACTION, "thr-add", **{"thr-add": 1, "thr-metric": "plea_rate", "thr-unit": LINYI,
+                                                         "thr-lower": " 80 ", "thr-label": "重点关注"})
+    assert resp.status_code == 200 and "已保存：认罪认罚从宽适用率（临猗县）下限 80.0%" in text_of(resp)
+    [t] = A.load_thresholds(engine)
+    assert (t.metric_id, t.unit, t.lower, t.upper, t.label, t.set_by) == ("plea_rate", LINYI, 80.0, None, "重点关注",
+                                                                          "u_admin")
+    table = text_of(post(admin, THRESHOLDS_TABLE, **{"thr-version": 1}))
+    assert "认罪认罚从宽适用率" in table and "80.0%" in table and "临猗县" in table
+    rows, _ = audit.entries(engine, "threshold_saved")
+    assert len(rows) == 1 and rows[0].actor == "u_admin"
+    assert audit.describe(rows[0].detail) == f"下限：80.0；指标：认罪认罚从宽适用率；阈值编号：{t.id}；单位：临猗县人民检察院"
+    # every unit (the select's "-") is stored as None and described as 全部单位
+    post(admin, THRESHOLD_ACTION, "thr-add", **{"thr-add": 1, "thr-metric": "non_arrest_rate", "thr-unit": "-",
+                                                 "thr-lower": "20", "thr-upper": "45%"})
+    every = [x for x in A.load_thresholds(engine) if x.metric_id == "non_arrest_rate"]
+    assert [(x.unit, x.lower, x.upper) for x in every] == [(None, 20.0, 45.0)]
+    assert "单位：全部单位" in audit.describe(audit.entries(engine, "threshold_saved")[0][0].detail)
+    # removed, and that is audited too
+    resp = post(admin, THRESHOLD_ACTION, "thr-delete", **{"thr-delete": 1, "thr-select": str(t.id)})
+    assert "已删除：认罪认罚从宽适用率（临猗县）的阈值" in text_of(resp)
+    assert [x.metric_id for x in A.load_thresholds(engine)] == ["non_arrest_rate"]
+    assert len(audit.entries(engine, "threshold_deleted")[0]) == 1
+
+
+def test_bad_thresholds_are_refused_with_a_chinese_message(app, engine):
+    admin = signed_in(app, engine, "admin")
+    for values, message in (
+            ({"thr-metric": "plea_rate", "thr-upper": "90"}, "越高越好，只能设定下限"),
+            ({"thr-metric": "plea_rate", "thr-lower": "八十"}, "下限须为数字"),
+            ({"thr-metric": None, "thr-lower": "1"}, "请选择指标"),
+            ({"thr-metric": "plea_rate"}, "请至少填写下限或上限之一")):
+        resp = post(admin, THRESHOLD_ACTION, "thr-add", **{"thr-add": 1, **values})
+        assert message in text_of(resp), values
+    resp = post(admin, THRESHOLD_ACTION, "thr-delete", **{"thr-delete": 1, "thr-select": None})
+    assert "请先选择要删除的阈值" in text_of(resp)
+    assert A.load_thresholds(engine) == [] and audit.entries(engine, "threshold_saved")[1] == 0
+
+
+@pytest.mark.parametrize("role", ["leader", "county"])
+def test_only_an_administrator_may_save(app, engine, role):
+    client = signed_in(app, engine, role)
+    resp = post(client, THRESHOLD_ACTION, "thr-add", **{"thr-add": 1, "thr-metric": "plea_rate", "thr-lower": "80"})
+    assert resp.status_code == 403 and "plea_rate" not in resp.get_data(as_text=True)
+    assert post(client, THRESHOLDS_TABLE, **{"thr-version": 1}).status_code == 403
+    assert A.load_thresholds(engine) == [] and audit.entries(engine, "threshold_saved")[1] == 0
+    assert T.post_page(client, "/admin/alerts").status_code == 403
+
+
+# --------------------------------------------------------------------------- the overview's 预警清单
+
+def test_the_panel_says_when_a_month_has_no_alerts():
+    from cockpit.components.alerts_panel import alerts_panel
+    from cockpit.components.plain_html import to_plain
+    s = store(plea(MONTH, YANHU, 900, 1000))
+    text = json.dumps(to_plain(alerts_panel(s, [], MONTH)), ensure_ascii=False)
+    assert "本月无预警" in text and "2024年6月" in text
+    text = json.dumps(to_plain(alerts_panel(s, [Threshold("plea_rate", None, lower=95.0)], "2024")),
+                      ensure_ascii=False)                            # a year: its last month with data
+    assert "本月无预警" not in text and "低于管理员设定下限 95.0%" in text
+    assert "/metric/plea_rate?period=2024-06&units=140802" in text and "/metric/plea_rate?period=2024-06\"" in text
+
+
+@pytest.fixture
+def demo_copy(demo_db_url, tmp_path):
+    """A private copy of the small demo store (the test writes thresholds and accounts)."""
+    import shutil
+    from cockpit.metrics.engine import make_engine
+    src = demo_db_url.removeprefix("sqlite:///")
+    shutil.copy(src, tmp_path / "demo.db")
+    eng = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    yield eng
+    eng.dispose()
+
+
+def test_the_overview_lists_the_data_months_alerts_on_the_demo(demo_copy, tmp_path):
+    from cockpit.metrics.query import MetricStore
+    engine = demo_copy
+    store_ = MetricStore.load(engine)
+    month = store_.data_month
+    A.save_threshold(engine, Threshold("plea_rate", None, lower=99.9, label="演示"))
+    expected = A.evaluate(store_, month, A.load_thresholds(engine))
+    assert any(a.rule == "threshold" for a in expected) and any(a.rule == "target" for a in expected)
+    for a in expected:                                # nothing flagged, nothing past the data month
+        cell = store_.query(a.metric_id, a.unit, a.month).iloc[0]
+        assert cell["status"] == "ok" and not cell["flag"] and a.month == month
+    app = T.shared_app()
+    with T.use_engine(app, engine, landing=tmp_path / "landing"):
+        client = signed_in(app, engine, "leader")
+        page = T.post_page(client, "/")
+        assert page.status_code == 200 and "预警清单" in text_of(page) and "home-alerts" in text_of(page)
+        resp = post(client, HOME_ALERTS, **{"home-params": {"period": month, "query": {}, "map": "non_arrest_rate"}})
+        assert resp.status_code == 200
+        text = text_of(resp)
+    assert "本月无预警" not in text and f"{int(month[:4])}年{int(month[5:])}月" in text
+    first = expected[0]
+    link = f"/metric/{first.metric_id}?period={month}" + ("" if first.unit == CITY else f"&units={first.unit}")
+    assert link in text and first.reason in text
+    assert "低于管理员设定下限 99.9%（演示）" in text
