@@ -337,7 +337,7 @@ def test_an_administrator_sets_and_removes_a_threshold_audited(app, engine):
     admin = signed_in(app, engine, "admin")
     resp = post(admin, THRESHOLD_ACTION, "thr-add", **{"thr-add": 1, "thr-metric": "plea_rate", "thr-unit": LINYI,
                                                          "thr-lower": " 80 ", "thr-label": "重点关注"})
-    assert resp.status_code == 200 and "已保存：认罪认罚从宽适用率（临猗县）下限 80.0%" in text_of(resp)
+    assert resp.status_code == 200 and "已保存：认罪认罚从宽适用率（临猗县）下限 80.0%。" in text_of(resp)
     [t] = A.load_thresholds(engine)
     assert (t.metric_id, t.unit, t.lower, t.upper, t.label, t.set_by) == ("plea_rate", LINYI, 80.0, None, "重点关注",
                                                                           "u_admin")
@@ -347,8 +347,9 @@ def test_an_administrator_sets_and_removes_a_threshold_audited(app, engine):
     assert len(rows) == 1 and rows[0].actor == "u_admin"
     assert audit.describe(rows[0].detail) == f"下限：80.0；指标：认罪认罚从宽适用率；阈值编号：{t.id}；单位：临猗县人民检察院"
     # every unit (the select's "-") is stored as None and described as 全部单位
-    post(admin, THRESHOLD_ACTION, "thr-add", **{"thr-add": 1, "thr-metric": "non_arrest_rate", "thr-unit": "-",
-                                                 "thr-lower": "20", "thr-upper": "45%"})
+    resp = post(admin, THRESHOLD_ACTION, "thr-add", **{"thr-add": 1, "thr-metric": "non_arrest_rate", "thr-unit": "-",
+                                                        "thr-lower": "20", "thr-upper": "45%"})
+    assert "已保存：不捕率（全部单位）下限 20.0%，上限 45.0%。" in text_of(resp)
     every = [x for x in A.load_thresholds(engine) if x.metric_id == "non_arrest_rate"]
     assert [(x.unit, x.lower, x.upper) for x in every] == [(None, 20.0, 45.0)]
     assert "单位：全部单位" in audit.describe(audit.entries(engine, "threshold_saved")[0][0].detail)

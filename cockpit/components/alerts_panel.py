@@ -94,5 +94,5 @@ def alerts_panel(store: MetricStore, thresholds, period: str | Period | None) ->
             if len(alerts) > MAX_ROWS else None)
     note = html.Div("核查中、办理中、样本少、未上线、无数据和不适用的数值不预警；越高越好的指标只在偏低时预警，"
                     "越低越好的只在偏高时预警；政策导向和不评优劣的指标两侧超出均列为“异常波动”。",
-                    className="rec-privacy")
+                    className="alerts-note")
     return html.Div([head, table, more, note], id="alerts-list", **{"data-month": month})

@@ -109,8 +109,9 @@ def threshold_action(_add, _delete, metric_id, unit, lower, upper, label, select
                                              "unit": t.unit or audit.EVERY_UNIT, "lower": t.lower,
                                              "upper": t.upper}, subject=t.label or None)
             m = METRIC_BY_ID[t.metric_id]
-            return _alert(f"已保存：{m.name}（{_unit_text(t.unit)}）下限 {_bound(m.id, t.lower)}，"
-                          f"上限 {_bound(m.id, t.upper)}。"), version
+            bounds = "，".join(f"{word} {_bound(m.id, v)}" for word, v in (("下限", t.lower), ("上限", t.upper))
+                               if v is not None)
+            return _alert(f"已保存：{m.name}（{_unit_text(t.unit)}）{bounds}。"), version
         if ctx.triggered_id == "thr-delete":
             if not selected:
                 return _alert("请先选择要删除的阈值。", "warning"), no_update
