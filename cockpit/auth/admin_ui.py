@@ -20,6 +20,7 @@ from cockpit.components.shell import browser_page
 TABS = (
     ("users", "/admin/users", "用户与大屏令牌"),
     ("uploads", "/admin/uploads", "数据上传与导入台账"),
+    ("alerts", "/admin/alerts", "预警阈值"),
     ("audit", "/admin/audit", "审计日志"),
 )
 

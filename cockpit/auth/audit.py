@@ -50,6 +50,8 @@ EVENTS = {
     "upload_withdrawn": "撤回上传文件",
     "etl_run": "数据导入",
     "export": "导出",
+    "threshold_saved": "设定预警阈值",
+    "threshold_deleted": "删除预警阈值",
     "view_records": "查看明细",
     "access_denied": "越权访问被拒绝",
     "csrf_failed": "表单校验失败（疑似跨站请求）",
@@ -96,6 +98,10 @@ DETAIL_LABELS = {
     "clue": "线索编号",
     "stage": "清单",
     "model": "模型",
+    "metric": "指标",
+    "lower": "下限",
+    "upper": "上限",
+    "threshold_id": "阈值编号",
 }
 # Coded values of some keys (models.authenticate's reasons, lockout scopes, request methods …).
 VALUE_LABELS = {
@@ -114,6 +120,9 @@ PATH_LABELS = {
     "/_dash-update-component": "页面数据请求",
     "/_dash-layout": "页面布局请求",
 }
+
+
+EVERY_UNIT = "*"   # a `unit` of the detail meaning every unit (a threshold set for all)
 
 
 class AuditUnavailable(RuntimeError):
@@ -181,6 +190,8 @@ def page_name(path: str) -> str:
 def _unit_or_code(value) -> str:
     from cockpit.metrics import units as U
     value = str(value)
+    if value == EVERY_UNIT:
+        return "全部单位"
     if value in U.GROUPS:
         return U.GROUPS[value][0]
     unit = U.UNIT_BY_CODE.get(value)
@@ -212,6 +223,9 @@ def _value(key: str, value) -> str:
         return roles.ROLES.get(str(value), str(value))
     if key == "source":
         return SOURCE_BY_ID[value].name if value in SOURCE_BY_ID else str(value)
+    if key == "metric":
+        from cockpit.metrics.catalog import METRIC_BY_ID
+        return METRIC_BY_ID[value].name if value in METRIC_BY_ID else str(value)
     if key == "measure":
         return MEASURE_BY_ID[value].name if value in MEASURE_BY_ID else str(value)
     if key == "period":

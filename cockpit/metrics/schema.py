@@ -7,6 +7,8 @@ other tools read them, so their names and columns stay (columns may only be adde
 - stg_<source>       the staged records of each source (contract columns + lineage)
 - fact_measure       additive measures per unit and month (no pre-summed city rows)
 - fact_model_measure the same per supervision model, for measures declared `by_model`
+- alert_threshold    the alert bounds an administrator sets per indicator (cockpit.metrics.alerts);
+                     the only table the app writes, never touched by a load
 """
 from __future__ import annotations
 
@@ -70,6 +72,18 @@ fact_model_measure = Table(
     Column("month", String(7), primary_key=True),
     Column("measure_id", String(48), primary_key=True),
     Column("value", Float, nullable=False),
+)
+
+alert_threshold = Table(
+    "alert_threshold", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("metric_id", String(48), nullable=False),
+    Column("unit_code", String(8)),                  # a unit code, CITY, or NULL = every unit
+    Column("lower_bound", Float),                     # in the metric's display unit (%, 天, 人 …)
+    Column("upper_bound", Float),
+    Column("label", Text),
+    Column("set_by", String(80)),
+    Column("set_at", DateTime, nullable=False),
 )
 
 _TYPES = {

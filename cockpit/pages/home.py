@@ -1,7 +1,7 @@
-"""总览 `/`: the city at a glance — core indicator cards, the county map with landmarks, the
-counties compared on the map's indicator (against the city, the median and the spread; a
-ranking only when ranking is on), the digital-supervision figures and the core
-indicators as small multiples.
+"""总览 `/`: the city at a glance — core indicator cards, the 预警清单 (the month's alerts,
+cockpit.components.alerts_panel), the county map with landmarks, the counties compared on
+the map's indicator (against the city, the median and the spread; a ranking only when
+ranking is on), the digital-supervision figures and the core indicators as small multiples.
 
 URL: `?period=2024-05` (any period form), `&map=<metric id>` (the map's indicator; ratios).
 """
@@ -13,6 +13,7 @@ from dash import Input, Output, callback, html
 from cockpit import data
 from cockpit.components import charts as C
 from cockpit.components import formatting as F
+from cockpit.components.alerts_panel import alerts_panel
 from cockpit.components.cards import card_row, indicator_card
 from cockpit.components.catalog_groups import RATIO_METRICS
 from cockpit.components.county_map import county_links, county_map
@@ -24,6 +25,7 @@ from cockpit.components.shell import TITLE, browser_page, safe_layout
 from cockpit.components.memo import cached_output
 from cockpit.components.states import guarded
 from cockpit.metrics import units as U
+from cockpit.metrics.alerts import load_thresholds
 from cockpit.metrics.catalog import CORE_METRICS, GROUPS, METRIC_BY_ID
 
 dash.register_page(__name__, path="/", name="总览", title=TITLE, order=0)
@@ -46,6 +48,7 @@ def layout(period=None, map=None, **_other):
     ranked = F.ranks_shown(METRIC_BY_ID[map_metric])     # ranking on and a comparable metric
     return browser_page(
         section("核心指标", placeholder("home-cards", 150), id="home-core"),
+        section("预警清单", placeholder("home-alerts", 80), id="home-alerts-section"),
         grid([
             panel("县区分布", graph(nav_graph("home-map"), 460, geo=True),
                   extra=metric_picker("map", "", map_metric, map_options),
@@ -87,6 +90,14 @@ def core_cards(params):
     cards = [indicator_card(METRIC_BY_ID[r.metric_id], r, href(f"/metric/{r.metric_id}", {"period": q}), "home")
              for r in df.itertuples()]
     return card_row(cards, "cards-core")
+
+
+@callback(Output("home-alerts", "children"), Input("home-params", "data"))
+@guarded("children")
+def alerts_list(params):
+    """Not cached with the snapshot: the thresholds change without a new load (the panel
+    memoizes the evaluation per thresholds itself)."""
+    return alerts_panel(data.current().store, load_thresholds(data.engine()), params["period"])
 
 
 @callback(Output("home-digital", "children"), Input("home-params", "data"))
