@@ -115,7 +115,8 @@ def test_no_stage_before_the_clue_was_found_or_after_the_data_date(raw, as_of):
         assert (clues.loc[both, b] >= clues.loc[both, a]).all(), (a, b)
 
 
-def test_a_realistic_share_of_clues_closed_late_and_a_few_overdue_and_pressed(path):
+def assert_ledger_calibrated(path: pd.DataFrame) -> None:
+    """A realistic share of clues closed late; a few overdue now and a few pressed."""
     closed = path[path["stage"] == CLOSED]
     late_share = closed["closed_late"].mean()
     assert len(closed) > 100
@@ -127,3 +128,7 @@ def test_a_realistic_share_of_clues_closed_late_and_a_few_overdue_and_pressed(pa
     assert open_["stage"].nunique() >= 3
     # most clues are found, registered and verified within the limits: late is the exception
     assert (path["late_stages"] == 0).mean() >= 0.75
+
+
+def test_a_realistic_share_of_clues_closed_late_and_a_few_overdue_and_pressed(path):
+    assert_ledger_calibrated(path)
