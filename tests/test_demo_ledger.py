@@ -92,7 +92,8 @@ def test_suggestion_documents_of_clues_are_in_the_register(raw, as_of):
     covered = docs.groupby("doc_no")["clue_no"].agg(set)
     assert covered.map(len).max() > 1
     own = register.loc[covered.index, "clue_no"].dropna()
-    assert len(own) and all(no in covered[doc] for doc, no in own.items()), "a register row names a clue not linked to it"
+    assert len(own) and all(no in covered[doc] for doc, no in own.items()), \
+        "a register row names a clue not linked to it"
     # only a 检察建议书 carries a 文书编号 here; a 检察建议 clue still without one is recent (其他 after 120 days)
     assert clues.loc[clues["document"] != "检察建议书", "doc_no"].isna().all()
     waiting = clues[(clues["outcome"] == "制发检察建议") & clues["doc_no"].isna()]
