@@ -24,13 +24,22 @@ units and their populations (`cockpit.metrics.units`), the metrics' ids, units o
 launch months, core flags and, where declared, whether a rate is bounded by 100 %
 (`cockpit.metrics.catalog`). A metric of the catalogue this module has no recipe for is an
 error ("no independent computation for X"), so a new metric cannot slip past the oracle.
+
+The clue ledger (`cockpit.metrics.ledger`: where each clue stands on its path, and the
+LEDGER_INDICATORS counted from it) is recomputed the same way by `clue_ledger` and
+`ledger_value`: each clue, row by row, walks the stages of the deadline rules file
+(`cockpit/metrics/deadlines.toml`, or the file `COCKPIT_DEADLINES` names), read here with
+`tomllib` — the rules are data shared with the ledger, the code that reads them is not.
 """
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 import io
 import math
+import os
+import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,8 +79,10 @@ EXPORTS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "collection": (("数据来源单位", "统计月份"), {
         "统计月份": "month", "建设单位编码": "unit", "采集数据量(条)": "records"}),
     "clue": (("线索编号", "核查状态"), {
-        "承办单位编码": "unit", "发现日期": "found", "核查状态": "status", "处理结果": "outcome",
-        "成案日期": "cased_on", "督办日期": "pressed_on"}),
+        "线索编号": "clue_no", "承办单位编码": "unit", "发现日期": "found", "核查状态": "status",
+        "处理结果": "outcome", "核查日期": "verified_on", "登记日期": "registered_on", "案管登记日期": "registered_on",
+        "移送日期": "routed_on", "分流日期": "routed_on", "成案日期": "cased_on", "监督文书": "document",
+        "文书日期": "doc_on", "回复日期": "reply_on", "反馈日期": "feedback_on", "督办日期": "pressed_on"}),
     "suggestion": (("文书编号", "回复期限"), {
         "承办单位编码": "unit", "发出日期": "issued", "回复期限": "due", "回复日期": "replied",
         "是否采纳": "adopted", "回头看日期": "revisited_on", "回头看结果": "revisit_result"}),
@@ -81,10 +92,13 @@ EXPORTS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 }
 DATE_COLUMNS = {"received", "concluded", "judged_on", "start", "end", "occurred", "handled", "signed",
                 "launched", "found", "issued", "due", "replied", "cased_on", "pressed_on", "revisited_on",
-                "recorded_on", "opened"}
+                "recorded_on", "opened", "verified_on", "registered_on", "routed_on", "doc_on", "reply_on",
+                "feedback_on"}
 MONTH_COLUMNS = {"month"}
-# columns later versions of an export added: an older export without them is read as empty
-OPTIONAL = {"cased_on", "pressed_on", "revisited_on", "revisit_result"}
+# columns later versions of an export added (or an export may leave out): an older export
+# without them is read as empty
+OPTIONAL = {"cased_on", "pressed_on", "revisited_on", "revisit_result", "verified_on", "registered_on",
+            "routed_on", "document", "doc_on", "reply_on", "feedback_on"}
 HEADER_ROWS = 10
 
 
@@ -573,3 +587,125 @@ def close(a: float | None, b: float | None, rel: float = 1e-9) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-12)
+
+
+# ---- the clue ledger: each clue's path, row by row, from the deadline rules file -----------------
+DEADLINES = Path(__file__).resolve().parents[1] / "cockpit" / "metrics" / "deadlines.toml"
+# the columns the rules name (the contract's column names) -> the oracle's own clue columns
+RULE_COLUMNS = {
+    "found_date": "found", "registered_date": "registered_on", "routed_date": "routed_on",
+    "verified_date": "verified_on", "case_date": "cased_on", "doc_date": "doc_on", "reply_date": "reply_on",
+    "feedback_date": "feedback_on", "pressed_date": "pressed_on", "status": "status", "outcome": "outcome",
+    "document": "document"}
+RULE_DATES = {"found_date", "registered_date", "routed_date", "verified_date", "case_date", "doc_date",
+              "reply_date", "feedback_date", "pressed_date"}
+
+# the ledger indicators, from their 口径 (cockpit.metrics.ledger.LEDGER_INDICATORS):
+# a stock is counted as of the data date; a count is booked in the month of a date
+LEDGER_RECIPES = {
+    "clue_open": ("stock", None),             # not closed: some applicable stage still lacks its date
+    "clue_overdue_open": ("stock", None),     # not closed and past the open stage's due date
+    "clue_closed_late": ("count", "closed_on"),   # closed, at least one stage done after its due date
+    "clue_pressed": ("count", "pressed_on"),      # has a 督办日期
+}
+
+
+def read_rules(path: Path | None = None) -> dict:
+    """The deadline rules as the TOML file has them (the packaged file unless COCKPIT_DEADLINES
+    names another)."""
+    env = os.environ.get("COCKPIT_DEADLINES", "").strip()
+    path = Path(path) if path else Path(env) if env else DEADLINES
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def plus_months(d: dt.date, n: int) -> dt.date:
+    """The same day n months later, or that month's last day when it is shorter."""
+    y, m = divmod(d.month - 1 + n, 12)
+    y, m = d.year + y, m + 1
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def clue_ledger(clues: pd.DataFrame, as_of: dt.date, rules: dict) -> pd.DataFrame:
+    """One row per clue: unit, clue_no, closed, stage (the open stage's id, or "closed"), due,
+    overdue, late (stages done after their due date), closed_late, closed_on, pressed_on."""
+    def column(name: str) -> str:
+        if name not in RULE_COLUMNS:
+            raise AssertionError(f"oracle: the deadline rules name a column the oracle does not read: {name}")
+        return RULE_COLUMNS[name]
+
+    def cell(row: dict, name: str) -> str:
+        v = row[column(name)]
+        text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+        return {"是": "1", "否": "0"}.get(text, text)
+
+    def day(row: dict, name: str) -> dt.date | None:
+        if name not in RULE_DATES:
+            raise AssertionError(f"oracle: the deadline rules use {name} as a date")
+        v = row[column(name)]
+        return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
+
+    def holds(row: dict, conditions: dict) -> list[bool]:
+        wanted = {c: {str(int(x)) if isinstance(x, (bool, int)) else str(x).strip() for x in vals}
+                  for c, vals in conditions.items()}
+        return [cell(row, c) in vals for c, vals in wanted.items()]
+
+    out = []
+    for row in clues.to_dict("records"):
+        previous = None          # the date of the nearest earlier applicable stage that is done
+        current = None           # (stage id, due date) of the first applicable stage not done
+        late, last = 0, None
+        for stage in rules["clue"]:
+            if not all(holds(row, stage.get("only_if", {}))):
+                continue
+            if any(holds(row, stage.get("unless", {}))):
+                continue
+            start = previous if stage["start"] == "previous" else day(row, stage["start"])
+            if "due" in stage:
+                due = day(row, stage["due"])
+            elif start is not None and "days" in stage:
+                due = start + dt.timedelta(days=stage["days"])
+            elif start is not None and "months" in stage:
+                due = plus_months(start, stage["months"])
+            else:
+                due = None
+            done = day(row, stage["date"])
+            last = done
+            if done is None:
+                if current is None:
+                    current = (stage["id"], due)
+                continue
+            if due is not None and done > due:
+                late += 1
+            previous = done
+        closed = current is None
+        due = None if closed else current[1]
+        pressed = day(row, "pressed_date")
+        out.append({"unit": row["unit"], "clue_no": row["clue_no"], "closed": closed,
+                    "stage": "closed" if closed else current[0], "due": due,
+                    "overdue": due is not None and as_of > due, "late": late,
+                    "closed_late": closed and late > 0, "closed_on": last if closed else None,
+                    "pressed_on": pressed})
+    return pd.DataFrame(out, columns=["unit", "clue_no", "closed", "stage", "due", "overdue", "late",
+                                      "closed_late", "closed_on", "pressed_on"])
+
+
+def ledger_value(ledger: pd.DataFrame, indicator: str, unit: str, start: str | None = None,
+                 end: str | None = None) -> int:
+    """A ledger indicator of a unit or group: a stock as of the ledger's date; a count of the
+    months start..end (every month when None)."""
+    kind, booked = LEDGER_RECIPES[indicator]
+    rows = ledger[ledger["unit"].isin(U.members(unit))]
+    if indicator == "clue_open":
+        return int((~rows["closed"]).sum())
+    if indicator == "clue_overdue_open":
+        return int((~rows["closed"] & rows["overdue"]).sum())
+    months = rows[booked].map(lambda d: None if d is None or pd.isna(d) else f"{d.year:04d}-{d.month:02d}")
+    inside = months.notna()
+    if start is not None:
+        inside &= months.fillna("") >= start
+    if end is not None:
+        inside &= months.fillna("") <= end
+    if indicator == "clue_closed_late":
+        inside &= rows["closed_late"]
+    return int(inside.sum())

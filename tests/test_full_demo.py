@@ -1,5 +1,6 @@
 """The full demo, end to end on the embedded database: at least 1.2 million rows, every one
-loaded, the ledger reconciled, and the article's figures in the metric layer."""
+loaded, the ledger reconciled, the article's figures in the metric layer, and the clue ledger
+calibrated like the small demo's."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,12 @@ from sqlalchemy import text
 
 from article import assert_article_figures
 from cockpit.metrics.engine import make_engine
+from cockpit.metrics.ledger import clue_path, load_clues
 from cockpit.metrics.query import MetricStore
 from etl.demo import generate
 from etl.run import run
+from test_demo_ledger import assert_ledger_calibrated
+from test_recompute import as_of_date
 
 pytestmark = pytest.mark.slow
 
@@ -29,4 +33,6 @@ def test_full_demo_loads_and_tells_the_article_story(tmp_path):
     assert_article_figures(store, engine)
     last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     assert store.latest_month >= last_month  # the demo runs up to the present month
+    # the clue ledger of the whole city looks like a real office's (issue 12)
+    assert_ledger_calibrated(clue_path(load_clues(engine, ["CITY"]), as_of_date(store.data_month)))
     engine.dispose()

@@ -12,6 +12,7 @@ month, every year-to-date and every year of the data, each cut at the store's da
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import shutil
 from dataclasses import dataclass
@@ -26,8 +27,9 @@ from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID, METRICS
 from cockpit.metrics.engine import make_engine
 from cockpit.metrics.periods import Period, month_ordinal, month_range
 from cockpit.metrics.query import MetricStore
+from cockpit.metrics.ledger import LEDGER_INDICATORS, clue_path, indicator_values, load_clues
 from etl.run import run
-from recompute import RECIPES, Oracle, close, read_exports
+from recompute import LEDGER_RECIPES, RECIPES, Oracle, clue_ledger, close, ledger_value, read_exports, read_rules
 
 UNITS = list(U.UNIT_CODES) + [U.CITY, U.COUNTIES]
 
@@ -152,6 +154,7 @@ class Loaded:
     rejects: pd.DataFrame    # etl_reject: file_name, line_no
     ledger: pd.DataFrame     # etl_file: file_name, rows_read
     facts: pd.DataFrame      # fact_measure
+    engine: object           # the loaded database (open for the module)
 
 
 @pytest.fixture(scope="module", params=[
@@ -178,7 +181,7 @@ def loaded(request, tmp_path_factory):
                                   columns=["file_name", "rows_read"])
             facts = pd.DataFrame(conn.execute(text("SELECT unit_code, month, measure_id, value FROM fact_measure")).all(),
                                  columns=["unit_code", "month", "measure_id", "value"])
-        yield Loaded(dataset, landing, store, rejects, ledger, facts)
+        yield Loaded(dataset, landing, store, rejects, ledger, facts, engine)
     finally:
         engine.dispose()
         if admin is not None:
@@ -334,3 +337,131 @@ def test_a_period_running_past_the_data_month_is_cut_there(comparison, metric_id
         pytest.skip(f"the data month {comparison.data_month} ends a year")
     assert_all_equal(checks, f"{metric_id} (periods past {comparison.data_month})",
                      PENDING_PAST_DATA_MONTH.get((comparison.dataset, metric_id)))
+
+
+# ---- the clue ledger (issue 12): each clue's path and the ledger indicators ----------------------
+def as_of_date(data_month: str, today: dt.date | None = None) -> dt.date:
+    """The data date: the data month's last day, or today when that is earlier."""
+    y, m = map(int, data_month.split("-"))
+    return min(dt.date(y, m, calendar.monthrange(y, m)[1]), today or dt.date.today())
+
+
+@dataclass
+class LedgerRun:
+    as_of: dt.date
+    paths: dict[str, pd.DataFrame]      # unit or group -> the ledger's clue path of its clues
+    oracle: pd.DataFrame                # the oracle's reading, one row per clue
+
+
+@pytest.fixture(scope="module")
+def ledger_run(loaded, oracle) -> LedgerRun:
+    as_of = as_of_date(loaded.store.data_month)
+    paths = {u: clue_path(load_clues(loaded.engine, [u]), as_of) for u in UNITS}
+    return LedgerRun(as_of, paths, clue_ledger(oracle.frames["clue"], as_of, read_rules()))
+
+
+def test_every_ledger_indicator_has_an_independent_computation():
+    missing = [i.id for i in LEDGER_INDICATORS if i.id not in LEDGER_RECIPES]
+    assert not missing, "no independent computation for " + ", ".join(missing)
+    for i in LEDGER_INDICATORS:
+        assert LEDGER_RECIPES[i.id][0] == i.kind, i.id
+
+
+def test_each_clue_stands_where_the_rules_read_row_by_row_put_it(ledger_run):
+    """Every clue of the city: its open stage, due date, overdue flag, late stages, closed late
+    and closing date as the oracle reads them from the raw export and the rules file."""
+    got = ledger_run.paths[U.CITY]
+    want = ledger_run.oracle
+    assert len(got) == len(want) and set(got["clue_no"]) == set(want["clue_no"])
+    g = got.set_index("clue_no")
+    w = want.set_index("clue_no").loc[g.index]
+
+    def day(v):
+        return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
+
+    have = pd.DataFrame({"stage": g["stage"], "due": g["due"].map(day), "overdue": g["overdue"].astype(bool),
+                         "late": g["late_stages"].astype(int), "closed_late": g["closed_late"].astype(bool),
+                         "closed_on": g["closed_date"].map(day), "pressed_on": g["pressed_date"].map(day)})
+    expect = pd.DataFrame({"stage": w["stage"], "due": w["due"].map(day), "overdue": w["overdue"].astype(bool),
+                           "late": w["late"].astype(int), "closed_late": w["closed_late"].astype(bool),
+                           "closed_on": w["closed_on"].map(day), "pressed_on": w["pressed_on"].map(day)})
+    bad = pd.Series([h != e for h, e in zip(have.itertuples(index=False), expect.itertuples(index=False))],
+                    index=have.index)
+    assert not bad.any(), (f"{int(bad.sum())} of {len(have)} clues differ from the row-by-row reading; first:\n"
+                           + pd.concat({"ledger": have[bad], "oracle": expect[bad]}, axis=1).head(8).to_string())
+    # the demo exercises every branch: open and closed clues, overdue, late and pressed ones
+    assert (w["stage"] != "closed").sum() and (w["stage"] == "closed").sum()
+    assert w["overdue"].sum() and w["closed_late"].sum() and w["pressed_on"].notna().sum()
+    assert w.loc[w["stage"] != "closed", "stage"].nunique() >= 2
+
+
+def test_ledger_indicators_equal_the_recomputation_per_unit(loaded, ledger_run, oracle):
+    """The LEDGER_INDICATORS of every unit, 全市 and 基层院合计: the stocks as of the data
+    date; the counts over all months, each year and each month up to the data month."""
+    dm = loaded.store.data_month
+    months = month_range(oracle.first_month, dm)
+    periods = [None] + [Period.month(m) for m in months] + [
+        Period.year(y) for y in range(int(oracle.first_month[:4]), int(dm[:4]))]
+    checks = []
+    for unit in UNITS:
+        path = ledger_run.paths[unit]
+        for p in periods:
+            got = indicator_values(path, p)
+            for i in LEDGER_INDICATORS:
+                if i.kind == "stock" and p is not None:
+                    continue
+                want = ledger_value(ledger_run.oracle, i.id, unit, *((p.start, p.end) if p else (None, None)))
+                checks.append((i.id, unit, str(p) if p else "all", want, got[i.id]))
+    bad = [c for c in checks if c[3] != c[4]]
+    assert not bad, (f"{len(bad)} of {len(checks)} ledger checks differ (indicator, unit, period, expected, got):\n"
+                     + "\n".join(map(str, bad[:12])))
+    city = {i.id: ledger_value(ledger_run.oracle, i.id, U.CITY) for i in LEDGER_INDICATORS}
+    assert all(v > 0 for v in city.values()), city
+    # a count the ledger books by month is also the catalogue's monthly 督办线索 figure
+    pressed = sum(loaded.store.value("clues_pressed", U.CITY, m) or 0 for m in months)
+    assert pressed == city["clue_pressed"]
+
+
+def test_the_oracle_reads_the_rules_as_written():
+    """The oracle's own reading on clues whose answers are worked out by hand from deadlines.toml
+    (7 days to register, 1 to route, 60 to verify, a reply 2 months after the document clipped to
+    the month's end, 7 days to feed back after the last step)."""
+    D = dt.date
+    blank = dict(unit="140802", found=None, registered_on=None, routed_on=None, verified_on=None,
+                 cased_on=None, doc_on=None, reply_on=None, feedback_on=None, pressed_on=None,
+                 status="核查中", outcome="", document="")
+
+    def clue(no, **kw):
+        row = dict(blank, clue_no=no, **kw)
+        return {k: (pd.Timestamp(v) if isinstance(v, dt.date) else v) for k, v in row.items()}
+
+    rows = pd.DataFrame([
+        # registered on day 8: one late stage, then untrue and fed back in time: closed late
+        clue("A", found=D(2024, 1, 1), registered_on=D(2024, 1, 9), routed_on=D(2024, 1, 9),
+             verified_on=D(2024, 2, 1), status="不属实", feedback_on=D(2024, 2, 8)),
+        # registered on day 7 (due that day: in time), routed the next day, verified in time
+        clue("B", found=D(2024, 1, 1), registered_on=D(2024, 1, 8), routed_on=D(2024, 1, 9),
+             verified_on=D(2024, 3, 9), status="不属实", feedback_on=D(2024, 3, 10)),
+        # open at verification since 2024-01-02: due 2024-03-02, overdue on 2024-03-03; pressed
+        clue("C", found=D(2024, 1, 1), registered_on=D(2024, 1, 2), routed_on=D(2024, 1, 2),
+             pressed_on=D(2024, 3, 5)),
+        # a suggestion of 2023-12-31: the reply is due 2024-02-29, late on 2024-03-01; open at 反馈
+        clue("D", found=D(2023, 10, 1), registered_on=D(2023, 10, 2), routed_on=D(2023, 10, 2),
+             verified_on=D(2023, 11, 1), status="属实", outcome="制发检察建议", cased_on=D(2023, 11, 20),
+             document="检察建议书", doc_on=D(2023, 12, 31), reply_on=D(2024, 3, 1)),
+        # 属实 but handled otherwise (其他): no case, no document; feedback due 7 days after verifying
+        clue("E", found=D(2024, 1, 1), registered_on=D(2024, 1, 2), routed_on=D(2024, 1, 2),
+             verified_on=D(2024, 1, 20), status="属实", outcome="其他"),
+    ])
+    got = clue_ledger(rows, D(2024, 3, 10), read_rules()).set_index("clue_no")
+    assert got.loc["A", ["stage", "late", "closed_late", "closed_on"]].tolist() == ["closed", 1, True, D(2024, 2, 8)]
+    assert got.loc["B", ["stage", "late", "closed_late"]].tolist() == ["closed", 0, False]
+    assert got.loc["C", ["stage", "due", "overdue", "closed_on", "pressed_on"]].tolist() == [
+        "verify", D(2024, 3, 2), True, None, D(2024, 3, 5)]
+    assert got.loc["D", ["stage", "due", "late", "closed_late"]].tolist() == ["feedback", D(2024, 3, 8), 1, False]
+    assert got.loc["E", ["stage", "due", "overdue"]].tolist() == ["feedback", D(2024, 1, 27), True]
+    assert ledger_value(got.reset_index(), "clue_open", "140802") == 3
+    assert ledger_value(got.reset_index(), "clue_overdue_open", "CITY") == 3
+    assert ledger_value(got.reset_index(), "clue_closed_late", "140802", "2024-02", "2024-02") == 1
+    assert ledger_value(got.reset_index(), "clue_closed_late", "140802", "2024-03", "2024-03") == 0
+    assert ledger_value(got.reset_index(), "clue_pressed", U.COUNTIES, "2024-03", "2024-03") == 1

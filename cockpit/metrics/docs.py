@@ -1,4 +1,6 @@
-"""docs/metrics.md, generated from the catalog so the document and the code never disagree.
+"""docs/metrics.md, generated from the catalog so the document and the code never disagree:
+the catalogue's indicators, the clue ledger's indicators (`ledger.LEDGER_INDICATORS`) and the
+deadline rules of the clue path and the 检察建议 register (the packaged `deadlines.toml`).
 
 `python -m cockpit.metrics.docs` rewrites it; tests/test_metrics_doc.py fails when it is stale.
 """
@@ -7,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from cockpit.metrics.catalog import GROUP_LABEL, METRICS, Metric
+from cockpit.metrics.contracts import SOURCE_BY_ID, month_column
+from cockpit.metrics.deadlines import PACKAGED, PREVIOUS, Stage, load_rules
+from cockpit.metrics.ledger import LEDGER_INDICATORS, LedgerIndicator
 from cockpit.metrics.measures import MEASURE_BY_ID
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 
@@ -14,8 +19,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 
 INTRO = """# Indicators (指标口径)
 
-Generated from `cockpit/metrics/catalog.py` by `python -m cockpit.metrics.docs`; a test fails
-when this file and the code disagree. Do not edit by hand.
+Generated from `cockpit/metrics/catalog.py`, `cockpit/metrics/ledger.py` and
+`cockpit/metrics/deadlines.toml` by `python -m cockpit.metrics.docs`; a test fails when this
+file and the code disagree. Do not edit by hand.
 
 Every page, export and the wall read these declarations. What the columns mean:
 
@@ -60,6 +66,58 @@ def _row(m: Metric) -> str:
         maturity, sample, f"{platform.name}（{platform.launch}）", m.definition, "；".join(extra) or "—")) + " |"
 
 
+def _header(source_id: str, column: str) -> str:
+    """The export header of a column (or of the date column behind a month column)."""
+    for c in SOURCE_BY_ID[source_id].columns:
+        if column in (c.name, month_column(c.name)):
+            return c.header
+    return column
+
+
+DIRECTION_LABEL = {"neutral": "不评优劣", "higher": "越高越好", "lower": "越低越好"}
+LEDGER_INTRO = """
+## 线索台账指标 (clue ledger)
+
+Counted from each clue's path (`cockpit/metrics/ledger.py`: `clue_path`, `indicator_values`),
+not from the monthly facts: a **stock** (存量) is counted as of the data date (the last day of
+数据截至, or today if earlier); a **count** is booked in the month of the date named. They are
+counts: never ranked or coloured better-worse.
+"""
+RULES_INTRO = """
+## 办理期限规则 (deadline rules)
+
+From the packaged `cockpit/metrics/deadlines.toml` (an office may point `COCKPIT_DEADLINES` at
+its own copy). A stage applies per its conditions; it opens on its start date and is due the
+limit after it (a months limit ends on the same day of the month, clipped to the month's end);
+a due date is not overdue on the day itself. （暂定） marks a placeholder number, not a
+published rule."""
+
+
+def _ledger_row(i: LedgerIndicator) -> str:
+    kind = "存量（截至数据日期）" if i.kind == "stock" else f"工作量指标（计入{_header('clue', i.month)}当月）"
+    return "| " + " | ".join(_cell(x) for x in (
+        f"{i.name}<br>`{i.id}`", kind, DIRECTION_LABEL.get(i.direction, i.direction), i.unit, i.definition)) + " |"
+
+
+def _values(source_id: str, column: str, values: tuple) -> str:
+    """A condition's values as the export writes them (a flag's 1/0 as 是/否)."""
+    flag = any(c.name == column and c.type == "flag" for c in SOURCE_BY_ID[source_id].columns)
+    return "/".join({"1": "是", "0": "否"}.get(str(v), str(v)) if flag else str(v) for v in values)
+
+
+def _conditions(source_id: str, stage: Stage) -> str:
+    parts = [f"仅当{_header(source_id, c)}为{_values(source_id, c, v)}" for c, v in stage.only_if]
+    parts += [f"{_header(source_id, c)}为{_values(source_id, c, v)}时不适用" for c, v in stage.unless]
+    return "；".join(parts) or "均适用"
+
+
+def _stage_row(source_id: str, stage: Stage) -> str:
+    start = "上一已完成环节的日期" if stage.start == PREVIOUS else _header(source_id, stage.start)
+    return "| " + " | ".join(_cell(x) for x in (
+        f"{stage.label}<br>`{stage.id}`", _header(source_id, stage.date), start, stage.limit_text,
+        _conditions(source_id, stage), stage.basis)) + " |"
+
+
 def render() -> str:
     out = [INTRO]
     for group, label in GROUP_LABEL.items():
@@ -67,6 +125,17 @@ def render() -> str:
         out.append("| 指标 | 类型 | 方向 | 单位 | 小数 | 分子 | 分母 | 成熟期 | 最小样本 | 平台（上线） | 口径 | 其他 |")
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         out.extend(_row(m) for m in METRICS if m.group == group)
+    out.append(LEDGER_INTRO)
+    out.append("| 指标 | 类型 | 方向 | 单位 | 口径 |")
+    out.append("|---|---|---|---|---|")
+    out.extend(_ledger_row(i) for i in LEDGER_INDICATORS)
+    out.append(RULES_INTRO)
+    rules = load_rules(PACKAGED)
+    for kind, title in (("clue", "法律监督线索（`[[clue]]`）"), ("suggestion", "检察建议台账（`[[suggestion]]`）")):
+        out.append(f"\n### {title}\n")
+        out.append("| 环节 | 完成日期 | 起算日期 | 期限 | 适用 | 依据 |")
+        out.append("|---|---|---|---|---|---|")
+        out.extend(_stage_row(kind, st) for st in rules.stages(kind))
     return "\n".join(out) + "\n"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cockpit.metrics.platforms import PLATFORM_BY_ID
 from cockpit.metrics.units import UNIT_BY_CODE
 from etl.demo.people import FEMALE_CHARS, MALE_CHARS, SURNAME_P, SURNAMES
 from etl.demo.profiles import COUNTY_CODES, county_share
@@ -121,6 +122,8 @@ def add_path(seed: int, clues: dict, suggestions: dict, models: dict, as_of: int
     cased = (status == "属实") & (outcome != "其他") & (outcome != "")
     case_date = upto(np.where(cased, _wd(np.where(verified >= 0, verified + case_lag, -1)), -1), np.full(n, as_of))
     case_date = np.where(cased, case_date, -1)
+    # the case is opened by the day its suggestion goes out (a work day's shift must not pass it)
+    case_date = np.where((case_date >= 0) & (doc_date >= 0) & (case_date > doc_date), doc_date, case_date)
     document = np.where(case_date >= 0, document, "").astype(object)
     other_doc = (document != "") & (document != "检察建议书")
     made = upto(np.where(other_doc, _later(rng, case_date, 2, 25, 0.0, 25), -1), np.full(n, as_of))
@@ -175,7 +178,8 @@ def model_records(seed: int, clues: dict) -> dict:
     keys = np.full(n, "", dtype=object)
     rows: dict[str, list] = {k: [] for k in ("record_no", "model_id", "unit_code", "provider", "record_kind",
                                              "record_date", "person_name", "content")}
-    floor = day("2022-01-04")
+    # no record before the models platform went live: its exports start that month
+    floor = int(CALENDAR.next_workday(np.array([day(PLATFORM_BY_ID["models"].launch + "-01")]))[0])
     counters: dict[tuple, int] = {}
     for i in np.flatnonzero(np.isin(clues["model_id"], list(EVIDENCE))):
         m, u, f = clues["model_id"][i], clues["unit_code"][i], int(clues["found_date"][i])
