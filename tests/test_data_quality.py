@@ -130,3 +130,114 @@ def test_an_empty_store_has_nothing_but_every_live_source_is_stale(engine, landi
     run(landing, engine, today=TODAY, progress=False)
     assert Q.submissions(engine).empty and Q.rejections(engine).empty and Q.error_rates(engine).empty
     assert len(Q.stale_sources(engine, TODAY, "2024-04")) == len(Q.SOURCES)
+
+
+# --- the page and the overview notice (in-process, as a given user) ----------------------------
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory):
+    """The hand-made store on SQLite, for the page tests."""
+    from cockpit.metrics.engine import make_engine
+    folder = tmp_path_factory.mktemp("dq")
+    landing = folder / "landing"
+    landing.mkdir()
+    eng = make_engine(f"sqlite:///{folder / 'store.db'}")
+    build(eng, landing)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def app(small_store):
+    from cockpit.auth import testing as T
+    app = T.shared_app()
+    with T.use_engine(app, small_store):
+        yield app
+
+
+@pytest.fixture
+def as_user(app):
+    @contextmanager
+    def go(principal):
+        with app.server.test_request_context("/"):
+            g.cockpit_principal = principal
+            yield
+    return go
+
+
+def text_of(tree) -> str:
+    out = []
+
+    def walk(node):
+        if isinstance(node, (str, int, float)):
+            out.append(str(node))
+        elif isinstance(node, list):
+            for x in node:
+                walk(x)
+        elif isinstance(node, dict):
+            walk(node.get("props", {}).get("children"))
+    walk(to_plain(tree))
+    return " ".join(out)
+
+
+def row_heads(tree) -> list[str]:
+    """The row headers (th scope=row) of every table in a tree."""
+    out = []
+
+    def walk(node):
+        if isinstance(node, list):
+            for x in node:
+                walk(x)
+        elif isinstance(node, dict):
+            props = node.get("props", {})
+            if node.get("type") == "Th" and props.get("scope") == "row":
+                out.append(props.get("children"))
+            walk(props.get("children"))
+    walk(to_plain(tree))
+    return out
+
+
+def page():
+    return sys.modules["cockpit.pages.data_quality"]
+
+
+PARAMS = {"path": "/data-quality", "query": {}, "period": "2024-04", "month": "2024-04", "source": "arrest"}
+
+
+def test_the_page_for_an_administrator_shows_every_unit(app, as_user):
+    with as_user(ADMIN):
+        layout = page().layout(month="2024-04", source="arrest")
+        assert "报送进度（2024年4月）" in text_of(layout)
+        matrix, strip, reasons, errors, loads = page().fill(PARAMS)
+    heads = row_heads(matrix)
+    assert len(heads) == 14 and heads[0] == "市院本级" and heads[1] == "盐湖区"
+    t = text_of(matrix)
+    assert "未报送" in t and "未上线" not in t            # every platform is live by 2024-04
+    assert "审查逮捕人员" in text_of(loads)
+    assert "50.0%" in text_of(errors) and "25.0%" in text_of(errors)
+    assert "无法识别" in text_of(reasons) and "2024-99-01" not in text_of(reasons)
+    with as_user(ADMIN):
+        early = page().fill({**PARAMS, "month": "2023-05", "source": "juvenile"})
+    assert "未上线" in text_of(early[1])                   # 指南针 before 2023-08
+
+
+def test_a_county_user_sees_only_its_own_unit(app, as_user):
+    with as_user(COUNTY):
+        matrix, strip, reasons, errors, loads = page().fill(PARAMS)
+    assert set(row_heads(matrix)) == {"临猗县"} and set(row_heads(strip)) == {"临猗县"}
+    assert set(row_heads(errors)) == {"临猗县"}
+    assert "盐湖区" not in text_of(reasons) and "25.0%" in text_of(errors) and "50.0%" not in text_of(errors)
+    assert page().visible_units(Principal("x", roles.COUNTY, None)) == []
+    assert len(page().visible_units(LEADER)) == 14
+
+
+def test_the_overview_notice_is_for_administrators_only(app, as_user):
+    home = sys.modules["cockpit.pages.home"]
+    with as_user(ADMIN):
+        notice = home.stale_sources({"period": "2024-04", "query": {}})
+    t = text_of(notice)
+    assert "以下数据源已超过一个月未更新" in t and "认罪认罚具结书同步录音录像（从未报送）" in t
+    assert "审查逮捕人员" not in t                            # reported for the data month
+    for who in (LEADER, COUNTY):
+        with as_user(who):
+            assert home.stale_sources({"period": "2024-04", "query": {}}) is None
