@@ -241,3 +241,24 @@ def test_the_overview_notice_is_for_administrators_only(app, as_user):
     for who in (LEADER, COUNTY):
         with as_user(who):
             assert home.stale_sources({"period": "2024-04", "query": {}}) is None
+
+
+# --- in Chromium --------------------------------------------------------------------------------
+
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.mark.browser
+def test_the_page_in_chromium_at_desktop_and_phone_width(small_store, tmp_path, open_page):
+    from browser_support import running_app, wait_for_dash
+    with running_app(tmp_path, str(small_store.url)) as srv:
+        for width, height in ((1366, 768), (390, 844)):
+            s = open_page(width, height, server=srv, role="admin")
+            s.page.goto(srv + "/data-quality?month=2024-04")
+            wait_for_dash(s.page)
+            matrix = s.page.locator(".dq-matrix")
+            assert matrix.count() == 1 and "未报送" in matrix.inner_text()
+            assert s.page.locator(".dq-matrix tbody tr").count() == 14
+            assert "25.0%" in s.page.locator(".dq-errors").inner_text()
+            assert s.page.evaluate(OVERFLOW) <= 1, f"/data-quality scrolls sideways at {width} px"
+            s.check_clean()
