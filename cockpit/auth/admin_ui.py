@@ -22,6 +22,7 @@ TABS = (
     ("uploads", "/admin/uploads", "数据上传与导入台账"),
     ("alerts", "/admin/alerts", "预警阈值"),
     ("audit", "/admin/audit", "审计日志"),
+    ("quality", "/data-quality", "数据质量"),   # not an admin page: leaders and counties may open it too
 )
 
 

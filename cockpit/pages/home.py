@@ -1,7 +1,8 @@
 """总览 `/`: the city at a glance — core indicator cards, the 预警清单 (the month's alerts,
 cockpit.components.alerts_panel), the county map with landmarks, the counties compared on
 the map's indicator (against the city, the median and the spread; a ranking only when
-ranking is on), the digital-supervision figures and the core indicators as small multiples.
+ranking is on), the digital-supervision figures and the core indicators as small multiples. Administrators also get a notice of the stale data
+sources (cockpit.components.data_quality), linking to /data-quality.
 
 URL: `?period=2024-05` (any period form), `&map=<metric id>` (the map's indicator; ratios).
 """
@@ -17,6 +18,7 @@ from cockpit.components.alerts_panel import alerts_panel
 from cockpit.components.cards import card_row, indicator_card
 from cockpit.components.catalog_groups import RATIO_METRICS
 from cockpit.components.county_map import county_links, county_map
+from cockpit.components.data_quality import admin_stale_notice
 from cockpit.components.navigation import nav_graph
 from cockpit.components.params import PageContext, href, parse_metric
 from cockpit.components.pickers import metric_picker, period_picker
@@ -47,6 +49,7 @@ def layout(period=None, map=None, **_other):
     controls = [period_picker(ctx.period, ctx.store)]
     ranked = F.ranks_shown(METRIC_BY_ID[map_metric])     # ranking on and a comparable metric
     return browser_page(
+        html.Div(id="home-stale"),
         section("核心指标", placeholder("home-cards", 150), id="home-core"),
         section("预警清单", placeholder("home-alerts", 80), id="home-alerts-section"),
         grid([
@@ -98,6 +101,14 @@ def alerts_list(params):
     """Not cached with the snapshot: the thresholds change without a new load (the panel
     memoizes the evaluation per thresholds itself)."""
     return alerts_panel(data.current().store, load_thresholds(data.engine()), params["period"])
+
+
+@callback(Output("home-stale", "children"), Input("home-params", "data"))
+@guarded("children")
+def stale_sources(params):
+    """Administrators only (the layout is shared by every role: decided here, per request)."""
+    from cockpit.auth.context import current_principal
+    return admin_stale_notice(current_principal(), data.engine(), data.current().store.data_month)
 
 
 @callback(Output("home-digital", "children"), Input("home-params", "data"))
