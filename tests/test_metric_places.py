@@ -396,6 +396,19 @@ def test_every_indicator_in_every_place(pages, store, ranking):
                 seen[mid].add("models")
                 if not METRIC_BY_ID[mid].comparable and colour_classes(p.get("children")):
                     problems.append(fails("models card", METRIC_BY_ID[mid], "优劣 colour"))
+        # --- the cases page (监督案件来源): its cards and its table of units --------------------
+        cases = pages("cases")
+        cparams = {"path": "/cases", "query": {"period": period}, "period": period}
+        for out in (cases.cards(cparams), cases.table(cparams)):
+            for p in nodes(out):
+                cls = str(p.get("className") or "")
+                mid = next((c[7:] for c in cls.split() if c.startswith("metric-")), None) or p.get("data-metric")
+                if mid:
+                    seen[mid].add("cases")
+                    if not METRIC_BY_ID[mid].comparable and colour_classes(p.get("children")):
+                        problems.append(fails("cases page", METRIC_BY_ID[mid], "优劣 colour"))
+            if standings(out):
+                problems.append(f"cases page: {standings(out)}")
     assert not problems, "\n".join(sorted(set(problems))[:60])
     # every indicator was met on the card, county, compare, metric and export places, and on its
     # platform's page or /models
@@ -403,6 +416,8 @@ def test_every_indicator_in_every_place(pages, store, ranking):
         assert {"card", "county", "compare", "metric", "export"} <= seen[m.id], (m.id, seen[m.id])
         if m.group == "models":
             assert "models" in seen[m.id], m.id
+        elif m.group == "cases":
+            assert "cases" in seen[m.id], m.id
         elif m.group != "prosecution":
             assert "platform" in seen[m.id], m.id
 

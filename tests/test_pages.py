@@ -52,6 +52,8 @@ PAGES = [
     ("platform-plea", "/platform/plea", "认罪认罚同步录音录像"),
     ("platform-juvenile", "/platform/juvenile", "未检云平台"),
     ("models", "/models?period=2023", "数字检察监督模型与线索"),
+    ("metric-cases", "/metric/case_source_procedure", "依程序移送案件占比"),
+    ("cases", "/cases", "监督案件来源"),
 ]
 
 

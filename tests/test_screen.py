@@ -30,7 +30,7 @@ ALWAYS_DRAWN = {
     "ch-map", "ch-p01-trend", "ch-p01-bands", "ch-p02-warn", "ch-p03-rings", "ch-p04-juv", "ch-models",
     "ch-funnel", "ch-pf-p01-trend", "ch-pf-p01-bands", "ch-pf-p02-warn", "ch-pf-p02-county",
     "ch-pf-p03-trend", "ch-pf-p03-county", "ch-pf-p04-juv", "ch-pf-p04-county", "ch-md-board",
-    "ch-md-trend", "ch-md-county", "ch-md-funnel", "ch-md-domain",
+    "ch-md-trend", "ch-md-county", "ch-md-funnel", "ch-md-domain", "ch-md-clues",
 }
 # 临猗县 on the map, as a fraction of the map's box (the canvas is a fixed design)
 LINYI_ON_MAP = (0.33, 0.58)

@@ -307,8 +307,8 @@ _METRICS: tuple[Metric, ...] = (
                "clue_cased", "clue_verified", platform="models", maturity_months=3, immature_label="核查中",
                wall=("models",)),
         _count("clues_pressed", "督办线索", "案件管理部门对超过办理期限的线索发出督办（流程监控通知）的条数，按督办日期统计。"
-               "期限见线索办理期限规则文件。",
-               "clue_pressed", "条", platform="models", short="督办线索"),
+               "期限见线索办理期限规则（系统配置的各环节办理期限）。",
+               "clue_pressed", "条", platform="models", short="督办线索", wall=("clues",)),
         _count("suggestions", "检察建议", "制发的检察建议份数，按发出日期统计。", "sugg_issued", "件", platform="models",
                wall=("headline",)),
         _ratio("suggestion_reply_rate", "检察建议回复率",

@@ -329,7 +329,7 @@ LEDGER_INDICATORS: tuple[LedgerIndicator, ...] = (
                     "截至数据日期尚未办结（反馈等适用环节未全部完成）的法律监督线索数", "stock", None),
     LedgerIndicator("clue_overdue_open", "逾期未办结线索数",
                     "截至数据日期尚未办结、且当前环节已超过期限的线索数（期限当日不算逾期；"
-                    "期限见期限规则文件，其中标注“暂定”的为占位数值）", "stock", None),
+                    "期限见线索办理期限规则，其中标注“暂定”的为占位数值）", "stock", None),
     LedgerIndicator("clue_closed_late", "逾期办结线索数",
                     "已办结、且至少有一个环节超过期限完成的线索数，计入办结（反馈）当月；"
                     "一条线索多个环节逾期只计一次", "count", "feedback_month"),

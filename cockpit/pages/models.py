@@ -47,7 +47,9 @@ def layout(period=None, unit=None, **query):
         subtitle += f"（数据截至{int(ctx.latest[5:])}月）"
     subtitle += f" · 单位：{U.label(u)}"
     return browser_page(
-        section("数字检察监督成效", placeholder("mod-cards", 140)),
+        section("数字检察监督成效", placeholder("mod-cards", 140),
+                extra=dcc.Link("监督案件来源（依程序移送 · 依申请 · 主动发现）→", href=ctx.link("/cases"),
+                               id="mod-cases-link", className="panel-note")),
         grid([
             panel("线索漏斗", graph("mod-funnel", 330),
                   note="按线索发现月份统计：发现 → 已核查 → 核查属实；右侧为属实线索的处理结果。" +

@@ -839,24 +839,38 @@ def leaderboard_option(board: list[dict], top: int | None = None, label_width: i
     return option
 
 
-def funnel_option(stages: list[dict]) -> dict:
+FUNNEL_COLORS = (("#1fa6e6", "#0d4f9a"), ("#2be4ff", "#157fc0"), ("#ffd874", "#d99a1e"))
+# the clue funnel's five stages: blues to gold, a sequence (not a grade)
+CLUE_FUNNEL_COLORS = (("#1fa6e6", "#0d4f9a"), ("#2be4ff", "#157fc0"), ("#5fd3c4", "#1b8f86"),
+                      ("#9b8cff", "#5a4bc9"), ("#ffd874", "#d99a1e"))
+
+
+def funnel_option(stages: list[dict], *, series: str = "检察建议", unit: str = "件",
+                  colors=FUNNEL_COLORS, label: str = "inside") -> dict:
+    """A funnel of counts (largest first, widths in proportion from zero). `label`: "inside"
+    (each stage's name and count on it) or "right" (beside it, for stages too narrow to hold
+    their text)."""
     data = [(s["name"], s["value"]) for s in stages if s["value"] is not None]
     if not data:
         return _empty()
     funnel = Funnel(init_opts=_init())
     top = max(v for _, v in data) or 1
-    funnel.add("检察建议", data, sort_="descending", gap=4, min_=0, max_=top, min_size="0%", max_size="96%",
-               pos_left="6%", pos_right="6%", pos_top=6, pos_bottom=6,
-               label_opts=opts.LabelOpts(is_show=True, position="inside", formatter="{b}  {c}件",
-                                         color="#ffffff", font_size=15, font_weight="bold"),
+    inside = label == "inside"
+    funnel.add(series, data, sort_="descending", gap=4 if inside else 3, min_=0, max_=top, min_size="0%",
+               max_size="96%" if inside else "100%",
+               pos_left="6%" if inside else "3%", pos_right="6%", pos_top=6, pos_bottom=6,
+               label_opts=opts.LabelOpts(is_show=True, position=label, formatter=f"{{b}}  {{c}}{unit}",
+                                         color="#ffffff" if inside else "#e6f3ff", font_size=15,
+                                         font_weight="bold"),
                itemstyle_opts={"borderColor": "rgba(160, 240, 255, 0.6)", "borderWidth": 1})
     option = _dump(funnel)
-    option["series"][0]["width"] = "88%"
+    option["series"][0]["width"] = "88%" if inside else "50%"
     option["series"][0].pop("height", None)
-    option["color"] = [_gradient("#1fa6e6", "#0d4f9a", horizontal=True),
-                       _gradient("#2be4ff", "#157fc0", horizontal=True),
-                       _gradient("#ffd874", "#d99a1e", horizontal=True)]
-    option["tooltip"] = dict(TOOLTIP, trigger="item", formatter="{b}：{c}件")
+    if not inside:
+        option["series"][0]["labelLine"] = {"show": True, "length": 10,
+                                            "lineStyle": {"color": "rgba(160, 240, 255, 0.5)"}}
+    option["color"] = [_gradient(a, b, horizontal=True) for a, b in colors]
+    option["tooltip"] = dict(TOOLTIP, trigger="item", formatter=f"{{b}}：{{c}}{unit}")
     option.pop("legend", None)
     return option
 

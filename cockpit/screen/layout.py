@@ -62,6 +62,8 @@ STATIC_BLOCKS = {
     "ov-headline": lambda b: P.headline_strip(b["headline"]),
     **{t.id: _tile_block(t.id, t.style) for t in spec.TILES if t.style != "headline"},
     "ov-feed": lambda b: P.warning_feed(b["feed"]),
+    "md-overdue": lambda b: P.funnel_rates(b["ledger"]),
+    "md-clues-panel-tag": lambda b: b["clue_funnel_tag"],
     **{f"pf-{pid.lower()}-panel-tag": (lambda b, pid=pid: _tile_tag(dict(b["platforms"][pid], period=b["period"])))
        for pid in spec.PLATFORMS},
     "md-county-panel-tag": lambda b: b["period"],
@@ -251,6 +253,13 @@ def models() -> html.Div:
                   cls="p-md-county", tag="", pid="md-county-panel"),
         ]),
         html.Div(className="scr-md-right", children=[
+            panel(spec.CHART_BY_ID["ch-md-clues"].heading, [
+                html.Div(className="scr-row", children=[
+                    chart("ch-md-clues", "grow h-md-clues"),
+                    html.Div([slot("md-overdue", "scr-rates"), slot("md-clue-kpis", "scr-rates")],
+                             className="scr-md-ledger"),
+                ]),
+            ], cls="p-md-clues", tag="", pid="md-clues-panel"),
             panel(spec.CHART_BY_ID["ch-md-funnel"].heading, [chart("ch-md-funnel", "h-md-funnel")],
                   cls="p-md-funnel", tag="", pid="md-funnel-panel"),
             panel(spec.CHART_BY_ID["ch-md-domain"].heading, [chart("ch-md-domain", "h-md-domain")],

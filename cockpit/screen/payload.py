@@ -64,6 +64,8 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
     period = S.screen_period(store)
     registry, ok1 = sources.model_registry(engine, snap, offline)
     warnings, ok2 = sources.latest_warnings(engine, snap, offline=offline, month=store.data_month)
+    as_of = S.as_of_date(store)
+    ledger_counts, ok3 = sources.clue_ledger_counts(engine, snap, as_of, period, offline)
 
     blocks: dict[str, object] = {}
     # --- the tiles: one list of figures per block of the spec
@@ -72,6 +74,8 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
     blocks["platforms"] = {pid: S.platform_panel(store, pid, period) for pid in spec.PLATFORMS}
     blocks["period"] = period.label
     blocks["feed"] = S.warning_rows(warnings)
+    # the ledger's stocks as of the data date (counts only), beside the clue funnel
+    blocks["ledger"] = [S.ledger_figure(i, ledger_counts.get(i), as_of) for i in spec.LEDGER_FIGURES]
 
     # --- the charts, each by its kind
     ctx = _Context(store, period, registry)
@@ -79,8 +83,9 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
     blocks["county_titles"] = ctx.county_titles
     blocks["funnel_tag"] = ctx.funnel_tag
     blocks["board_tag"] = ctx.board_tag
+    blocks["clue_funnel_tag"] = ctx.clue_funnel_tag
 
-    return {"snapshot": store.snapshot, "period": period.label, "complete": bool(ok1 and ok2),
+    return {"snapshot": store.snapshot, "period": period.label, "complete": bool(ok1 and ok2 and ok3),
             "charts": {k: C.packed(v) for k, v in charts.items()}, "blocks": blocks}
 
 
@@ -96,6 +101,7 @@ class _Context:
         self.county_titles: dict[str, str] = {}
         self.funnel_tag = ""
         self.board_tag = ""
+        self.clue_funnel_tag = ""
 
     def trend(self, mid: str, months: int) -> dict:
         key = (mid, months)
@@ -139,6 +145,11 @@ class _Context:
                     else C.leaderboard_option(self.board, label_width=230))
         if kind == "funnel":
             return C.funnel_option(self.funnel["stages"])
+        if kind == "clue_funnel":
+            data = S.clue_funnel(self.store, self.period)
+            self.clue_funnel_tag = data["tag"]
+            return C.funnel_option(data["stages"], series="监督线索", unit="条", colors=C.CLUE_FUNNEL_COLORS,
+                                   label="right")
         if kind == "domains":
             return C.rose_option(S.clues_by_domain(self.board))
         if kind == "county_bars":

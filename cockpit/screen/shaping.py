@@ -10,6 +10,11 @@ Periods (the wall's 口径, shown on every panel):
   `store.latest_month`; e.g. 2026年1—11月). Rates are
   the catalog's ratios over that period; stocks (在管人数) are the latest month's value, which is
   what the metric layer returns for a stock over any period ending then.
+- **The clue funnel: the wall's period (year to date), by the month a clue was found** (a
+  cohort, as the catalog's 线索核查率 / 线索成案率): the clues found in the period and how far
+  they got; its last months are still in their maturity window and the tag says so (核查中).
+- **The ledger's stocks (逾期未办结线索) are as of the data date** (`as_of_date`: the data
+  month's last day, or today if earlier), labelled 截至 that day; counts only.
 - **Trends: the last 24 (or 12) months**, one point per month, ending at the data month; months
   before a platform went live are `not_live` (未上线) and drawn as a gap with a shaded band, never
   as 0; the months of a cohort indicator still in its maturity window (`immature`) are drawn apart
@@ -27,6 +32,7 @@ by definition) and formats.
 """
 from __future__ import annotations
 
+import calendar
 import threading
 import weakref
 from datetime import date, datetime
@@ -34,6 +40,7 @@ from datetime import date, datetime
 from cockpit.components import formatting as F
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import METRIC_BY_ID, METRICS, Metric, on_wall
+from cockpit.metrics.ledger import LEDGER_INDICATOR_BY_ID
 from cockpit.metrics.measures import MEASURE_BY_ID
 from cockpit.metrics.periods import Period, add_months, month_label
 from cockpit.metrics.platforms import PLATFORM_BY_ID
@@ -367,6 +374,52 @@ def suggestion_funnel(store: MetricStore) -> dict:
     rates = tiles(store, "ov-funnel-rates", period)
     return {"stages": [{"name": n, "value": None if v is None else int(round(v))} for n, v in stages],
             "rates": rates, "span": cumulative_span(store, "sugg_issued")}
+
+
+def as_of_date(store: MetricStore, today: date | None = None) -> date:
+    """The date the ledger's stocks are read at: the data month's last day, or today if that is
+    earlier (a month still running); today on an empty store."""
+    today = today or date.today()
+    if not store.data_month:
+        return today
+    y, m = (int(x) for x in store.data_month.split("-"))
+    return min(date(y, m, calendar.monthrange(y, m)[1]), today)
+
+
+def clue_funnel(store: MetricStore, period: Period) -> dict:
+    """The clues found in the period (全市) and how far they got: 线索 → 已核查 → 成案 → 制发监督文书
+    → 已整改, the measures of `spec.CLUE_FUNNEL` summed over the period's months (counts only).
+    `immature` is the label of the period's months still in the maturity window (核查中)."""
+    stages = []
+    for name, measure in spec.CLUE_FUNNEL:
+        v = store.measure_total(measure, U.CITY, period.start, period.end) if store.data_month else None
+        stages.append({"name": name, "measure": measure, "value": None if v is None else int(round(v))})
+    m = METRIC_BY_ID[spec.CLUE_FUNNEL_MATURITY]
+    immature = ""
+    if store.data_month and m.maturity_months:
+        first = max(add_months(store.data_month, 1 - m.maturity_months), period.start)
+        if first <= period.end:
+            if first == period.end:
+                span = month_label(first)
+            elif first[:4] == period.end[:4]:   # the period's label names the year
+                span = f"{int(first[5:])}—{int(period.end[5:])}月"
+            else:
+                span = f"{month_label(first)}—{month_label(period.end)}"
+            immature = f"{span}{m.immature_label}"
+    return {"stages": stages, "period": period.label, "immature": immature,
+            "tag": f"{period.label}发现" + (f" · {immature}" if immature else "")}
+
+
+def ledger_figure(indicator_id: str, value: int | None, as_of: date) -> dict:
+    """A ledger indicator (`cockpit.metrics.ledger.LEDGER_INDICATORS`) as a wall figure: a count
+    as of the data date (截至…), neutral — never ranked or coloured."""
+    ind = LEDGER_INDICATOR_BY_ID[indicator_id]
+    ok = value is not None
+    return {"id": indicator_id, "label": ind.name.removesuffix("数"), "name": ind.name, "kind": ind.kind,
+            "value": value, "text": f"{value:,}" if ok else "—", "unit": ind.unit if ok else "",
+            "status": OK if ok else NO_DATA, "flag": "", "mark": "",
+            "caption": f"截至{as_of.year}年{as_of.month}月{as_of.day}日", "yoy": None,
+            "direction": "不评优劣", "definition": ind.definition, "notes": ""}
 
 
 BAND_MEASURES = (("低", "arrest_band_low"), ("中", "arrest_band_mid"), ("高", "arrest_band_high"))

@@ -2,7 +2,10 @@
 `cockpit.metrics.records` (masked, no SQL here):
 
 - the latest non-custody warnings (`records.latest_warnings`: unit, time, kind, handling; no person);
-- the names of the models (the registry export, `list_records('registry')`).
+- the names of the models (the registry export, `list_records('registry')`);
+- the clue ledger's counts (`ledger.load_clues` + `clue_path` + `indicator_values`: 在办,
+  逾期未办结 as of the data date, 逾期办结 and 督办 in the wall's period) — counts only: no clue
+  number, summary or name leaves this module.
 
 Counts of measures no catalog metric exposes (risk bands, suggestions replied) come from the
 metric layer (`MetricStore.measure_total`), not from here.
@@ -18,7 +21,7 @@ import threading
 from typing import Callable
 
 from cockpit import cache as cache_mod
-from cockpit.metrics import records
+from cockpit.metrics import ledger, records
 from cockpit.metrics import units as U
 from cockpit.metrics.periods import Period
 
@@ -135,3 +138,14 @@ def _blank(v) -> bool:
         return v != v  # NaN
     except Exception:  # noqa: BLE001
         return False
+
+
+def clue_ledger_counts(engine, snapshot: int | str, as_of, period: Period | None = None,
+                       offline: bool = False) -> tuple[dict[str, int], bool]:
+    """The ledger's indicators for the whole city (`ledger.LEDGER_INDICATORS`: stocks as of
+    `as_of`, counts over `period`), as {indicator id: count}."""
+    def build():
+        path = ledger.clue_path(ledger.load_clues(engine, [U.CITY]), as_of)
+        return {k: int(v) for k, v in ledger.indicator_values(path, period).items()}
+    value, fresh = cached(f"ledger:{as_of}:{period}", snapshot, build, offline)
+    return (value or {}), fresh

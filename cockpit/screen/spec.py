@@ -6,7 +6,8 @@ outputs are all read from this module; nothing else lists what the wall shows.
 - **Tiles** take their metrics from the catalog's placements (`Metric.wall`, read through
   `catalog.on_wall(panel)`): "headline" (the strip over the map), "P01".."P04" (a platform's
   first row of tiles, on the overview and the platforms screen), "P01+".."P04+" (the second
-  row on the platforms screen), "models" (the models screen). Their labels are `Metric.short`,
+  row on the platforms screen), "models" (the models screen), "clues" (the clue panel of the
+  models screen, beside the clue funnel and the ledger's 逾期未办结线索). Their labels are `Metric.short`,
   their tooltips the full name and the 口径. Declaring a metric with `wall=("P01+",)` puts it on
   the wall; no code here changes.
 - **"county"** is the county figures: the map's tooltip and the county panel a click opens.
@@ -22,7 +23,7 @@ from cockpit.screen import theme as T
 
 PLATFORMS = ("P01", "P02", "P03", "P04")
 # every placement the catalog may give a metric on the wall
-PLACES = ("headline", *PLATFORMS, *(p + "+" for p in PLATFORMS), "models", "county")
+PLACES = ("headline", *PLATFORMS, *(p + "+" for p in PLATFORMS), "models", "clues", "county")
 PLATFORM_SHORT = {"P01": "审查逮捕 · 60项指标量化评估", "P02": "实时定位 · 在线打卡 · 脱管预警",
                   "P03": "远程听取意见 · 电子捺印回传", "P04": "未成年人检察"}
 
@@ -84,6 +85,7 @@ TILES: tuple[Tiles, ...] = (
           extra=("suggestion_reply_rate", "suggestion_adoption_rate")),
     *(Tiles(f"pf-{p.lower()}-kpis", "platforms", (p, p + "+")) for p in PLATFORMS),
     Tiles("md-kpis", "models", ("models",)),
+    Tiles("md-clue-kpis", "models", ("clues",), style="rates"),
 )
 TILE_BY_ID = {t.id: t for t in TILES}
 
@@ -115,6 +117,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart("ch-md-trend", "bar_line", "models", ("clues", "clue_verification_rate"), months=24,
           colors=(T.BLUE, T.GOLD)),
     Chart("ch-md-county", "county_bars", "models", ("clues",), city_office=True),
+    Chart("ch-md-clues", "clue_funnel", "models", title="监督线索办理漏斗"),
     Chart("ch-md-funnel", "funnel", "models", title="检察建议：制发 → 回复 → 采纳"),
     Chart("ch-md-domain", "domains", "models", title="线索领域分布"),
     # the county panel (opened by a click on the map)
@@ -130,3 +133,15 @@ def county_metrics() -> tuple[str, ...]:
     """The county figures (map tooltip, county panel): the catalog's "county" placement."""
     return on_wall("county")
 
+
+
+# The clue funnel of the models screen (全市, the wall's period, by the month a clue was found):
+# (stage label, measure). A cohort: the clues of the last months are still being verified.
+CLUE_FUNNEL: tuple[tuple[str, str], ...] = (
+    ("线索", "clue_found"), ("已核查", "clue_verified"), ("成案", "clue_cased"),
+    ("制发监督文书", "clue_documented"), ("已整改", "clue_rectified"))
+# the metric whose maturity window the funnel follows (its months still 核查中)
+CLUE_FUNNEL_MATURITY = "clue_case_rate"
+# the ledger's indicators on the wall (cockpit.metrics.ledger.LEDGER_INDICATORS): stocks as of
+# the data date, counts only — never a clue's number or summary
+LEDGER_FIGURES: tuple[str, ...] = ("clue_overdue_open",)
