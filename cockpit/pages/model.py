@@ -166,9 +166,10 @@ def _reasons(stats) -> html.Div:
     rows = [el("Tr", [el("Td", r.reason), el("Td", F.number(r.n), className="num"),
                       el("Td", f"{F.number(r.n / total * 100, 1)}%", className="num status-text")])
             for r in df.itertuples()]
-    return html.Div([el("Table", [el("Thead", el("Tr", [el("Th", "不属实原因"), el("Th", "线索（条）", className="num"),
-                                                        el("Th", "占不属实", className="num")])), el("Tbody", rows)],
-                        className="table table-sm cockpit-table", id="model-reasons"),
+    return html.Div([el("Div", el("Table", [el("Thead", el("Tr", [el("Th", "不属实原因"), el("Th", "线索（条）", className="num"),
+                                                                  el("Th", "占不属实", className="num")])),
+                                            el("Tbody", rows)],
+                                  className="table table-sm cockpit-table", id="model-reasons"), className="table-scroll"),
                      html.Div(f"共{total}条线索核查不属实（按发现月份统计）。", className="panel-note")])
 
 
@@ -184,9 +185,10 @@ def _stages(model_id, unit, period: Period, stats) -> html.Div:
     over = stats.open_overdue
     rows.append(el("Tr", [el("Td", "其中：逾期未办结"), el("Td", _count(over, clue_link(model_id, unit, p, "overdue")),
                                                      className="num"), el("Td", "")], className="row-group"))
-    return html.Div([el("Table", [el("Thead", el("Tr", [el("Th", "当前环节"), el("Th", "线索（条）", className="num"),
-                                                        el("Th", "已逾期", className="num")])), el("Tbody", rows)],
-                        className="table table-sm cockpit-table", id="model-stages"),
+    return html.Div([el("Div", el("Table", [el("Thead", el("Tr", [el("Th", "当前环节"), el("Th", "线索（条）", className="num"),
+                                                                  el("Th", "已逾期", className="num")])),
+                                            el("Tbody", rows)],
+                                  className="table table-sm cockpit-table", id="model-stages"), className="table-scroll"),
                      html.Div("期内发现的线索截至数据日期所处的环节；期限见线索办理期限规则。", className="panel-note")])
 
 
@@ -251,11 +253,11 @@ def layout(model_id=None, period=None, unit=None, **_query):
         section("模型概况", _facts(row)),
         grid([panel("线索漏斗", _funnel(store, model_id, u, p),
                     note="同一批线索（按发现月份）走到各环节的条数；点击数字查看线索。"),
-              panel("精准率和成案用时", _precision(store, model_id, u, p, stats))], "g-2"),
+              panel("精准率和成案用时", _precision(store, model_id, u, p, stats))], "g-2", "mw-grid"),
         grid([panel("核查不属实的原因", _reasons(stats)),
-              panel("线索所处环节", _stages(model_id, u, p, stats))], "g-2"),
+              panel("线索所处环节", _stages(model_id, u, p, stats))], "g-2", "mw-grid"),
         grid([panel("应用单位及成效", _units(store, model_id, row, p)),
-              panel("每月发现线索", _trend(store, model_id, u, p))], "g-2"),
+              panel("每月发现线索", _trend(store, model_id, u, p))], "g-2", "mw-grid"),
         ctx=ctx, active="models", title=f"{row['item_name']}", subtitle=subtitle,
         controls=[unit_picker("unit", u, "单位", options=unit_options(True, True)), period_picker(p, store)],
         crumbs=[("全市", ctx.link("/")), ("模型与线索", ctx.link("/models")), (model_id, None)],
