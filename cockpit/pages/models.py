@@ -31,9 +31,8 @@ from cockpit.metrics.platforms import PLATFORM_BY_ID
 
 dash.register_page(__name__, path="/models", name="模型与线索", title=f"模型与线索 · {TITLE}", order=20)
 
-# the catalog's models group, in catalog order (cockpit.metrics.catalog); 不属实率 is compared per
-# model below, not a headline
-CARDS = tuple(m for m in GROUPS["models"] if m != "clue_drop_rate")
+# the catalog's models group, in catalog order (cockpit.metrics.catalog)
+CARDS = GROUPS["models"]
 PRECISION = METRIC_BY_ID[W.PRECISION]
 DROP_RATE = METRIC_BY_ID["clue_drop_rate"]
 MIN_COMPARED = 3        # a median of fewer models compares a model with itself
