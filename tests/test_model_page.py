@@ -233,3 +233,37 @@ def test_model_pages_in_chromium(demo_db_url, tmp_path, open_page):
                     s.page.wait_for_timeout(500)
                     assert s.page.evaluate(overflow) <= 1, f"{path} scrolls sideways at 390 px"
             s.check_clean()
+
+
+# --------------------------------------------------------------------------- the query, by hand
+
+
+def test_model_metric_leaves_the_maturity_window_out():
+    """MetricStore.model_metric on hand-made facts: the last 3 months up to the data month are
+    left out (not flagged as a whole); a model with clues only inside them is 核查中; a matured
+    cohort below min_sample is 样本少."""
+    from cockpit.metrics.periods import month_range
+    from cockpit.metrics.query import IMMATURE, SMALL, MetricStore
+    rows = []
+    for m in month_range("2023-10", "2024-06"):
+        late = m >= "2024-04"
+        rows += [("M01", YANHU, m, "clue_found", 10), ("M01", YANHU, m, "clue_verified", 8),
+                 ("M01", YANHU, m, "clue_cased", 8 if late else 4)]
+    rows += [("M02", YANHU, "2024-05", "clue_found", 3), ("M02", YANHU, "2024-06", "clue_verified", 1),
+             ("M03", "140821", "2023-10", "clue_verified", 5), ("M03", "140821", "2023-10", "clue_cased", 1)]
+    model_facts = pd.DataFrame(rows, columns=["model_id", "unit_code", "month", "measure_id", "value"])
+    facts = pd.DataFrame([(YANHU, "2024-06", "clue_found", 13)], columns=["unit_code", "month", "measure_id", "value"])
+    s = MetricStore.from_frames(facts, model_facts)
+    assert s.data_month == "2024-06"
+    df = s.model_metric("clue_case_rate", "2024-06:r12").set_index("model_id")
+    m1 = df.loc["M01"]
+    assert (m1["numerator"], m1["denominator"], m1["value"]) == (24.0, 48.0, 50.0)   # Oct–Mar only
+    assert (m1["first_month"], m1["last_month"], m1["flag"]) == ("2023-07", "2024-03", "")
+    assert df.loc["M02", "flag"] == IMMATURE and df.loc["M02", "value"] is None
+    assert df.loc["M03", "flag"] == SMALL and df.loc["M03", "value"] == 20.0
+    everything = s.model_metric("clue_case_rate", "2024-06:r12", matured=False).set_index("model_id")
+    assert everything.loc["M01", "numerator"] == 24.0 + 3 * 8
+    by_unit = s.model_by_unit("M01", ["clue_found", "clue_cased"], "2024").set_index("unit_code")
+    assert by_unit.loc[YANHU, "clue_found"] == 60.0 and by_unit.loc["140821", "clue_found"] == 0.0
+    series = s.model_series("M01", "clue_found", start="2023-09", end="2023-11")
+    assert series["value"].tolist() == [None, 10.0, 10.0]        # before the feed's first month: unknown

@@ -778,7 +778,9 @@ class MetricStore:
         not_live = period.end_ordinal < _launch_ordinal(metric)
         data: dict[str, list] = {c: [] for c in MODEL_METRIC_COLUMNS}
         for m in models:
-            n, d, pending = num.get(m), den.get(m), late.get(m, 0.0)
+            n = num.get(m, 0.0) if num_ok else None
+            d = den.get(m, 0.0) if den_ok else None
+            pending = late.get(m, 0.0)
             flag = ""
             if not_live:
                 value, status = None, NOT_LIVE
