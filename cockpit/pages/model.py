@@ -257,7 +257,7 @@ def layout(model_id=None, period=None, unit=None, **_query):
         grid([panel("核查不属实的原因", _reasons(stats)),
               panel("线索所处环节", _stages(model_id, u, p, stats))], "g-2", "mw-grid"),
         grid([panel("应用单位及成效", _units(store, model_id, row, p)),
-              panel("每月发现线索", _trend(store, model_id, u, p))], "g-2", "mw-grid"),
+              panel("每月发现线索（上线以来）", _trend(store, model_id, u, p))], "g-2", "mw-grid"),
         ctx=ctx, active="models", title=f"{row['item_name']}", subtitle=subtitle,
         controls=[unit_picker("unit", u, "单位", options=unit_options(True, True)), period_picker(p, store)],
         crumbs=[("全市", ctx.link("/")), ("模型与线索", ctx.link("/models")), (model_id, None)],
