@@ -416,6 +416,7 @@ class Oracle:
         c("clue.found", k, km, "clue")
         c("clue.verified", k, km, "clue", k["status"].isin(["属实", "不属实"]))
         c("clue.substantiated", k, km, "clue", k["status"] == "属实")
+        c("clue.dropped", k, km, "clue", k["status"] == "不属实")
         c("clue.corrected", k, km, "clue", k["outcome"] == "监督纠正违法")
         c("clue.duty_crime", k, km, "clue", k["outcome"] == "移送职务犯罪线索")
         c("clue.back_to_school", k, km, "clue", k["outcome"] == "督促复学")
@@ -567,6 +568,7 @@ RECIPES: dict[str, Recipe] = {
     "clues": Recipe("clue.found"),
     "clue_verification_rate": Recipe("clue.verified", "clue.found"),
     "clue_case_rate": Recipe("clue.cased", "clue.verified"),
+    "clue_drop_rate": Recipe("clue.dropped", "clue.verified"),
     "clues_pressed": Recipe("clue.pressed"),
     "suggestion_revisit_rate": Recipe("sugg.revisit_ok", "sugg.revisited"),
     "sup_cases": Recipe("case.all"),

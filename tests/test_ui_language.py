@@ -47,6 +47,7 @@ DATA = (re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?=\d)"), re.compile(r"(?<=\S)\.(?:cs
 TEMPLATE_VALUES = {
     "code": ("140802", "140800"),          # a county office and the city office itself
     "metric_id": ("non_arrest_rate", "clues"),     # a ratio and a count
+    "model_id": ("M01", "M21", "M99"),             # a model, one still 核查中, an unknown id
 }
 # Query strings that bring out more of a page (e.g. a multi-select holding several units, whose
 # summary "N selected" is English by default; a notice, whose close button says "Close alert").

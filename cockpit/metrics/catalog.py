@@ -306,6 +306,11 @@ _METRICS: tuple[Metric, ...] = (
                "成为监督案件；核查属实但未立监督案件（另行处理）的不计入成案。",
                "clue_cased", "clue_verified", platform="models", maturity_months=3, immature_label="核查中",
                wall=("models",)),
+        _ratio("clue_drop_rate", "线索不属实率",
+               "核查不属实的线索数 ÷ 已核查线索数，按线索发现月统计（同一批线索）。即模型线索中经核查被排除的比例，"
+               "原因见各模型页面的“不属实原因”。结构指标，不评优劣。",
+               "clue_dropped", "clue_verified", direction=NEUTRAL, platform="models", maturity_months=3,
+               immature_label="核查中", short="不属实率"),
         _count("clues_pressed", "督办线索", "案件管理部门对超过办理期限的线索发出督办（流程监控通知）的条数，按督办日期统计。"
                "期限见线索办理期限规则（系统配置的各环节办理期限）。",
                "clue_pressed", "条", platform="models", short="督办线索", wall=("clues",)),

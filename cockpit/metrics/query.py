@@ -106,6 +106,8 @@ BY_UNIT_COLUMNS = QUERY_COLUMNS + ("tier", "rank", "rank_of", "county_median", "
                                    "city_value", "gap_to_city", "share_of_city")
 SERIES_COLUMNS = ("metric_id", "unit", "month", "value", "numerator", "denominator", "status", "flag")
 BY_MODEL_COLUMNS = ("model_id", "measure_id", "period", "value", "share", "status")
+MODEL_METRIC_COLUMNS = ("model_id", "metric_id", "period", "value", "numerator", "denominator", "status", "flag",
+                        "first_month", "last_month", "pending")
 _TEXT_COLUMNS = {"metric_id", "unit", "unit_label", "period", "status", "flag", "tier", "month", "model_id",
                  "measure_id"}
 
@@ -779,3 +781,120 @@ class MetricStore:
             for c, x in zip(BY_MODEL_COLUMNS, (models[i], measure_id, str(period), v, share, status)):
                 data[c].append(x)
         return _frame(BY_MODEL_COLUMNS, data)
+
+    # --- per model --------------------------------------------------------------------------
+    def _model_vector(self, measure_id: str, units, lo: int, hi: int) -> tuple[dict[str, float], bool]:
+        """{model_id: Σ of a by_model measure over the units and the months lo..hi} and whether
+        anything of its feed is booked there."""
+        units = (units,) if isinstance(units, str) else tuple(units)
+        w = np.minimum(self._unit_weights(units).sum(axis=0), 1.0)
+        models, arr = self._model_cubes.get(measure_id, ([], np.zeros((0, _N_UNITS, self._n))))
+        if lo > hi:
+            return {}, False
+        vec, booked = self._aggregate(arr, measure_id, lo, hi)
+        if not booked:
+            return {}, False
+        values = [0.0] * len(models) if isinstance(vec, float) else (vec @ w).tolist()
+        return dict(zip(models, values)), True
+
+    def model_metric(self, metric_id: str, period: Period | str | None = None,
+                     units: str | Iterable[str] = U.CITY, matured: bool = True) -> pd.DataFrame:
+        """A ratio metric of two by_model measures, per model (e.g. clue_case_rate, a model's
+        precision), computed as the catalog declares: Σnumerator ÷ Σdenominator over the units
+        and the months of the period. With `matured` (the default) the months of the metric's
+        maturity window (the last `maturity_months` up to `data_month`) are left out — the
+        matured cohort — rather than flagging the whole value.
+
+        One row per model (model id order). Columns: MODEL_METRIC_COLUMNS. first_month /
+        last_month: the months counted (None when none is). flag: `immature` when the model
+        has no matured denominator but its feed booked something for it inside the maturity
+        window (its clues are still being verified — e.g. a model launched within the window);
+        `small` when the matured denominator is below the metric's min_sample; "" otherwise. A
+        flagged value is shown but not compared. pending: what the denominator's feed booked for
+        the model inside the left-out window (all its by-model measures added up)."""
+        metric = METRIC_BY_ID[metric_id]
+        if not metric.denominator or metric.kind != RATE:
+            raise ValueError(f"{metric_id}: not a ratio of two measures")
+        period = self._period(period)
+        lo, hi = max(period.start_ordinal, _launch_ordinal(metric)), period.end_ordinal
+        cap = self._cap
+        if cap is not None:
+            hi = min(hi, cap)
+        mature_hi = hi
+        if matured and metric.maturity_months and cap is not None:
+            mature_hi = min(hi, cap - metric.maturity_months)
+        num, num_ok = self._model_vector(metric.numerator, units, lo, mature_hi)
+        den, den_ok = self._model_vector(metric.denominator, units, lo, mature_hi)
+        # what the feed booked per model inside the left-out window (e.g. clues found there)
+        late: dict[str, float] = {}
+        feed = _feed(metric.denominator)
+        for mid in self._model_cubes:
+            if _feed(mid) == feed:
+                for m, v in self._model_vector(mid, units, max(lo, mature_hi + 1), hi)[0].items():
+                    late[m] = late.get(m, 0.0) + v
+        models = sorted(set(self._model_cubes.get(metric.numerator, ([], None))[0])
+                        | set(self._model_cubes.get(metric.denominator, ([], None))[0]))
+        not_live = period.end_ordinal < _launch_ordinal(metric)
+        data: dict[str, list] = {c: [] for c in MODEL_METRIC_COLUMNS}
+        for m in models:
+            n = num.get(m, 0.0) if num_ok else None
+            d = den.get(m, 0.0) if den_ok else None
+            pending = late.get(m, 0.0)
+            flag = ""
+            if not_live:
+                value, status = None, NOT_LIVE
+            elif not (num_ok and den_ok) or not d:
+                value, status = None, NO_DATA
+                flag = IMMATURE if pending else ""
+            elif metric.bounded and n > d:
+                value, status = None, NOT_APPLICABLE
+            else:
+                value, status = metric.scale * n / d, OK
+                if metric.min_sample and d < metric.min_sample:
+                    flag = SMALL
+            counted = lo <= mature_hi and not not_live
+            row = (m, metric_id, str(period), value, n, d, status, flag,
+                   month_from_ordinal(lo) if counted else None, month_from_ordinal(mature_hi) if counted else None,
+                   pending)
+            for c, x in zip(MODEL_METRIC_COLUMNS, row):
+                data[c].append(x)
+        return _frame(MODEL_METRIC_COLUMNS, data)
+
+    def model_by_unit(self, model_id: str, measure_ids: Iterable[str], period: Period | str | None = None
+                      ) -> pd.DataFrame:
+        """One model's by_model measures per unit over the period: one row per unit (units.UNITS
+        order, every unit), a column per measure (None when the measure's feed has nothing
+        booked in the period). Months start at each measure's launch; like `by_model`."""
+        period = self._period(period)
+        measure_ids = list(measure_ids)
+        data: dict[str, list] = {"unit_code": list(U.UNIT_CODES), "unit_label": [U.label(u) for u in U.UNIT_CODES]}
+        for mid in measure_ids:
+            launch = measure_launch(mid)
+            lo = period.start_ordinal if launch is None else max(period.start_ordinal, month_ordinal(launch))
+            models, arr = self._model_cubes.get(mid, ([], np.zeros((0, _N_UNITS, self._n))))
+            vec, booked = self._aggregate(arr, mid, lo, period.end_ordinal) if lo <= period.end_ordinal \
+                else (None, False)
+            if not booked:
+                data[mid] = [None] * _N_UNITS
+            elif model_id not in models or isinstance(vec, float):
+                data[mid] = [0.0] * _N_UNITS
+            else:
+                data[mid] = vec[models.index(model_id)].tolist()
+        return _frame(("unit_code", "unit_label", *measure_ids), data)
+
+    def model_series(self, model_id: str, measure_id: str, units: str | Iterable[str] = U.CITY,
+                     start: str | None = None, end: str | None = None) -> pd.DataFrame:
+        """One model's by_model measure month by month over the units, from start to end
+        (default: the store's first month and the data month). Columns: month, value (None for a
+        month before the measure's launch or outside its feed's data)."""
+        start, end = start or self.first_month, end or self.data_month
+        rows: dict[str, list] = {"month": [], "value": []}
+        if start is None or end is None:
+            return _frame(("month", "value"), rows)
+        launch = measure_launch(measure_id)
+        for m in month_range(start, end):
+            o = month_ordinal(m)
+            vals, ok = ({}, False) if launch is not None and m < launch else self._model_vector(measure_id, units, o, o)
+            rows["month"].append(m)
+            rows["value"].append(vals.get(model_id, 0.0) if ok else None)
+        return _frame(("month", "value"), rows)

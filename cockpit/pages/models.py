@@ -6,6 +6,7 @@ URL: `/models?period=2023&unit=CITY` + the records parameters (clue / suggestion
 from __future__ import annotations
 
 import dash
+import numpy as np
 from dash import Input, Output, callback, dcc, html
 
 from cockpit import data
@@ -14,12 +15,14 @@ from cockpit.components import formatting as F
 from cockpit.components.cards import card_row, indicator_card
 from cockpit.components.memo import cached_output, memoized
 from cockpit.components.params import PageContext, href, parse_unit
-from cockpit.components.plain_html import el
+from cockpit.config import ranking_enabled
+from cockpit.components.plain_html import el, link
 from cockpit.components.pickers import period_picker, unit_options, unit_picker
 from cockpit.components.records_table import parse_state, records_section, records_title
 from cockpit.components.sections import graph, grid, panel, placeholder, section
 from cockpit.components.shell import TITLE, browser_page, safe_layout
 from cockpit.components.states import guarded, status_figure
+from cockpit.metrics import model_worth as W
 from cockpit.metrics import records as R
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import GROUPS, METRIC_BY_ID
@@ -30,12 +33,18 @@ dash.register_page(__name__, path="/models", name="模型与线索", title=f"模
 
 # the catalog's models group, in catalog order (cockpit.metrics.catalog)
 CARDS = GROUPS["models"]
+PRECISION = METRIC_BY_ID[W.PRECISION]
+DROP_RATE = METRIC_BY_ID["clue_drop_rate"]
+MIN_COMPARED = 3        # a median of fewer models compares a model with itself
 RECORD_VIEWS = ("clue", "suggestion", "registry")
 LAUNCH = month_label(PLATFORM_BY_ID["models"].launch)
 
 
 @safe_layout
 def layout(period=None, unit=None, **query):
+    if period is None:   # a model's worth needs a matured cohort: the 12 months to the data month
+        from cockpit.pages.model import default_period
+        period = default_period(data.current().store)
     ctx = PageContext.build("/models", {"period": period})
     u, n1 = parse_unit(unit)
     rec_state, n2 = parse_state(query, RECORD_VIEWS, "clue")
@@ -56,8 +65,11 @@ def layout(period=None, unit=None, **query):
                        METRIC_BY_ID["clue_verification_rate"].maturity_text),
             panel("属实线索处理结果", graph("mod-outcomes", 330)),
         ], "g-2"),
+        section("各模型成效对比", placeholder("mod-compare", 300), id="mod-compare-section"),
         grid([
-            panel("各模型线索（发现 / 核查 / 属实）", graph("mod-per-model", 560), note="按期内发现线索数排序；期末尚未上线的模型不列出。"),
+            panel("各模型线索（发现 / 核查 / 属实）", graph("mod-per-model", 560),
+                  note="按期内发现线索数排序；期末尚未上线的模型不列出。“属实”为核查属实的线索，其中立为监督案件的才算成案"
+                       "（线索成案率 = 成案 ÷ 已核查，见上表）。"),
             panel("检察建议制发与采纳（按模型）", graph("mod-sugg", 560),
                   note="按发出日期统计；回复率按回复期限（发出后2个月）统计，见上方卡片。"),
         ], "g-2"),
@@ -195,3 +207,86 @@ def registry_table(params):
     table = el("Table", [el("Thead", el("Tr", head)), el("Tbody", rows)],
                className="table table-sm table-hover cockpit-table registry-table")
     return html.Div([el("Div", table, className="table-scroll"), note])
+
+
+@memoized
+def _days(_snapshot, unit, period, data_month):
+    return W.all_days_to_case(data.engine(), [unit], period, data_month)
+
+
+def _rate_cell(metric, r, compared: bool, median):
+    """A model's rate: the value, 核查中 / 样本少, and (compared only) its gap to the median."""
+    if r is None or r["flag"] == "immature":
+        return [el("Td", metric.immature_label, className="num status-text"), el("Td", "", className="num")]
+    if r["status"] != "ok":
+        return [el("Td", F.fmt_value(metric, None, r["status"]), className="num status-text"),
+                el("Td", "", className="num")]
+    text = F.fmt_value(metric, r["value"])
+    if r["flag"] == "small":
+        return [el("Td", [text, el("Span", "样本少", className="flag-mark flag-small")], className="num"),
+                el("Td", "不比较", className="num status-text")]
+    gap = F.gap_text(metric, r["value"] - median) if compared and median is not None else ""
+    return [el("Td", text, className="num"), el("Td", gap, className="num")]
+
+
+@callback(Output("mod-compare", "children"), Input("mod-params", "data"))
+@guarded("children")
+@cached_output
+def compare_table(params):
+    """The models side by side: counts (never ranked), precision and 不属实率 over the matured
+    cohort (样本少 / 核查中 shown and not compared), the median days to case. Model id order;
+    ranked by precision only with ranking on."""
+    store = data.current().store
+    period = Period.parse(params["period"])
+    unit = params["unit"]
+    reg = registry(store.snapshot)
+    counts = {mid: _model_values(store, mid, period, unit) for mid in ("clue_found", "clue_cased", "clue_documented")}
+    prec = {r.model_id: r._asdict() for r in store.model_metric(W.PRECISION, period, unit).itertuples()}
+    drop = {r.model_id: r._asdict() for r in store.model_metric(DROP_RATE.id, period, unit).itertuples()}
+    days = _days(store.snapshot, unit, str(period), store.data_month)
+    models = [r for r in reg if r["category"] == "法律监督模型" and str(r["launch_date"])[:7] <= period.end]
+    if not models:
+        return html.Div("期末尚无上线的监督模型。", className="status-text")
+
+    def ok(row):
+        return row is not None and row["status"] == "ok" and not row["flag"]
+
+    median = {}
+    for metric, rows in ((PRECISION, prec), (DROP_RATE, drop)):
+        vals = [rows[m["item_id"]]["value"] for m in models if ok(rows.get(m["item_id"]))]
+        median[metric.id] = float(np.median(vals)) if len(vals) >= MIN_COMPARED else None
+    ranked = ranking_enabled() and PRECISION.comparable
+    if ranked:
+        models.sort(key=lambda m: (-(prec[m["item_id"]]["value"]) if ok(prec.get(m["item_id"])) else 1, m["item_id"]))
+    q = params["query"].get("period")
+    head = ([el("Th", "排名")] if ranked else []) + [el("Th", "模型")] + \
+        [el("Th", h, className="num") for h in ("发现线索（条）", "成案（条）", "监督文书（份）", "精准率", "与中位数比",
+                                                "发现到成案（天，中位数）", "不属实率")]
+    body = []
+    for i, m in enumerate(models, 1):
+        mid = m["item_id"]
+        p, d = prec.get(mid), drop.get(mid)
+        days_text = F.DASH
+        if p is not None and p["flag"] == "immature":
+            days_text = PRECISION.immature_label
+        elif mid in days:
+            days_text = F.number(days[mid][0])
+        cells = ([el("Td", str(i) if ok(p) else F.DASH, className="num")] if ranked else []) + [
+            el("Td", link(f"{mid} {m['item_name']}", href(f"/models/{mid}", {"period": q, "unit": params["query"].get("unit")}))),
+            *[el("Td", F.number(counts[c].get(mid, 0)), className="num")
+              for c in ("clue_found", "clue_cased", "clue_documented")],
+            *_rate_cell(PRECISION, p, ok(p), median[PRECISION.id]),
+            el("Td", days_text, className="num"),
+            _rate_cell(DROP_RATE, d, False, None)[0],
+        ]
+        body.append(el("Tr", cells, **{"data-model": mid}))
+    table = el("Table", [el("Thead", el("Tr", head)), el("Tbody", body)],
+               className="table table-sm table-hover cockpit-table models-compare")
+    med = median[PRECISION.id]
+    note = (f"统计期间：{period.label}；单位：{U.label(unit)}。精准率 = {PRECISION.formula}；不属实率 = {DROP_RATE.formula}；"
+            f"均按线索发现月份统计，{W.immature_text(PRECISION.maturity_months)}"
+            f"已核查线索不足{PRECISION.min_sample}条的模型标注“样本少”，不参与比较；近期上线、线索全部在核查中的模型标注“核查中”。"
+            + (f"参与比较的模型精准率中位数为{F.fmt_value(PRECISION, med)}。" if med is not None else
+               f"参与比较的模型不足{MIN_COMPARED}个，不计算中位数。")
+            + ("" if ranked else "按模型编号排列，不排名次；线索、成案、文书数量取决于模型的应用范围，不评优劣。"))
+    return html.Div([el("Div", table, className="table-scroll"), html.Div(note, className="panel-note")])
