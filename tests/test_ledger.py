@@ -3,7 +3,6 @@ hand-made clues; the rules file and its override; reading the staging tables."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import numpy as np
 import pandas as pd
@@ -360,31 +359,32 @@ def test_indicators_are_declared_with_their_kind():
     assert (v["clue_open"], v["clue_overdue_open"]) == (2, 1)
 
 
-def test_fifty_thousand_clues_take_well_under_a_second():
-    rng = np.random.default_rng(1)
-    n = 50_000
+def synthetic_register(n: int, seed: int = 1) -> pd.DataFrame:
+    """n clues with random paths and mixed date spellings (also benchmarks/ledger_bench.py)."""
+    rng = np.random.default_rng(seed)
     found = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
     step = lambda base, p: pd.Series(base + pd.to_timedelta(rng.integers(0, 20, n), unit="D")).where(rng.random(n) < p)
     reg = step(found, 0.95)
     routed = step(reg, 0.9)
     verified = step(routed, 0.8)
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "clue_no": [f"C{i}" for i in range(n)], "unit_code": rng.choice(["140802", "140821"], n),
         "found_date": found.strftime("%Y-%m-%d"), "registered_date": reg.dt.strftime("%Y-%m-%d"),
         "routed_date": routed, "verified_date": verified.dt.date,
         "status": rng.choice(["属实", "不属实"], n), "outcome": rng.choice(["制发检察建议", "其他"], n),
         "document": rng.choice(["检察建议书", "抗诉书"], n), "feedback_date": step(verified, 0.5),
     })
-    rules = load_rules()
-    clue_path(frame.head(10), D(2026, 1, 1), rules)
-    t = time.perf_counter()
-    p = clue_path(frame, D(2026, 1, 1), rules)
-    assert time.perf_counter() - t < 0.5          # about 0.15 s on the build machine
-    t = time.perf_counter()
-    backlog(p)
-    overdue_list(p)
-    assert time.perf_counter() - t < 0.5
-    assert len(p) == n and set(p["stage"]) <= {"register", "route", "verify", "case", "reply", "feedback", "closed"}
+
+
+def test_fifty_thousand_clues_are_placed_on_their_path():
+    """Size, not speed (speed is benchmarks/ledger_bench.py): a register of 50,000 mixed clues
+    gets a stage each, and the summaries account for every open clue."""
+    frame = synthetic_register(50_000)
+    p = clue_path(frame, D(2026, 1, 1), load_rules())
+    assert len(p) == 50_000 and set(p["stage"]) <= {"register", "route", "verify", "case", "reply", "feedback",
+                                                    "closed"}
+    assert backlog(p)["n"].sum() == (p["stage"] != "closed").sum()
+    assert len(overdue_list(p)) == p["overdue"].sum()
 
 
 # --- reading the staging tables ---------------------------------------------------------------
