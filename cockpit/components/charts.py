@@ -95,6 +95,7 @@ NOTE_COLOR = {"launch": "#7a869a", "campaign": "#b5651d", "definition": "#6a1b9a
               "other": "#37474f"}
 NOTE_FONT = 14          # px: the labels of the annotations, legible on a wall and a phone
 NOTE_LEVELS = 3         # labels of close months step down, so they do not overlap
+NOTE_CHARS, NOTE_CHARS_COMPACT = 60, 20   # characters of NOTE_FONT a chart holds across, about
 
 
 def _chart_months(fig: dict) -> list[str]:
@@ -111,7 +112,9 @@ def annotate(fig: dict, annotations, compact: bool = False) -> dict:
     months: a one-month event as a vertical dotted line, a span as a light band, each with a
     short label at the top (the title; on a small multiple the kind's two characters) at
     14 px, and the kind, months, scope and detail as the label's hover text. Labels of close
-    months step down so that they do not overlap. Every text goes through plot_text. A figure
+    months step down so that they do not overlap; a label in the last quarter of the months
+    reads leftwards from its line (it stays inside the chart). Every text goes through
+    plot_text. A figure
     without months (an empty or status figure) is returned as it is. Used by every trend
     builder; the figure is changed in place and returned."""
     months = _chart_months(fig)
@@ -119,11 +122,13 @@ def annotate(fig: dict, annotations, compact: bool = False) -> dict:
         return fig
     first, last = months[0], months[-1]
     lo, hi = month_ordinal(first), month_ordinal(last)
-    gap = max(2, (hi - lo + 1) // (4 if compact else 6))   # months within which labels would collide
+    # a label's width in months, roughly: a chart holds ~60 characters of 14 px across (~20 on a
+    # small multiple); labels whose extents meet step down a level
+    per_char = (hi - lo + 1) / (NOTE_CHARS_COMPACT if compact else NOTE_CHARS)
     layout = fig.setdefault("layout", {})
     shapes = layout.setdefault("shapes", [])
     notes = layout.setdefault("annotations", [])
-    placed: list[tuple[int, int]] = []           # (ordinal, level) of the labels drawn
+    placed: list[tuple[float, float, int]] = []   # (from, to, level) of the labels drawn, in months
     for a in annotations:
         start, end = max(a.month, first), min(a.last_month, last)
         if start > end:
@@ -138,13 +143,16 @@ def annotate(fig: dict, annotations, compact: bool = False) -> dict:
             shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": start, "x1": start, "y0": 0,
                            "y1": 1, "line": {"color": color, "width": 1.2, "dash": "dot"}, "name": meta})
         o = month_ordinal(start)
-        busy = {lvl for po, lvl in placed if abs(po - o) < gap}
-        level = next((lvl for lvl in range(NOTE_LEVELS) if lvl not in busy), len(placed) % NOTE_LEVELS)
-        placed.append((o, level))
         text = KIND_SHORT.get(a.kind, a.title[:2]) if compact else a.label()
+        leftwards = (o - lo) > 0.75 * (hi - lo)
+        width = (len(text) + 1) * per_char
+        extent = (o - width, o) if leftwards else (o, o + width)
+        busy = {lvl for x0, x1, lvl in placed if x0 < extent[1] and extent[0] < x1}
+        level = next((lvl for lvl in range(NOTE_LEVELS) if lvl not in busy), len(placed) % NOTE_LEVELS)
+        placed.append((*extent, level))
         notes.append({"x": start, "y": 1 - 0.12 * level, "xref": "x", "yref": "paper", "text": plot_text(text),
-                      "showarrow": False, "xanchor": "left", "yanchor": "top", "textangle": 0,
-                      "font": {"size": NOTE_FONT, "color": color}, "bgcolor": "rgba(255,255,255,0.75)",
+                      "showarrow": False, "xanchor": "right" if leftwards else "left",
+                      "yanchor": "top", "textangle": 0, "font": {"size": NOTE_FONT, "color": color}, "bgcolor": "rgba(255,255,255,0.75)",
                       "hovertext": plot_text(f"{a.label()}\n{a.hover()}").replace("\n", "<br>"),
                       "name": meta})
     return fig
