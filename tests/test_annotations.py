@@ -367,3 +367,17 @@ def test_the_metric_pages_trend_draws_the_stored_event(app, engine):
     assert "春季专项" in texts and "很早的专项" not in texts
     assert any(s.get("x0") == "2024-03" and str(s.get("name", "")).startswith("note:campaign")
                for s in fig["layout"]["shapes"])
+
+
+def test_a_saved_event_changes_the_cache_keys_of_the_pages_and_the_wall(app, engine):
+    """The provider re-reads the events at each check: their stamp is part of the cached outputs'
+    keys and of the wall's payload key, so a new event is drawn without a new ETL snapshot."""
+    from cockpit import data
+    from cockpit.screen import payload
+    before = data.current()
+    assert before.notes == () and before.notes_stamp == "-"
+    N.save_annotation(engine, campaign())
+    after = data.current()
+    assert [a.title for a in after.notes] == ["扫黑除恶专项行动"] and after.notes_stamp != "-"
+    assert payload.notes_key(after.notes) != payload.notes_key(before.notes)
+    assert after.store is before.store                          # the store is not reloaded
