@@ -32,7 +32,7 @@ SCOPE_OPTIONS = ([{"label": "全部指标", "value": ALL}]
 
 
 def layout(**_query):
-    launches = [[a.when, a.title, a.scope, a.detail] for a in N.platform_launches()]
+    launches = [[a.when, a.title, a.scope, a.detail] for a in sorted(N.platform_launches(), key=lambda a: a.month)]
     return admin_page(
         "annotations", "大事记", "记录专项行动、口径变更、数据缺失等事件；事件以竖线（持续一段时间的为阴影）标在各页面的趋势图上。",
         section("新增事件", html.Div([
