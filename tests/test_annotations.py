@@ -19,6 +19,7 @@ from cockpit.metrics import migrate
 from cockpit.metrics.annotations import Annotation, AnnotationError
 from cockpit.metrics.catalog import METRIC_BY_ID
 from cockpit.metrics.platforms import PLATFORM_BY_ID
+from cockpit.metrics.schema import etl_run, fact_measure
 from cockpit.metrics.units import CITY
 
 YANHU, LINYI = "140802", "140821"
@@ -180,7 +181,8 @@ def frame(months=MONTHS):
 
 def marks(fig):
     """(kind, x) of the annotation shapes and the labels of a figure."""
-    shapes = [(s["name"].split(":")[1], s["x0"]) for s in fig["layout"]["shapes"] if str(s.get("name", "")).startswith("note:")]
+    shapes = [(s["name"].split(":")[1], s["x0"]) for s in fig["layout"]["shapes"]
+              if str(s.get("name", "")).startswith("note:")]
     labels = [a for a in fig["layout"]["annotations"] if str(a.get("name", "")).startswith("note:")]
     return shapes, labels
 
@@ -348,10 +350,9 @@ def test_the_metric_pages_trend_draws_the_stored_event(app, engine):
     """The /metric page's trend callback: an administrator's event in the chart's months is drawn,
     one outside them is not."""
     with engine.begin() as conn:
-        conn.execute(insert(__import__("cockpit.metrics.schema", fromlist=["etl_run"]).etl_run).values(
+        conn.execute(insert(etl_run).values(
             run_id=1, started_at=datetime(2024, 7, 1), finished_at=datetime(2024, 7, 1), files_new=1,
             rows_loaded=1, rows_rejected=0))
-        from cockpit.metrics.schema import fact_measure
         conn.execute(insert(fact_measure), [
             {"unit_code": YANHU, "month": mo, "measure_id": mid, "value": v}
             for mo in MONTHS[12:] for mid, v in (("arrest_not_approved", 30.0), ("arrest_decided", 100.0))])

@@ -152,7 +152,8 @@ def annotate(fig: dict, annotations, compact: bool = False) -> dict:
         placed.append((*extent, level))
         notes.append({"x": start, "y": 1 - 0.12 * level, "xref": "x", "yref": "paper", "text": plot_text(text),
                       "showarrow": False, "xanchor": "right" if leftwards else "left",
-                      "yanchor": "top", "textangle": 0, "font": {"size": NOTE_FONT, "color": color}, "bgcolor": "rgba(255,255,255,0.75)",
+                      "yanchor": "top", "textangle": 0, "font": {"size": NOTE_FONT, "color": color},
+                      "bgcolor": "rgba(255,255,255,0.75)",
                       "hovertext": plot_text(f"{a.label()}\n{a.hover()}").replace("\n", "<br>"),
                       "name": meta})
     return fig
