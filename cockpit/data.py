@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 
+from cockpit.metrics.annotations import applicable, platform_launches, stored_annotations
 from cockpit.metrics.engine import shared_engine
 from cockpit.metrics.query import MetricStore
 
@@ -28,6 +30,8 @@ class StoreState:
     store: MetricStore
     stale: bool            # the database could not be reached at the last check
     error: str | None      # why, for the log and an admin
+    notes: tuple = ()      # the stored annotations (cockpit.metrics.annotations), read at each check
+    notes_stamp: str = "-" # changes when they change: part of the cached outputs' keys
 
 
 class StoreProvider:
@@ -53,13 +57,28 @@ class StoreProvider:
             if snapshot != self._snapshot or self._state.stale:
                 store = MetricStore.load(self.engine) if snapshot != self._snapshot else self._state.store
                 self._snapshot = snapshot
-                self._state = StoreState(store, stale=False, error=None)
+                self._state = StoreState(store, stale=False, error=None, notes=self._state.notes,
+                                         notes_stamp=self._state.notes_stamp)
+            self._refresh_notes()
         except Exception as err:  # noqa: BLE001 - any database failure: keep serving the last store
             if not self._state.stale:
                 log.warning("store unreachable, serving snapshot %s: %s", self._snapshot, err)
-            self._state = StoreState(self._state.store, stale=True, error=str(err).splitlines()[0])
+            self._state = StoreState(self._state.store, stale=True, error=str(err).splitlines()[0],
+                                     notes=self._state.notes, notes_stamp=self._state.notes_stamp)
         finally:
             self._checked = time.monotonic()
+
+
+    def _refresh_notes(self) -> None:
+        """Re-read the administrator's annotations (a few rows); a failure keeps the last ones."""
+        try:
+            notes = tuple(stored_annotations(self.engine))
+        except Exception as err:  # noqa: BLE001 - the charts go on with the last annotations
+            log.warning("annotations unreadable: %s", err)
+            return
+        if notes != self._state.notes:
+            stamp = hashlib.sha1(repr(notes).encode("utf-8")).hexdigest()[:10] if notes else "-"
+            self._state = replace(self._state, notes=notes, notes_stamp=stamp)
 
 
 _provider: StoreProvider | None = None
@@ -82,3 +101,9 @@ def engine() -> Engine:
     if _provider is None:
         init()
     return _provider.engine
+
+
+def annotations(metric_id: str | None = None, unit=None, months=None) -> list:
+    """The annotations a trend chart draws: the platform launches and the administrator's events
+    that apply to the metric, the unit(s) and the months (cockpit.metrics.annotations.applicable)."""
+    return applicable(platform_launches() + list(current().notes), metric_id, unit, months)

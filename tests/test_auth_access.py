@@ -16,7 +16,7 @@ from cockpit.auth import testing as T
 from cockpit.auth.guard import RENDERER_401_MARKER
 
 ROLES = ("screen", "leader", "county", "admin")
-ADMIN_PAGES = ("/admin/users", "/admin/audit", "/admin/uploads")
+ADMIN_PAGES = ("/admin/users", "/admin/audit", "/admin/uploads", "/admin/alerts", "/admin/annotations")
 
 
 @pytest.fixture

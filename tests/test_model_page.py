@@ -68,7 +68,9 @@ def _number(text: str) -> float:
 
 
 def _links(tree) -> list[str]:
-    return [p["href"] for p in nodes(tree) if isinstance(p.get("href"), str) and p["href"].startswith("/clues")]
+    """The page's links to a figure's clues (the navbar's 线索台账 entry names no model)."""
+    return [p["href"] for p in nodes(tree) if isinstance(p.get("href"), str) and p["href"].startswith("/clues")
+            and "model=" in p["href"]]
 
 
 # --------------------------------------------------------------------------- the numbers

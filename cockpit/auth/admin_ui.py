@@ -21,6 +21,7 @@ TABS = (
     ("users", "/admin/users", "用户与大屏令牌"),
     ("uploads", "/admin/uploads", "数据上传与导入台账"),
     ("alerts", "/admin/alerts", "预警阈值"),
+    ("annotations", "/admin/annotations", "大事记"),
     ("audit", "/admin/audit", "审计日志"),
     ("quality", "/data-quality", "数据质量"),   # not an admin page: leaders and counties may open it too
 )

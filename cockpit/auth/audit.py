@@ -52,6 +52,8 @@ EVENTS = {
     "export": "导出",
     "threshold_saved": "设定预警阈值",
     "threshold_deleted": "删除预警阈值",
+    "annotation_saved": "记录大事记",
+    "annotation_deleted": "删除大事记",
     "view_records": "查看明细",
     "access_denied": "越权访问被拒绝",
     "csrf_failed": "表单校验失败（疑似跨站请求）",
@@ -102,6 +104,10 @@ DETAIL_LABELS = {
     "lower": "下限",
     "upper": "上限",
     "threshold_id": "阈值编号",
+    "annotation_id": "大事记编号",
+    "kind": "事件类型",
+    "month": "月份",
+    "end_month": "结束月份",
 }
 # Coded values of some keys (models.authenticate's reasons, lockout scopes, request methods …).
 VALUE_LABELS = {
@@ -112,6 +118,8 @@ VALUE_LABELS = {
     "form": {"login": "登录表单"},
     "format": {"csv": "CSV", "xlsx": "Excel"},
     "malformed": {"inputs differ from the declared ones": "请求的输入与组件声明不符"},
+    "kind": {"launch": "平台上线", "campaign": "专项行动", "definition": "口径变更", "data_gap": "数据缺失",
+             "other": "其他"},
 }
 # Paths that are not Dash pages.
 PATH_LABELS = {
@@ -232,6 +240,12 @@ def _value(key: str, value) -> str:
         try:
             return Period.parse(str(value)).label
         except ValueError:
+            return str(value)
+    if key in ("month", "end_month"):
+        from cockpit.metrics.periods import month_label
+        try:
+            return month_label(str(value))
+        except (ValueError, IndexError):
             return str(value)
     if key == "page":
         return f"第 {value} 页" if isinstance(value, int) else page_name(value)

@@ -15,9 +15,9 @@ import math
 from cockpit.components import formatting as F
 from cockpit.components.formatting import plot_text
 from cockpit.components.states import FONT, empty_figure, status_figure
+from cockpit.metrics.annotations import KIND_SHORT, applicable, platform_launches
 from cockpit.metrics.catalog import Metric
 from cockpit.metrics.periods import month_label, month_ordinal
-from cockpit.metrics.platforms import PLATFORMS
 from cockpit.metrics.query import NOT_LIVE, OK
 
 # Series colours: the city first, then distinct, print-safe colours.
@@ -89,29 +89,74 @@ def national_shapes(metric: Metric, months: list[str]) -> tuple[list, list, list
     return traces, [], []
 
 
-def launch_marks(months: list[str], platform_ids: tuple[str, ...] | None = None, label: bool = True,
-                 ) -> tuple[list, list]:
-    """Vertical lines at platform launches inside the chart's months. (shapes, annotations)"""
-    if not months:
-        return [], []
-    lo, hi = month_ordinal(months[0]), month_ordinal(months[-1])
-    shapes, notes = [], []
-    for p in PLATFORMS:
-        if platform_ids is not None and p.id not in platform_ids:
+# the colours of the annotations' lines, by kind (cockpit.metrics.annotations.KINDS): not
+# better/worse colours, just telling the kinds apart
+NOTE_COLOR = {"launch": "#7a869a", "campaign": "#b5651d", "definition": "#6a1b9a", "data_gap": "#c62828",
+              "other": "#37474f"}
+NOTE_FONT = 14          # px: the labels of the annotations, legible on a wall and a phone
+NOTE_LEVELS = 3         # labels of close months step down, so they do not overlap
+NOTE_CHARS, NOTE_CHARS_COMPACT = 60, 20   # characters of NOTE_FONT a chart holds across, about
+
+
+def _chart_months(fig: dict) -> list[str]:
+    """The months of a trend figure: the x of its first trace (YYYY-MM strings)."""
+    for trace in fig.get("data") or []:
+        xs = trace.get("x")
+        if xs:
+            return [str(x) for x in xs]
+    return []
+
+
+def annotate(fig: dict, annotations, compact: bool = False) -> dict:
+    """Draw the annotations (cockpit.metrics.annotations.Annotation) that fall in the figure's
+    months: a one-month event as a vertical dotted line, a span as a light band, each with a
+    short label at the top (the title; on a small multiple the kind's two characters) at
+    14 px, and the kind, months, scope and detail as the label's hover text. Labels of close
+    months step down so that they do not overlap; a label in the last quarter of the months
+    reads leftwards from its line (it stays inside the chart). Every text goes through
+    plot_text. A figure
+    without months (an empty or status figure) is returned as it is. Used by every trend
+    builder; the figure is changed in place and returned."""
+    months = _chart_months(fig)
+    if not months or not annotations:
+        return fig
+    first, last = months[0], months[-1]
+    lo, hi = month_ordinal(first), month_ordinal(last)
+    # a label's width in months, roughly: a chart holds ~60 characters of 14 px across (~20 on a
+    # small multiple); labels whose extents meet step down a level
+    per_char = (hi - lo + 1) / (NOTE_CHARS_COMPACT if compact else NOTE_CHARS)
+    layout = fig.setdefault("layout", {})
+    shapes = layout.setdefault("shapes", [])
+    notes = layout.setdefault("annotations", [])
+    placed: list[tuple[float, float, int]] = []   # (from, to, level) of the labels drawn, in months
+    for a in annotations:
+        start, end = max(a.month, first), min(a.last_month, last)
+        if start > end:
             continue
-        if p.id == "case":
-            continue
-        o = month_ordinal(p.launch)
-        if lo < o <= hi:
-            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": p.launch, "x1": p.launch, "y0": 0,
-                           "y1": 1, "line": {"color": "#7a869a", "width": 1, "dash": "dot"}})
-            if label:
-                short = {"P01": "评估平台上线", "P02": "非羁押平台上线", "P03": "同录平台上线",
-                         "P04": "未检云平台上线", "models": "首个模型上线"}.get(p.id, p.name)
-                notes.append({"x": p.launch, "y": 1, "xref": "x", "yref": "paper", "text": short,
-                              "showarrow": False, "xanchor": "left", "yanchor": "top", "textangle": 0,
-                              "font": {"size": 10, "color": "#5b6675"}, "bgcolor": "rgba(255,255,255,0.7)"})
-    return shapes, notes
+        color = NOTE_COLOR.get(a.kind, NOTE_COLOR["other"])
+        meta = f"note:{a.kind}:{a.month}" + (f":{a.id}" if a.id is not None else "")
+        if a.is_span:
+            shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0, "y1": 1,
+                           "fillcolor": color, "opacity": 0.08, "line": {"width": 0}, "layer": "below",
+                           "name": meta})
+        else:
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": start, "x1": start, "y0": 0,
+                           "y1": 1, "line": {"color": color, "width": 1.2, "dash": "dot"}, "name": meta})
+        o = month_ordinal(start)
+        text = KIND_SHORT.get(a.kind, a.title[:2]) if compact else a.label()
+        leftwards = (o - lo) > 0.75 * (hi - lo)
+        width = (len(text) + 1) * per_char
+        extent = (o - width, o) if leftwards else (o, o + width)
+        busy = {lvl for x0, x1, lvl in placed if x0 < extent[1] and extent[0] < x1}
+        level = next((lvl for lvl in range(NOTE_LEVELS) if lvl not in busy), len(placed) % NOTE_LEVELS)
+        placed.append((*extent, level))
+        notes.append({"x": start, "y": 1 - 0.12 * level, "xref": "x", "yref": "paper", "text": plot_text(text),
+                      "showarrow": False, "xanchor": "right" if leftwards else "left",
+                      "yanchor": "top", "textangle": 0, "font": {"size": NOTE_FONT, "color": color},
+                      "bgcolor": "rgba(255,255,255,0.75)",
+                      "hovertext": plot_text(f"{a.label()}\n{a.hover()}").replace("\n", "<br>"),
+                      "name": meta})
+    return fig
 
 
 def not_live_shape(metric: Metric, months: list[str]) -> tuple[list, list]:
@@ -126,9 +171,11 @@ def not_live_shape(metric: Metric, months: list[str]) -> tuple[list, list]:
 
 
 def trend_figure(metric: Metric, series: list[tuple[str, object]], height: int = 320, national: bool = True,
-                 launches: bool = True, hrefs: list[str | None] | None = None, compact: bool = False) -> dict:
+                 annotations=None, hrefs: list[str | None] | None = None, compact: bool = False) -> dict:
     """Monthly lines, one per (label, series frame). Missing months are gaps; months before the
-    metric's launch are a grey "未上线" band; national references dashed red."""
+    metric's launch are a grey "未上线" band; national references dashed red; the annotations
+    (`annotate`) that apply — the page passes `data.annotations(metric, units, months)`; None
+    draws the platform launches of the metric (they need no database)."""
     if not series:
         return empty_figure("无数据")
     months = [str(m) for m in series[0][1]["month"]]
@@ -182,11 +229,6 @@ def trend_figure(metric: Metric, series: list[tuple[str, object]], height: int =
                        "y": [metric.target, metric.target], "name": "法定期限" if metric.unit == "天" else "目标值",
                        "line": {"color": "#2a9d8f", "dash": "dash", "width": 1},
                        "hovertemplate": f"目标值：{F.number(metric.target, metric.decimals)}{metric.unit}<extra></extra>"})
-    if launches and not compact:
-        s2, n2 = launch_marks(months, (metric.platform,) if metric.platform != "case" else ("P01", "P02", "P03"),
-                              label=True)
-        shapes += s2
-        notes += n2
     layout = base_layout(height, hovermode="x unified", shapes=shapes, annotations=notes)
     layout["xaxis"].update({"type": "date", "tickformat": "%Y年%-m月",
                             "hoverformat": "%Y年%-m月", "dtick": "M6" if len(months) > 18 else "M3"})
@@ -201,7 +243,9 @@ def trend_figure(metric: Metric, series: list[tuple[str, object]], height: int =
         layout["xaxis"]["dtick"] = "M12" if len(months) > 18 else "M6"
         layout["xaxis"]["tickformat"] = "%Y年" if len(months) > 18 else "%Y年%-m月"
         layout["xaxis"]["tickangle"] = 0
-    return {"data": traces, "layout": layout}
+    if annotations is None:
+        annotations = applicable(platform_launches(), metric.id, None, months)
+    return annotate({"data": traces, "layout": layout}, annotations, compact=compact)
 
 
 def ranking_figure(metric: Metric, frame, hrefs: dict[str, str], height: int = 420) -> dict:

@@ -59,8 +59,9 @@ def memoized(fn=None, *, timeout: int = DEFAULT_TIMEOUT):
     return deco(fn) if fn is not None else deco
 
 
-def output_key(name: str, snapshot: int, args) -> str:
-    """The cache key of a callback's output: the code, the callback, the snapshot, its arguments
+def output_key(name: str, snapshot, args) -> str:
+    """The cache key of a callback's output: the code, the callback, the snapshot (with the
+    annotations' stamp: an administrator's new event is drawn at once), its arguments
     and the ranking setting (rank numbers and standing colours are on or off per process)."""
     from cockpit.config import ranking_enabled
     blob = json.dumps(args, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
@@ -76,7 +77,8 @@ def cached_output(fn=None, *, timeout: int = DEFAULT_TIMEOUT):
         def wrapper(*args):
             if not _cache_ready():
                 return f(*args)
-            key = output_key(name, data.current().store.snapshot, args)
+            state = data.current()
+            key = output_key(name, f"{state.store.snapshot}.{state.notes_stamp}", args)
             try:
                 hit = cache.get(key)
             except Exception as err:  # noqa: BLE001 - a cache outage only costs time

@@ -166,7 +166,8 @@ def register(spec: PlatformSpec) -> None:
             series = [(U.label(unit), store.series(mid, unit, start, end))]
             if unit != U.CITY and m.is_ratio:
                 series.append(("全市", store.series(mid, U.CITY, start, end)))
-            fig = C.trend_figure(m, series, height=230, compact=True)
+            fig = C.trend_figure(m, series, height=230, compact=True,
+                                 annotations=data.annotations(mid, [unit, U.CITY] if len(series) > 1 else unit))
             panels.append(panel(dcc.Link(m.name, href=href(f"/metric/{mid}", {"period": q})),
                                 dcc.Graph(figure=fig, config=C.GRAPH_CONFIG, style={"height": "230px"}),
                                 class_name="mini-panel"))

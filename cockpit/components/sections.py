@@ -9,6 +9,7 @@ from cockpit.components.charts import GRAPH_CONFIG, trend_figure
 from cockpit.components.navigation import nav_graph
 from cockpit.components.params import href, trend_end
 from cockpit.components.states import empty_figure
+from cockpit import data
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
 from cockpit.metrics.periods import add_months
@@ -72,7 +73,8 @@ def core_trends(store, unit: str, period: str, q: str | None, months: int) -> ht
         if m.is_ratio and not city:
             series.append(("全市", store.series(mid, U.CITY, start, end)))
         fig = trend_figure(m, series, height=200, compact=True, national=m.is_ratio,
-                           hrefs=[link] if city else None)
+                           hrefs=[link] if city else None,
+                           annotations=data.annotations(mid, [unit] if city or not m.is_ratio else [unit, U.CITY]))
         extra = {"id": nav_graph(f"home-mini-{mid}")} if city else {}
         panels.append(panel(dcc.Link(m.name, href=link),
                             dcc.Graph(figure=fig, config=GRAPH_CONFIG, style={"height": "200px"}, **extra),

@@ -8,7 +8,9 @@ other tools read them, so their names and columns stay (columns may only be adde
 - fact_measure       additive measures per unit and month (no pre-summed city rows)
 - fact_model_measure the same per supervision model, for measures declared `by_model`
 - alert_threshold    the alert bounds an administrator sets per indicator (cockpit.metrics.alerts);
-                     the only table the app writes, never touched by a load
+                     written by the app, never touched by a load
+- annotation         the events an administrator records for the trend charts (cockpit.metrics.annotations:
+                     专项行动, 口径变更, 数据缺失 …); written by the app, never touched by a load
 """
 from __future__ import annotations
 
@@ -84,6 +86,21 @@ alert_threshold = Table(
     Column("label", Text),
     Column("set_by", String(80)),
     Column("set_at", DateTime, nullable=False),
+)
+
+annotation = Table(
+    "annotation", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("month", String(7), nullable=False),       # YYYY-MM: the event's month, or a span's first
+    Column("end_month", String(7)),                   # a span's last month (NULL: one month)
+    Column("kind", String(16), nullable=False),       # annotations.KINDS: launch, campaign, definition …
+    Column("title", String(40), nullable=False),      # Chinese, drawn on the charts
+    Column("detail", Text),                           # the hover text and the pack's list
+    Column("unit_code", String(6)),                   # NULL: city-wide (every unit)
+    Column("metric_id", String(48)),                  # NULL (and no group): every indicator
+    Column("metric_group", String(16)),               # a catalog group instead of one indicator
+    Column("created_by", String(80)),
+    Column("created_at", DateTime, nullable=False),
 )
 
 _TYPES = {

@@ -194,7 +194,7 @@ def trend(params):
     series = [(U.label(u), store.series(m.id, u, start, end)) for u in units]
     q = params["query"].get("period")
     hrefs = [None] + [href(f"/county/{u}", {"period": q}) if u in U.UNIT_BY_CODE else None for u in units[1:]]
-    return C.trend_figure(m, series, height=340, hrefs=hrefs)
+    return C.trend_figure(m, series, height=340, hrefs=hrefs, annotations=data.annotations(m.id, units))
 
 
 @callback(Output(nav_graph("met-rank"), "figure"), Output(nav_graph("met-map"), "figure"), Input("met-params", "data"))

@@ -1,5 +1,5 @@
 """趋势 `/trends`: the core indicators (or chosen ones) month by month with last year's line
-(同比), platform launches marked, and a 同比 table for the period.
+(同比), the annotations (大事记: platform launches, campaigns …) marked, and a 同比 table for the period.
 
 URL: `/trends?period=2024-06&unit=140802&metrics=non_arrest_rate,plea_rate&span=3`
     unit     whose trends (default 全市)
@@ -24,12 +24,12 @@ from cockpit.components.states import guarded
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID, METRICS
 from cockpit.metrics.periods import Period, add_months, month_label
-from cockpit.metrics.platforms import PLATFORMS
 from cockpit.metrics.query import OK
 
 dash.register_page(__name__, path="/trends", name="趋势", title=f"趋势 · {TITLE}", order=6)
 
 SPANS = {"2": "近2年", "3": "近3年", "all": "全部"}
+NOTE_HINT = "竖线和阴影为大事记（平台上线、专项行动、口径变更、数据缺失等），鼠标悬停在标签上查看说明。"
 
 
 @safe_layout
@@ -42,11 +42,10 @@ def layout(period=None, unit=None, metrics=None, span=None, **_other):
     for k, raw, val in (("unit", unit, u), ("metrics", metrics, mids), ("span", span, sp)):
         if raw is not None:
             ctx.query[k] = val
-    launches = "；".join(f"{p.name} {month_label(p.launch)}" for p in PLATFORMS if p.id != "case")
     return browser_page(
         section("同比一览", placeholder("trd-table", 200)),
         section("月度趋势（实线：本期；虚线：上年同期）", placeholder("trd-charts", 500),
-                extra=html.Span(f"竖虚线为平台上线：{launches}。", className="panel-note")),
+                extra=html.Span(NOTE_HINT, className="panel-note")),
         dcc.Store(id="trd-params", data=ctx.params(unit=u, metrics=mids, span=sp)),
         ctx=ctx, active="trends", title=f"{U.label(u)} · 指标趋势",
         subtitle=f"截至{month_label(min(ctx.period.end, ctx.latest) if ctx.latest else ctx.period.end)} · 同比为"
@@ -85,16 +84,12 @@ def charts(params):
         prev = store.series(mid, unit, add_months(start, -12), add_months(end, -12))
         # last year's values drawn at this year's months: the gap between the lines is 同比
         prev = prev.assign(month=list(cur["month"]))
-        fig = C.trend_figure(m, [(f"{U.label(unit)}", cur), ("上年同期", prev)], height=250, national=m.is_ratio)
+        fig = C.trend_figure(m, [(f"{U.label(unit)}", cur), ("上年同期", prev)], height=250, national=m.is_ratio,
+                             annotations=data.annotations(mid, unit))
         if fig["data"]:
             if len(fig["data"]) > 1 and fig["data"][1].get("name") == "上年同期":
                 fig["data"][1]["line"] = {"color": "#8a94a3", "width": 1.4, "dash": "dash"}
                 fig["data"][1]["marker"] = {"size": 3, "color": "#8a94a3"}
-            # every platform's launch, unlabelled (the section note names them)
-            shapes, _ = C.launch_marks(list(cur["month"]), None, label=False)
-            fig["layout"]["shapes"] = [s for s in fig["layout"].get("shapes", []) if s.get("type") == "rect"] + shapes
-            fig["layout"]["annotations"] = [a for a in fig["layout"].get("annotations", [])
-                                            if a.get("text") == "未上线"]
             fig["layout"]["margin"] = {"l": 44, "r": 10, "t": 30, "b": 30}
             long = len(cur) > 24
             fig["layout"]["xaxis"].update({"dtick": "M12" if long else "M6", "tickangle": 0,

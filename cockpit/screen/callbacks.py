@@ -53,7 +53,8 @@ def refresh_outputs(n_intervals, state: dict | None, params_data: dict | None) -
     store = st.store
     prev = state or {}
     metric = map_metric(params, tick)
-    snap_changed = prev.get("snapshot") != store.snapshot or not prev.get("complete", False)
+    snap_changed = (prev.get("snapshot") != store.snapshot or not prev.get("complete", False)
+                    or prev.get("notes", "-") != st.notes_stamp)   # an administrator's new 大事记
     metric_changed = snap_changed or prev.get("metric") != metric
     stale_changed = prev.get("stale") != st.stale
 
@@ -65,7 +66,7 @@ def refresh_outputs(n_intervals, state: dict | None, params_data: dict | None) -
         out["maps"] = {C.MAP_NAME: C.geojson()}
     complete = prev.get("complete", False)
     if snap_changed:
-        static = payload.static_part(store, _engine(), offline=st.stale)
+        static = payload.static_part(store, _engine(), offline=st.stale, notes=st.notes)
         complete = static["complete"]
         b = static["blocks"]
         for k in STATIC_IDS:
@@ -85,7 +86,8 @@ def refresh_outputs(n_intervals, state: dict | None, params_data: dict | None) -
     if stale_changed:
         out["stale_class"] = "scr-stale on" if st.stale else "scr-stale"
     out["charts"] = charts if touched else no_update
-    new_state = {"snapshot": store.snapshot, "metric": metric, "stale": st.stale, "complete": complete}
+    new_state = {"snapshot": store.snapshot, "metric": metric, "stale": st.stale, "complete": complete,
+                 "notes": st.notes_stamp}
     out["state"] = new_state if new_state != prev else no_update
     return out
 
@@ -109,9 +111,10 @@ def county_outputs(click: dict | None, state: dict | None):
     code = county_of_click(click)
     if code is None:
         return None
-    store = data.current().store
+    st = data.current()
+    store = st.store
     metric = (state or {}).get("metric") or map_metric(ScreenParams(), 0)
-    part = payload.county_part(store, code, metric)
+    part = payload.county_part(store, code, metric, notes=st.notes)
     if part is None:
         return None
     return P.county_panel(code, part["figures"], metric), part["title"], part["chart"]

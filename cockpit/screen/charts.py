@@ -584,6 +584,44 @@ def _areas(*trends: dict) -> dict:
             "data": data}
 
 
+NOTE_COLOR = {"launch": T.MUTED, "campaign": T.GOLD, "definition": T.VIOLET, "data_gap": T.RED, "other": T.MUTED}
+
+
+def _note_items(*trends: dict) -> list[dict]:
+    """The annotations (大事记, `shaping.trend_notes`) of the trends as markLine items: a dotted
+    vertical line at each event's (first) month, its title along the line at 14 px. Canvas
+    text (no HTML): a title stays text. An event on both trends is drawn once."""
+    seen, items = set(), []
+    for t in trends:
+        for n in t.get("notes") or []:
+            key = (n["month"], n["label"])
+            if key in seen or n["month"] not in t["months"]:
+                continue
+            seen.add(key)
+            color = NOTE_COLOR.get(n["kind"], T.MUTED)
+            items.append({"xAxis": month_tick(n["month"]), "name": n["label"],
+                          "lineStyle": {"color": _rgba(color, 0.8), "type": "dotted", "width": 1.5},
+                          "label": {"show": True, "formatter": "{b}", "position": "insideEndTop",
+                                    "color": color, "fontSize": MIN_TEXT, "distance": 4}})
+    return items
+
+
+def _with_notes(option: dict, *trends: dict) -> dict:
+    """Add the annotations to the first series' markLine (kept beside a national reference).
+    Always a markLine (empty when there is nothing to mark): a merged update must clear an old
+    one."""
+    if not option.get("series"):
+        return option
+    items = _note_items(*trends)
+    s = option["series"][0]
+    mark = s.get("markLine")
+    if mark:
+        mark["data"] = list(mark.get("data") or []) + items
+    else:
+        s["markLine"] = {"silent": True, "symbol": "none", "data": items}
+    return option
+
+
 def _not_live_area(trend: dict) -> dict | None:
     """A shaded band over the months before the platform went live (未上线); None if none."""
     area = _areas(dict(trend, flags=[]))
@@ -639,7 +677,7 @@ def dual_trend_option(a: dict, b: dict, *, colors=(T.CYAN, T.GOLD), national: bo
     for s, color in zip(option["series"], colors):
         s["itemStyle"] = {"color": color}
     option["series"] += late_series
-    return option
+    return _with_notes(option, a, b)
 
 
 def bar_line_option(bars: dict, line: dict, *, bar_color: str = T.BLUE, line_color: str = T.GOLD,
@@ -679,7 +717,7 @@ def bar_line_option(bars: dict, line: dict, *, bar_color: str = T.BLUE, line_col
     option["series"][0]["markArea"] = _areas(bars, line)
     if late is not None:
         option["series"].append(_immature_series(line, late, line_color, yaxis=1))
-    return option
+    return _with_notes(option, bars, line)
 
 
 def bars_option(trend: dict, color: str = T.CYAN) -> dict:
@@ -699,7 +737,7 @@ def bars_option(trend: dict, color: str = T.CYAN) -> dict:
     option["legend"] = _legend()
     option["tooltip"] = dict(TOOLTIP, trigger="axis")
     option["series"][0]["markArea"] = _areas(trend)
-    return option
+    return _with_notes(option, trend)
 
 
 def rings_option(figures: list[dict]) -> dict:

@@ -14,6 +14,7 @@ Three parts, so that a refresh recomputes only what changed:
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from cockpit.metrics import units as U
@@ -46,20 +47,27 @@ def _cache_set(key, value):
     sources._cache_set(key, value)
 
 
-def static_part(store: MetricStore, engine, offline: bool = False) -> dict:
+def notes_key(notes) -> str:
+    """The part of a cache key that changes with the administrator's annotations (大事记)."""
+    notes = tuple(notes or ())
+    return hashlib.sha1(repr(notes).encode("utf-8")).hexdigest()[:10] if notes else "-"
+
+
+def static_part(store: MetricStore, engine, offline: bool = False, notes=()) -> dict:
     """(cached) the snapshot's headline, panels, models, funnel and feed. `complete` is False when
-    a record look-up failed or was skipped (database down): such a part is not cached."""
-    key = f"{CACHE_PREFIX}:static:{snapshot_key(store)}"
+    a record look-up failed or was skipped (database down): such a part is not cached. `notes`:
+    the stored annotations drawn on the trends (the platform launches are always drawn)."""
+    key = f"{CACHE_PREFIX}:static:{snapshot_key(store)}:{notes_key(notes)}"
     hit = _cache_get(key)
     if hit is not None:
         return hit
-    part = _build_static(store, engine, offline)
+    part = _build_static(store, engine, offline, notes)
     if part["complete"]:
         _cache_set(key, part)
     return part
 
 
-def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
+def _build_static(store: MetricStore, engine, offline: bool = False, notes=()) -> dict:
     snap = snapshot_key(store)
     period = S.screen_period(store)
     registry, ok1 = sources.model_registry(engine, snap, offline)
@@ -78,7 +86,7 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
     blocks["ledger"] = [S.ledger_figure(i, ledger_counts.get(i), as_of) for i in spec.LEDGER_FIGURES]
 
     # --- the charts, each by its kind
-    ctx = _Context(store, period, registry)
+    ctx = _Context(store, period, registry, notes)
     charts = {c.id: ctx.build(c) for c in spec.STATIC_CHARTS}
     blocks["county_titles"] = ctx.county_titles
     blocks["funnel_tag"] = ctx.funnel_tag
@@ -92,8 +100,8 @@ def _build_static(store: MetricStore, engine, offline: bool = False) -> dict:
 class _Context:
     """What the static charts share (trends, the model board, the funnel), computed once."""
 
-    def __init__(self, store: MetricStore, period, registry: dict):
-        self.store, self.period, self.registry = store, period, registry
+    def __init__(self, store: MetricStore, period, registry: dict, notes=()):
+        self.store, self.period, self.registry, self.notes = store, period, registry, tuple(notes or ())
         self._trends: dict[tuple[str, int], dict] = {}
         self._board = None
         self._funnel = None
@@ -106,7 +114,7 @@ class _Context:
     def trend(self, mid: str, months: int) -> dict:
         key = (mid, months)
         if key not in self._trends:
-            self._trends[key] = S.trend(self.store, mid, months)
+            self._trends[key] = S.trend(self.store, mid, months, notes=self.notes)
         return self._trends[key]
 
     @property
@@ -195,18 +203,18 @@ def _county_figures(store: MetricStore) -> dict:
     return hit
 
 
-def county_part(store: MetricStore, code: str, metric_id: str) -> dict | None:
+def county_part(store: MetricStore, code: str, metric_id: str, notes=()) -> dict | None:
     if code not in U.UNIT_BY_CODE:
         return None
-    key = f"{CACHE_PREFIX}:county:{snapshot_key(store)}:{code}:{metric_id}"
+    key = f"{CACHE_PREFIX}:county:{snapshot_key(store)}:{notes_key(notes)}:{code}:{metric_id}"
     hit = _cache_get(key)
     if hit is not None:
         return hit
     figures = _county_figures(store).get(code, [])
     m = METRIC_BY_ID[metric_id]
     months = spec.CHART_BY_ID["ch-county-trend"].months
-    trend_c = S.trend(store, metric_id, months, unit=code)
-    trend_city = S.trend(store, metric_id, months)
+    trend_c = S.trend(store, metric_id, months, unit=code, notes=notes)
+    trend_city = S.trend(store, metric_id, months, notes=notes)
     if m.is_ratio:
         option = C.county_trend_option(trend_c, trend_city, U.label(code))
     else:  # a count: the county alone (the city's total would dwarf it)

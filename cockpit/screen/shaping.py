@@ -39,6 +39,7 @@ from datetime import date, datetime
 
 from cockpit.components import formatting as F
 from cockpit.metrics import units as U
+from cockpit.metrics.annotations import applicable, platform_launches
 from cockpit.metrics.catalog import METRIC_BY_ID, METRICS, Metric, on_wall
 from cockpit.metrics.ledger import LEDGER_INDICATOR_BY_ID
 from cockpit.metrics.measures import MEASURE_BY_ID
@@ -220,23 +221,38 @@ def headline(store: MetricStore) -> list[dict]:
 
 # --------------------------------------------------------------------------- series
 
-def trend(store: MetricStore, metric_id: str, months: int = 24, unit: str = U.CITY) -> dict:
+def trend_notes(metric_id: str, unit: str, months: list[str], notes=None) -> list[dict]:
+    """The annotations (大事记) of a trend as plain data: the platform launches and the stored
+    events `notes` (cockpit.metrics.annotations) that apply to the metric, the unit and the
+    months, a span clipped to the months. No personal data: titles and details an administrator
+    wrote for the charts."""
+    if not months:
+        return []
+    found = applicable(platform_launches() + list(notes or ()), metric_id, unit, months)
+    return [{"month": max(a.month, months[0]), "end": min(a.last_month, months[-1]) if a.is_span else None,
+             "label": a.label(), "kind": a.kind, "detail": a.hover()} for a in found]
+
+
+def trend(store: MetricStore, metric_id: str, months: int = 24, unit: str = U.CITY, notes=None) -> dict:
     """The last `months` monthly values of a metric up to the data month; None where not ok.
-    `flags` marks each month ("immature": still 核查中/办理中, drawn apart; "small")."""
+    `flags` marks each month ("immature": still 核查中/办理中, drawn apart; "small"); `notes`
+    the annotations drawn on it (`trend_notes`: the launches, and the stored events given)."""
     m = METRIC_BY_ID[metric_id]
     latest = store.data_month
     base = {"id": metric_id, "name": m.short, "unit": m.unit, "decimals": m.decimals, "kind": m.kind,
             "mark": m.immature_label, "national": {int(k): float(v) for k, v in m.national.items()}}
     if latest is None:
-        return dict(base, months=[], values=[], status=[], flags=[], not_live_until=None)
+        return dict(base, months=[], values=[], status=[], flags=[], not_live_until=None, notes=[])
     start = add_months(latest, 1 - months)
     s = store.series(metric_id, unit, start, latest)
     values = [None if st != OK or v is None else round(float(v), max(m.decimals, 1) + 1)
               for v, st in zip(s["value"], s["status"])]
     statuses = [str(x) for x in s["status"]]
     not_live = [mo for mo, st in zip(s["month"], statuses) if st == NOT_LIVE]
-    return dict(base, months=[str(x) for x in s["month"]], values=values, status=statuses,
-                flags=[str(f or "") for f in s["flag"]], not_live_until=not_live[-1] if not_live else None)
+    month_list = [str(x) for x in s["month"]]
+    return dict(base, months=month_list, values=values, status=statuses,
+                flags=[str(f or "") for f in s["flag"]], not_live_until=not_live[-1] if not_live else None,
+                notes=trend_notes(metric_id, unit, month_list, notes))
 
 
 def by_county(store: MetricStore, metric_id: str, period: Period) -> dict:
