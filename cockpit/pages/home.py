@@ -51,7 +51,6 @@ def layout(period=None, map=None, **_other):
     return browser_page(
         html.Div(id="home-stale"),
         section("核心指标", placeholder("home-cards", 150), id="home-core"),
-        section("预警清单", placeholder("home-alerts", 80), id="home-alerts-section"),
         grid([
             panel("县区分布", graph(nav_graph("home-map"), 460, geo=True),
                   extra=metric_picker("map", "", map_metric, map_options),
@@ -62,6 +61,8 @@ def layout(period=None, map=None, **_other):
                        "竖线为全市值（实线）和县区中位数（虚线），灰色带为县区四分位范围（中间一半县区）；"
                        "空心柱为样本少或核查中的数值，不参与比较；点击柱条进入该院页面。"),
         ], "g-7-5"),
+        # below the map: a leader's first screen is the city and its counties
+        section("预警清单", placeholder("home-alerts", 80), id="home-alerts-section"),
         section("数字检察", placeholder("home-digital", 110), id="home-digital-section"),
         section("核心指标趋势（全市，近24个月）", placeholder("home-multiples", 300), id="home-trends"),
         html.Div(id="home-params-holder", children=_params_store(ctx, map_metric)),
