@@ -20,12 +20,12 @@ def server_db_url(demo_db_url, tmp_path_factory):
     return f"sqlite:///{folder / 'cockpit.db'}"
 
 
-def _english(page, server) -> dict:
+def _english(page, server, db_url: str) -> dict:
     """English words in the page's text, titles and pickers (the rule of tests/test_ui_language.py)."""
     from test_ui_language import account_names, collect, english
     texts, blank, _opened = collect(page)
     assert not blank
-    return english(texts, account_names(server))
+    return english(texts, account_names(server, db_url))
 
 
 def _settle(page):
@@ -33,7 +33,7 @@ def _settle(page):
     page.wait_for_timeout(300)
 
 
-def test_ledger_and_timeline_at_1366(server, open_page, tmp_path):
+def test_ledger_and_timeline_at_1366(server, open_page, tmp_path, server_db_url):
     s = open_page(1366, 768, role="leader")
     s.page.goto(server + "/clues?stage=closed")
     _settle(s.page)
@@ -41,14 +41,14 @@ def test_ledger_and_timeline_at_1366(server, open_page, tmp_path):
     for text in ("法律监督线索台账", "在办线索数", "逾期未办结线索数", "逾期办结线索数", "督办线索数",
                  "环节 × 账龄", "已办结线索", "适用的期限规则"):
         assert text in content, text
-    assert _english(s.page, server) == {}
+    assert _english(s.page, server, server_db_url) == {}
     link = s.page.locator(".clue-open-link").first
     link.click()
     _settle(s.page)
     assert "clue=" in s.page.url
     timeline = s.page.locator("#clu-timeline").inner_text()
     assert "办理环节与期限" in timeline and "发现线索的关联记录" in timeline
-    assert _english(s.page, server) == {}
+    assert _english(s.page, server, server_db_url) == {}
     with s.page.expect_download() as info:
         s.page.click("#clu-export-csv")
     assert info.value.suggested_filename.endswith(".csv")

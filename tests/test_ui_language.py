@@ -193,21 +193,28 @@ def visit(session, url: str, names: set[str], problems: dict, dash: bool = True)
     return opened
 
 
-def account_names(server) -> set[str]:
-    """Login names: the accounts of the test server, and "test", the creator that
-    cockpit.auth.testing records for them (shown in the user list's 创建人 column)."""
-    return {name for name, _pw in server.accounts.values()} | {name for name, _r, _u in TEST_ACCOUNTS.values()} \
-        | {"test"}
+def account_names(server, db_url: str) -> set[str]:
+    """Login names: every account in the server's database (the test server's, and any another
+    test made in the demo store it copied), and "test", the creator that cockpit.auth.testing
+    records for them (shown in the user list's 创建人 column)."""
+    from sqlalchemy import create_engine, select
+    from cockpit.auth.models import app_user
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        stored = set(conn.execute(select(app_user.c.name)).scalars())
+    engine.dispose()
+    return stored | {name for name, _pw in server.accounts.values()} | \
+        {name for name, _r, _u in TEST_ACCOUNTS.values()} | {"test"}
 
 
 # --------------------------------------------------------------------------- tests
 
 @pytest.mark.parametrize("role", PEOPLE)
-def test_every_page_is_chinese(server, open_page, pages, role):
+def test_every_page_is_chinese(server, open_page, pages, role, server_db_url):
     """Each person opens every page their role may open (the admin last opens the audit log,
     after a county user has signed in, looked at records and been refused an admin page)."""
     from cockpit.auth import roles
-    names = account_names(server)
+    names = account_names(server, server_db_url)
     problems: dict[str, list[str]] = {}
     if role == "admin":
         other = open_page(role="county")
@@ -231,8 +238,8 @@ def test_every_page_is_chinese(server, open_page, pages, role):
     s.check_clean()
 
 
-def test_login_and_wall_are_chinese(server, open_page):
-    names = account_names(server)
+def test_login_and_wall_are_chinese(server, open_page, server_db_url):
+    names = account_names(server, server_db_url)
     problems: dict[str, list[str]] = {}
     out = open_page(1366, 768, role=None)
     visit(out, server + "/login", names, problems, dash=False)
