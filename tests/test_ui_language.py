@@ -75,13 +75,14 @@ def server_db_url(demo_db_url, tmp_path_factory):
     return f"sqlite:///{folder / 'cockpit.db'}"
 
 
-@pytest.fixture(scope="module")
-def pages(server_db_url) -> list[str]:
-    """Every Dash Pages route as a concrete path (templates filled from TEMPLATE_VALUES), read
-    from `dash.page_registry` of an app built in a child process (no global state here)."""
+def page_paths(db_url: str, extra_queries: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """Every Dash Pages route as a concrete path (templates filled from TEMPLATE_VALUES, each
+    followed by its `extra_queries`, default EXTRA_QUERIES), read from `dash.page_registry` of an
+    app built in a child process on `db_url` (no global state here), and the 404 page."""
     import os
+    extra_queries = EXTRA_QUERIES if extra_queries is None else extra_queries
     out = subprocess.run([sys.executable, "-c", _REGISTRY_SCRIPT], cwd=PROJECT, capture_output=True, text=True,
-                         env=dict(os.environ, DATABASE_URL=server_db_url, COCKPIT_AUTH="on"), timeout=120)
+                         env=dict(os.environ, DATABASE_URL=db_url, COCKPIT_AUTH="on"), timeout=120)
     assert out.returncode == 0, out.stderr
     registry = json.loads(out.stdout.strip().splitlines()[-1])
     assert len(registry) >= 10, registry
@@ -102,9 +103,15 @@ def pages(server_db_url) -> list[str]:
             template = page["path"]
             paths.append(template)
         first = paths[-1]
-        paths += [first + q for q in EXTRA_QUERIES.get(template, ())]
+        paths += [first + q for q in extra_queries.get(template, ())]
     paths.append("/no-such-page")                     # the 404 page as a wrong address shows it
     return paths
+
+
+@pytest.fixture(scope="module")
+def pages(server_db_url) -> list[str]:
+    """Every Dash Pages route as a concrete path (see `page_paths`)."""
+    return page_paths(server_db_url)
 
 
 # --------------------------------------------------------------------------- collecting
