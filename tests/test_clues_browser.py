@@ -3,6 +3,7 @@ and at 390×844 (no sideways scroll on a phone), no console errors, nothing from
 the list's link opens the timeline and the export downloads."""
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -44,8 +45,9 @@ def test_ledger_and_timeline_at_1366(server, open_page, tmp_path, server_db_url)
     assert _english(s.page, server, server_db_url) == {}
     link = s.page.locator(".clue-open-link").first
     link.click()
+    s.page.wait_for_url(re.compile(r".*[?&]clue="))
     _settle(s.page)
-    assert "clue=" in s.page.url
+    s.page.locator("#clu-timeline", has_text="办理环节与期限").wait_for(timeout=60_000)
     timeline = s.page.locator("#clu-timeline").inner_text()
     assert "办理环节与期限" in timeline and "发现线索的关联记录" in timeline
     assert _english(s.page, server, server_db_url) == {}
@@ -63,9 +65,13 @@ def test_no_sideways_scroll_at_390px(server, open_page, role):
     s.page.goto(server + "/clues?stage=closed")
     _settle(s.page)
     assert s.page.evaluate(OVERFLOW) <= 1, f"/clues scrolls sideways at 390 px as {role}"
-    s.page.locator(".clue-open-link").first.click()
+    link = s.page.locator(".clue-open-link").first
+    link.scroll_into_view_if_needed()
+    link.click()
+    s.page.wait_for_url(re.compile(r".*[?&]clue="))
     _settle(s.page)
-    assert "办理环节与期限" in s.page.locator("#clu-timeline").inner_text()
+    # the timeline is drawn by a callback: wait for it rather than read it at once (a busy machine)
+    s.page.locator("#clu-timeline", has_text="办理环节与期限").wait_for(timeout=60_000)
     assert s.page.evaluate(OVERFLOW) <= 1, f"a clue's timeline scrolls sideways at 390 px as {role}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     s.page.screenshot(path=str(SCREENSHOTS / f"clues-timeline-390x844-{role}.png"), full_page=True)
