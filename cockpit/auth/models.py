@@ -19,7 +19,6 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -30,6 +29,7 @@ from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Engine, Index, In
 from cockpit.auth import passwords, revocations, roles
 from cockpit.metrics import migrate
 from cockpit.metrics import units as U
+from cockpit.metrics.engine import writing
 
 metadata = MetaData()
 PG_DDL_LOCK = 1408_0002
@@ -139,23 +139,6 @@ def token_hash(token: str) -> str:
 
 
 # --------------------------------------------------------------------------- connections
-
-@contextmanager
-def writing(engine: Engine):
-    """A write transaction. On SQLite it starts with BEGIN IMMEDIATE (cockpit.metrics.engine), so two
-    workers writing at once wait for each other instead of failing on the lock upgrade."""
-    with engine.connect() as conn:
-        before = conn.info.get("writer")
-        conn.info["writer"] = True
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            if before is None:
-                conn.info.pop("writer", None)
-            else:
-                conn.info["writer"] = before
-
 
 # The accounts' migration history (cockpit/auth/migrations; see cockpit.metrics.migrate).
 MIGRATIONS = {"location": Path(__file__).resolve().parent / "migrations",

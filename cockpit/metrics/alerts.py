@@ -43,7 +43,6 @@ Boundaries: a value equal to a bound is not an alert. Values are compared as dis
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Iterable
@@ -56,6 +55,7 @@ from cockpit.metrics.catalog import CUMULATIVE, HIGHER, LOWER, METRIC_BY_ID, MET
 from cockpit.metrics.periods import Period, add_months, month_ordinal
 from cockpit.metrics.query import OK, MetricStore
 from cockpit.metrics.schema import alert_threshold
+from cockpit.metrics.engine import writing as _writing
 
 THRESHOLD, TARGET, CONTROL = "threshold", "target", "control"
 RULES = (THRESHOLD, TARGET, CONTROL)
@@ -311,22 +311,6 @@ def validate(t: Threshold) -> Threshold:
 
 def _has_table(engine: Engine) -> bool:
     return inspect(engine).has_table(alert_threshold.name)
-
-
-@contextmanager
-def _writing(engine: Engine):
-    """A write transaction (BEGIN IMMEDIATE on SQLite: see cockpit.metrics.engine)."""
-    with engine.connect() as conn:
-        before = conn.info.get("writer")
-        conn.info["writer"] = True
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            if before is None:
-                conn.info.pop("writer", None)
-            else:
-                conn.info["writer"] = before
 
 
 def _row(r) -> Threshold:

@@ -24,7 +24,6 @@ This module imports nothing of the ETL or the app.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Iterable
@@ -36,6 +35,7 @@ from cockpit.metrics.catalog import GROUP_LABEL, METRIC_BY_ID
 from cockpit.metrics.periods import month_label
 from cockpit.metrics.platforms import PLATFORMS
 from cockpit.metrics.schema import annotation as annotation_table
+from cockpit.metrics.engine import writing as _writing
 
 LAUNCH, CAMPAIGN, DEFINITION, DATA_GAP, OTHER = "launch", "campaign", "definition", "data_gap", "other"
 KINDS = (LAUNCH, CAMPAIGN, DEFINITION, DATA_GAP, OTHER)
@@ -259,22 +259,6 @@ def validate(a: Annotation) -> Annotation:
         raise AnnotationError("指标组无效，请从列表中选择。")
     return replace(a, title=title, month=month, end_month=end, detail=detail,
                    metric_id=a.metric_id or None, metric_group=a.metric_group or None, platforms=())
-
-
-@contextmanager
-def _writing(engine: Engine):
-    """A write transaction (BEGIN IMMEDIATE on SQLite: see cockpit.metrics.engine)."""
-    with engine.connect() as conn:
-        before = conn.info.get("writer")
-        conn.info["writer"] = True
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            if before is None:
-                conn.info.pop("writer", None)
-            else:
-                conn.info["writer"] = before
 
 
 def save_annotation(engine: Engine, a: Annotation) -> Annotation:

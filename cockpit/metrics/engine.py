@@ -8,6 +8,7 @@ atomic transaction.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,3 +63,20 @@ def shared_engine(url: str | None = None) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def writing(engine: Engine):
+    """A write transaction. On SQLite it starts with BEGIN IMMEDIATE (see `make_engine`), so two
+    workers writing at once wait for each other instead of failing on the lock upgrade."""
+    with engine.connect() as conn:
+        before = conn.info.get("writer")
+        conn.info["writer"] = True
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            if before is None:
+                conn.info.pop("writer", None)
+            else:
+                conn.info["writer"] = before
