@@ -132,3 +132,19 @@ def demo_store(demo_engine):
     """The metric layer's snapshot of the small demo store."""
     from cockpit.metrics.query import MetricStore
     return MetricStore.load(demo_engine)
+
+
+@pytest.fixture
+def as_user(app):
+    """Run code inside a request of `app` (the module's own, where it has one) as a given
+    principal: `with as_user(COUNTY): …`."""
+    from contextlib import contextmanager
+
+    from flask import g
+
+    @contextmanager
+    def go(principal):
+        with app.server.test_request_context("/"):
+            g.cockpit_principal = principal
+            yield
+    return go

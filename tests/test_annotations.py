@@ -270,19 +270,11 @@ def app(engine, tmp_path):
 
 
 def signed_in(app, engine, role):
-    client = app.server.test_client()
-    pw = T.create_user(engine, f"u_{role}", role, unit=YANHU if role == "county" else None)
-    assert T.login(client, f"u_{role}", pw).status_code == 302
-    return client
+    return T.signed_in_client(app, engine, f"u_{role}", role, unit=YANHU if role == "county" else None)
 
 
 def post(client, output, clicked=None, **values):
-    body = T.callback_requests(client)[output]
-    for item in body["inputs"] + body["state"]:
-        if isinstance(item, dict) and item["id"] in values:
-            item["value"] = values[item["id"]]
-    body["changedPropIds"] = [f"{clicked}.n_clicks"] if clicked else []
-    return client.post("/_dash-update-component", json=body, headers=T.csrf_header(client))
+    return T.post_form(client, output, clicked, **values)
 
 
 def text_of(resp) -> str:

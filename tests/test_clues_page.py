@@ -10,7 +10,6 @@ import json
 import sys
 
 import pytest
-from flask import g
 
 from cockpit.auth import roles
 from cockpit.auth import testing as T
@@ -40,19 +39,6 @@ def page(app):
 def CL(app):
     from cockpit.components import clue_ledger
     return clue_ledger
-
-
-@pytest.fixture
-def as_user(app):
-    """Run code inside a request as a given principal: `with as_user(COUNTY): …`."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def go(principal):
-        with app.server.test_request_context("/"):
-            g.cockpit_principal = principal
-            yield
-    return go
 
 
 @pytest.fixture(scope="module")
@@ -304,10 +290,7 @@ def test_a_county_export_holds_only_its_own_rows(CL, as_user, ledger_all, page, 
 
 
 def _signed_in(app, engine, role, unit=None):
-    client = app.server.test_client()
-    pw = T.create_user(engine, f"clues_{role}", role, unit=unit)
-    assert T.login(client, f"clues_{role}", pw).status_code == 302
-    return client
+    return T.signed_in_client(app, engine, f"clues_{role}", role, unit=unit)
 
 
 def _post(client, output, params):

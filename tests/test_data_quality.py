@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from contextlib import contextmanager
 
 import pytest
-from flask import g
 
 from cockpit.auth import roles
 from cockpit.auth.models import Principal
@@ -153,16 +151,6 @@ def app(small_store):
     app = T.shared_app()
     with T.use_engine(app, small_store):
         yield app
-
-
-@pytest.fixture
-def as_user(app):
-    @contextmanager
-    def go(principal):
-        with app.server.test_request_context("/"):
-            g.cockpit_principal = principal
-            yield
-    return go
 
 
 def text_of(tree) -> str:

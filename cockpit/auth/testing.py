@@ -137,6 +137,26 @@ def post_callback(client, output: str, inputs: list | None = None, state: list |
     return client.post("/_dash-update-component", json=body, headers=hdrs)
 
 
+def post_form(client, output: str, clicked: str | None = None, **values):
+    """A callback as the renderer sends it after a click: its declared inputs and state, the
+    ones named in `values` (by component id) set, `clicked`'s n_clicks the changed property."""
+    body = callback_requests(client)[output]
+    for item in body["inputs"] + body["state"]:
+        if isinstance(item, dict) and item["id"] in values:
+            item["value"] = values[item["id"]]
+    body["changedPropIds"] = [f"{clicked}.n_clicks"] if clicked else []
+    return client.post("/_dash-update-component", json=body, headers=csrf_header(client))
+
+
+def signed_in_client(app, engine_or_url, name: str, role: str, unit: str | None = None):
+    """A test client of `app` signed in as a new account `name`."""
+    client = app.server.test_client()
+    password = create_user(engine_or_url, name, role, unit=unit)
+    response = login(client, name, password)
+    assert response.status_code == 302, response.status_code
+    return client
+
+
 ROUTING_OUTPUT = ".._pages_content.children..._pages_store.data.."
 
 
