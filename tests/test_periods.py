@@ -165,3 +165,13 @@ def test_is_complete():
     assert Period.parse("2024Q1").is_complete("2024-05")
     assert not Period.parse("2024Q2").is_complete("2024-05")
     assert not Period.parse("2024Q1").is_complete(None)
+
+
+def test_the_data_date_is_the_data_months_last_day_or_today_if_earlier():
+    from datetime import date
+
+    from cockpit.metrics.periods import data_date
+    assert data_date("2024-02", date(2026, 1, 1)) == date(2024, 2, 29)
+    assert data_date("2025-12", date(2026, 1, 1)) == date(2025, 12, 31)
+    assert data_date("2026-01", date(2026, 1, 15)) == date(2026, 1, 15)    # the month still runs
+    assert data_date(None, date(2026, 1, 15)) == date(2026, 1, 15)

@@ -30,7 +30,7 @@ from cockpit.components.states import state_block
 from cockpit.metrics import ledger as L
 from cockpit.metrics import units as U
 from cockpit.metrics.deadlines import load_rules
-from cockpit.metrics.periods import Period, month_label
+from cockpit.metrics.periods import Period, data_date, month_label
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 
 PATH = "/clues"
@@ -167,13 +167,7 @@ def period_choices(current: str | None) -> dict[str, str]:
 def as_of() -> dt.date:
     """The date the ledger is read at: the last day of the month the data reaches, or today if
     that is earlier (a month still running)."""
-    store = data.current().store
-    today = dt.date.today()
-    if not store.data_month:
-        return today
-    y, m = int(store.data_month[:4]), int(store.data_month[5:7])
-    end = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
-    return min(end, today)
+    return data_date(data.current().store.data_month)
 
 
 # --------------------------------------------------------------------------- the frames

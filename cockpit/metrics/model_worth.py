@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from cockpit.metrics.catalog import METRIC_BY_ID
 from cockpit.metrics.contracts import SOURCE_BY_ID
 from cockpit.metrics.ledger import CLOSED, clue_path, load_clues, to_dates
-from cockpit.metrics.periods import Period, month_from_ordinal, month_ordinal
+from cockpit.metrics.periods import Period, data_date, month_from_ordinal, month_ordinal
 
 PRECISION = "clue_case_rate"          # the catalog's 线索成案率 = 成案 ÷ 已核查 (a model's precision)
 DROPPED = "不属实"
@@ -130,11 +130,7 @@ def model_stats(engine: Engine, model_id: str, units, period: Period | str, data
     frame = model_clues(engine, model_id, units, period)
     days = days_to_case(frame, data_month)
     row = days[days["model_id"] == model_id]
-    if as_of is None:
-        as_of = dt.date.today()
-        if data_month:
-            as_of = min(as_of, pd.Period(data_month, "M").end_time.date())
-    stages = stage_counts(frame, as_of)
+    stages = stage_counts(frame, as_of or data_date(data_month))
     return ModelStats(
         median_days=None if row.empty else float(row["median_days"].iloc[0]),
         median_n=0 if row.empty else int(row["n"].iloc[0]),

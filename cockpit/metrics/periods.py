@@ -62,6 +62,17 @@ def month_range(a: str, b: str) -> list[str]:
     return [month_from_ordinal(n) for n in range(oa, ob + 1)]
 
 
+def data_date(data_month: str | None, today: date | None = None) -> date:
+    """The date stocks read "as of" (the clue ledger's 在办/逾期): the data month's last day, or
+    today if that is earlier (a month still running); today when there is no data."""
+    today = today or date.today()
+    if not data_month:
+        return today
+    y, m = _split(data_month)
+    last = date(y + (m == 12), m % 12 + 1, 1).toordinal() - 1
+    return min(date.fromordinal(last), today)
+
+
 def month_label(month: str) -> str:
     y, mo = _split(month)
     return f"{y}年{mo}月"

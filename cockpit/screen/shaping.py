@@ -32,7 +32,6 @@ by definition) and formats.
 """
 from __future__ import annotations
 
-import calendar
 import threading
 import weakref
 from datetime import date, datetime
@@ -43,7 +42,7 @@ from cockpit.metrics.annotations import applicable, platform_launches
 from cockpit.metrics.catalog import METRIC_BY_ID, METRICS, Metric, on_wall
 from cockpit.metrics.ledger import LEDGER_INDICATOR_BY_ID
 from cockpit.metrics.measures import MEASURE_BY_ID
-from cockpit.metrics.periods import Period, add_months, month_label
+from cockpit.metrics.periods import Period, add_months, data_date, month_label
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 from cockpit.metrics.query import (NO_DATA, NOT_LIVE, OK, STATUS_LABEL, MetricStore, flag_label,
                                    measure_launch)
@@ -395,11 +394,7 @@ def suggestion_funnel(store: MetricStore) -> dict:
 def as_of_date(store: MetricStore, today: date | None = None) -> date:
     """The date the ledger's stocks are read at: the data month's last day, or today if that is
     earlier (a month still running); today on an empty store."""
-    today = today or date.today()
-    if not store.data_month:
-        return today
-    y, m = (int(x) for x in store.data_month.split("-"))
-    return min(date(y, m, calendar.monthrange(y, m)[1]), today)
+    return data_date(store.data_month, today)
 
 
 def clue_funnel(store: MetricStore, period: Period) -> dict:
