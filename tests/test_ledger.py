@@ -520,3 +520,16 @@ def test_to_dates_reads_the_usual_spellings():
     assert str(got.dtype) == "datetime64[ns]"
     assert [None if pd.isna(x) else x.date() for x in got] == [
         D(2026, 1, 5), D(2026, 1, 6), None, None, None, D(2026, 1, 7), D(2026, 1, 8), D(2026, 1, 9)]
+
+
+def test_a_clue_is_listed_by_the_month_it_was_found_not_a_later_stage(demo_engine):
+    """The clue list of a period holds the clues found in it, as its measures count them, even
+    though the export carries later dates too (成案, 反馈, 督办)."""
+    from sqlalchemy import text
+
+    from cockpit.metrics import records as R
+    with demo_engine.connect() as conn:
+        no, found = conn.execute(text("SELECT clue_no, found_month FROM stg_clue WHERE pressed_month IS NOT NULL "
+                                      "AND pressed_month <> found_month ORDER BY clue_no")).first()
+    listed = R.list_records(demo_engine, "clue", "CITY", found, page_size=5000).rows["clue_no"]
+    assert no in set(listed)

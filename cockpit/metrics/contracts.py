@@ -67,6 +67,7 @@ class Source:
     months: tuple[str, ...]        # date/month columns that get a derived `<col>_month`
     derived: tuple[tuple[str, str], ...] = ()  # extra staging columns: (name, type)
     checks: tuple[str, ...] = field(default=())  # cross-column checks, see etl.validate
+    list_month: str = ""           # the month its record lists are filtered by ("" = its last date's)
 
     @property
     def table(self) -> str:
@@ -117,6 +118,7 @@ ARREST = Source(
     months=("received_date", "concluded_date"),
     derived=(("review_days", "int"),),
     checks=("concluded_after_received",),
+    list_month="concluded_month",
 )
 
 PROSECUTION = Source(
@@ -286,6 +288,7 @@ CLUE = Source(
     key=("clue_no",),
     months=("found_date", "case_date", "feedback_date", "pressed_date"),
     checks=("clue_path",),
+    list_month="found_month",   # a clue is listed by the month it was found, like its measures
 )
 
 # The records a model collided (模型比对数据): one row per record a data provider supplied that

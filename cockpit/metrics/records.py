@@ -57,14 +57,10 @@ class RecordPage:
         return max(1, -(-self.total // self.page_size))
 
 
-# the month a source's records are listed by where it is not its last date column
-LIST_MONTH = {"arrest": "concluded_month", "clue": "found_month"}
-
-
 def default_month_column(source_id: str) -> str:
     source = SOURCE_BY_ID[source_id]
-    if source_id in LIST_MONTH:
-        return LIST_MONTH[source_id]
+    if source.list_month:
+        return source.list_month
     if source.months:
         return month_column(source.months[-1])
     return "stat_month"
