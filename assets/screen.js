@@ -141,7 +141,22 @@
           return "scr-tab" + (id === cur ? " on" : "");
         }));
       },
-      closeCounty: function () { return "scr-county"; }
+      closeCounty: function () { return "scr-county"; },
+      /* The county ranking as the server sent it (#ov-ranking, hidden), shown with its rows
+         doubled (clones, aria-hidden) when it scrolls, so that the CSS animation loops without
+         a jump: the server sends 13 rows, and a tick only the leaves that changed. */
+      doubleRanking: function (children) {
+        return (children || []).map(function (node) {
+          var props = node && node.props;
+          if (!props || !/\bscrolling\b/.test(props.className || "")) { return node; }
+          var rows = props.children || [];
+          var clones = rows.map(function (li) {
+            return Object.assign({}, li, { props: Object.assign({}, li.props, {
+              className: (li.props.className || "") + " clone", "aria-hidden": "true" }) });
+          });
+          return Object.assign({}, node, { props: Object.assign({}, props, { children: rows.concat(clones) }) });
+        });
+      }
     }
   });
   window.scrScaleOption = scaleOption;  // for the browser tests

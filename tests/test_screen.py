@@ -282,6 +282,67 @@ def test_100_refresh_cycles_do_not_grow_the_heap(server, open_page):
     s.check_clean()
 
 
+MAP_STATE_JS = """
+() => {
+  const chart = echarts.getInstanceByDom(document.getElementById('ch-map'));
+  const o = chart.getOption();
+  const rows = [...document.querySelectorAll('#ov-ranking-view .scr-rank-row')];
+  return {caption: document.querySelector('#ov-map-caption .scr-map-metric').innerText,
+          offices: o.series[1].data.map(d => [d.value[2], d.label.formatter]),
+          regions: o.series[2].data.map(d => d.value === undefined ? null : d.value),
+          range: [o.visualMap[0].min, o.visualMap[0].max], tip: o.tooltip[0].className,
+          rows: rows.map(r => [r.querySelector('.scr-rank-name').innerText, r.querySelector('.scr-rank-val').innerText,
+                               r.classList.contains('clone')])};
+}
+"""
+
+
+def test_the_map_moved_on_by_deltas_shows_what_a_full_send_would(server, open_page, demo_db_url):
+    """After a few ticks where only the map's indicator moved on (each a patch of what changed),
+    the map's chart and the ranking the browser shows are the server's whole map part for the
+    indicator on show: the same values, labels, colour range and highlighted tooltip row."""
+    from flask import Flask
+    from cockpit.cache import init_cache
+    from cockpit.metrics.catalog import METRIC_BY_ID
+    from cockpit.metrics.query import MetricStore
+    from cockpit.screen import payload
+    from cockpit.screen.params import MAP_CYCLE
+    eng = make_engine(demo_db_url)
+    store = MetricStore.load(eng)
+    eng.dispose()
+    ctx = Flask("screen-delta-browser")
+    init_cache(ctx)
+    by_name = {METRIC_BY_ID[m].name: m for m in MAP_CYCLE}
+
+    s = open_page(1920, 1080, role="screen")
+    responses = []
+    s.page.on("response", lambda r: UPDATE in r.url and responses.append(r))
+    s.page.goto(f"{server}/screen?refresh=2")
+    wait_for_wall(s.page, "?refresh=2")
+    seen = set()
+    while len(seen) < 4:
+        count = _refresh_count(responses)
+        while _refresh_count(responses) == count:
+            s.page.wait_for_timeout(100)
+        s.page.wait_for_timeout(600)    # the patch applied, the chart set
+        got = s.page.evaluate(MAP_STATE_JS)
+        mid = by_name[got["caption"]]
+        with ctx.app_context():
+            part = payload.map_part(store, mid)
+        o = part["chart"]["o"]
+        assert got["offices"] == [[d["value"][2], d["label"]["formatter"]] for d in o["series"][1]["data"]], mid
+        assert got["regions"] == [d.get("value") for d in o["series"][2]["data"]], mid
+        assert got["range"] == [o["visualMap"]["min"], o["visualMap"]["max"]] and got["tip"] == o["tooltip"]["className"]
+        shown = [(n, v) for n, v, clone in got["rows"] if not clone]
+        assert [n for n, _ in shown] == [r["short"] for r in part["data"]["ranked"]], mid
+        assert all(v.startswith(r["text"] + r["unit"]) for (_, v), r in zip(shown, part["data"]["ranked"])), mid
+        assert [r[:2] for r in got["rows"] if r[2]] == [r[:2] for r in got["rows"] if not r[2]]   # doubled
+        seen.add(mid)
+    patched = [r for r in responses if '"__dash_patch_update"' in (r.text() if r.status == 200 else "")]
+    assert len(patched) >= 3
+    s.check_clean()
+
+
 def _personal_values(db_url: str) -> tuple[set[str], set[str]]:
     eng = make_engine(db_url)
     names, ids = set(), set()

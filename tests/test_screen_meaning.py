@@ -178,7 +178,7 @@ def test_no_rank_colour_or_better_worse_for_counts_stocks_and_small_samples(stat
         for r in data["units"]:
             if r["mark"]:
                 assert r["rank"] is None
-    tip = C.county_tooltip("临猗县", "140821", S.county_figures(demo_store, period)["140821"], None)
+    tip = C.county_tooltip("临猗县", "140821", S.county_figures(demo_store, period)["140821"])
     assert "排名" not in tip and not re.search(r"\d+/\d+", tip)
     # ranking on: ranks for comparable metrics with an unflagged value only
     monkeypatch.setenv("COCKPIT_RANKING", "on")

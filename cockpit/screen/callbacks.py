@@ -4,7 +4,11 @@ Server:
 - `refresh` (every `?refresh=` seconds): reads `data.current()`; when the snapshot, the map's
   indicator or the stale flag changed since the last tick it sends what changed — the chart
   options as a `Patch` of the `scr-charts` store and the HTML blocks — and `no_update` for the
-  rest. A tick with nothing new costs a dictionary look-up and sends a few bytes.
+  rest. A tick with nothing new costs a dictionary look-up and sends a few bytes. When only
+  the map's indicator moved on, and the wall holds the map part the server would diff from
+  (its version `map_v` in the state), the map's option and blocks go as patches of what
+  changed (`payload.map_delta`: values, labels, bar widths — about 15 KiB instead of 100);
+  after a new snapshot, a stale period, or any doubt, the whole part.
 - `open_county`: a click on the map (a county, its office or a landmark) opens that county's panel.
 
 Client (assets/screen.js, namespace `screen`):
@@ -12,6 +16,8 @@ Client (assets/screen.js, namespace `screen`):
   pixels to the canvas and sets it on the chart's ECharts instance (not through a Dash
   property), the screen on show first;
 - `rotate`: cycles the screens on `?rotate=` without a server round trip;
+- `doubleRanking`: shows the county ranking (`ov-ranking`, as sent) with its rows doubled for
+  the scrolling ticker (`ov-ranking-view`);
 - `closeCounty`.
 
 The page's layout comes filled (`first_fill`: the same `refresh_outputs` with no state, put
@@ -32,6 +38,7 @@ from dash import ClientsideFunction, Input, Output, Patch, State, no_update
 
 from cockpit import data
 from cockpit.screen import charts as C
+from cockpit.screen import delta
 from cockpit.screen import layout as L
 from cockpit.screen import panels as P
 from cockpit.screen import payload
@@ -77,19 +84,38 @@ def refresh_outputs(n_intervals, state: dict | None, params_data: dict | None) -
         head = S.header(store, st.stale)
         out["scr-updated"] = head["updated"]
         out["scr-published"] = L.published_text(head)
+    map_v = prev.get("map_v")
     if metric_changed:
-        mp = payload.map_part(store, metric)
-        for k in MAP_IDS:
-            out[k] = L.block(k, mp["data"])
-        charts["ch-map"] = mp["chart"]
+        moved = None if snap_changed else _map_moved(store, prev, metric)
+        if moved is None:
+            mp = payload.map_part(store, metric)
+            for k in MAP_IDS:
+                out[k] = L.block(k, mp["data"])
+            charts["ch-map"] = mp["chart"]
+            map_v = mp["v"]
+        else:   # only the indicator moved on: what changed, as patches of what the wall holds
+            for k in MAP_IDS:
+                out[k] = delta.patch(moved["blocks"][k]) if moved["blocks"][k] else no_update
+            delta.patch(moved["chart"], charts, ("ch-map", "o"))
+            charts["ch-map"]["v"] = moved["chart_v"]
+            map_v = moved["v"]
         touched = True
     if stale_changed:
         out["stale_class"] = "scr-stale on" if st.stale else "scr-stale"
     out["charts"] = charts if touched else no_update
     new_state = {"snapshot": store.snapshot, "metric": metric, "stale": st.stale, "complete": complete,
-                 "notes": st.notes_stamp}
+                 "notes": st.notes_stamp, "map_v": map_v}
     out["state"] = new_state if new_state != prev else no_update
     return out
+
+
+def _map_moved(store, prev: dict, metric: str) -> dict | None:
+    """The delta from the map part the wall holds to `metric`'s; None when the wall's part is
+    not known for certain (no version in its state, or another version than the server's)."""
+    old = prev.get("metric")
+    if not old or not prev.get("map_v") or prev["map_v"] != payload.map_part(store, old)["v"]:
+        return None
+    return payload.map_delta(store, old, metric)
 
 
 # The refresh's outputs, in the callback's order: (element id, property, key in refresh_outputs).
@@ -187,6 +213,11 @@ def register() -> None:
         Input("scr-rotate", "n_intervals"),
         State("scr-params", "data"),
         prevent_initial_call=True,
+    )
+    dash.clientside_callback(   # the ranking shown, its rows doubled for the scrolling
+        ClientsideFunction(namespace="screen", function_name="doubleRanking"),
+        Output("ov-ranking-view", "children"),
+        Input("ov-ranking", "children"),
     )
     dash.clientside_callback(
         ClientsideFunction(namespace="screen", function_name="closeCounty"),

@@ -368,21 +368,32 @@ def landmark_labels(county_boxes: tuple[Box, ...]) -> dict[str, tuple[float, flo
     return result
 
 
-def county_tooltip(name: str, code: str, figures: list[dict], highlight: str | None) -> str:
-    """The county's core figures as a small HTML table (styled by assets/screen.css)."""
+def county_tooltip(name: str, code: str, figures: list[dict]) -> str:
+    """The county's core figures as a small HTML table (styled by assets/screen.css). Row i has
+    the class `k{i}`; the map's indicator is highlighted by the tooltip's own class
+    (`tooltip_class`), so the tables stay the same when the indicator moves on and a tick
+    need not send them again."""
     unit = U.UNIT_BY_CODE.get(code)
     rows = []
-    for f in figures:
+    for i, f in enumerate(figures):
         # a rank only where ranks are shown; else the mark (样本少, 核查中) or the comparison with the city
         compare = f.get("gap_text") if f.get("is_ratio") else f.get("share_text")
         rank = f"{f['rank']}/{f['rank_of']}" if f.get("rank") else (f.get("mark") or compare or "")
-        hot = ' class="hot"' if f["id"] == highlight else ""
-        rows.append(f'<tr{hot}><td>{f["name"]}</td><td class="v">{f["text"]}<small>{f["unit"]}</small></td>'
+        rows.append(f'<tr class="k{i}"><td>{f["name"]}</td><td class="v">{f["text"]}<small>{f["unit"]}</small></td>'
                     f'<td class="r">{rank}</td></tr>')
     title = unit.name if unit else name
     foot = "排名为13个基层院中的位次 · " if any(f.get("rank") for f in figures) else ""
     return (f'<div class="scr-tt-title">{title}</div><table class="scr-tt">{"".join(rows)}</table>'
             f'<div class="scr-tt-foot">{foot}点击查看本院详情</div>')
+
+
+TOOLTIP_ROWS = 12   # assets/screen.css highlights rows k0 … k11 of a county's tooltip
+
+
+def tooltip_class(figures: dict[str, list[dict]], highlight: str) -> str:
+    """The map tooltip's class: `hot-k{i}` highlights row i, the figure of the map's indicator."""
+    ids = next((tuple(f["id"] for f in rows) for rows in figures.values() if rows), ())
+    return "scr-tip" + (f" hot-k{ids.index(highlight)}" if highlight in ids else "")
 
 
 def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
@@ -486,7 +497,7 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
     for item, o in zip(of_series["data"], offices()):
         r = by_code.get(o["code"], {})
         item["name"] = o["name"]
-        item["value"] = [o["lon"], o["lat"], r.get("value")]
+        item["value"] = [o["lon"], o["lat"], None if r.get("value") is None else round(r["value"], dec + 1)]
         item["code"] = o["code"]
         val = values[o["code"]]
         item["label"] = {"show": True, "position": OFFICE_LABEL_POSITION.get(o["code"], "bottom"),
@@ -498,16 +509,14 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
                                   "v": {"color": "#ffe08a", "fontSize": OFFICE_FONT, "fontWeight": "bold",
                                         "fontFamily": T.NUM_FONT, "lineHeight": OFFICE_LINE_HEIGHTS[1],
                                         "textBorderColor": "rgba(2, 12, 32, 0.95)", "textBorderWidth": 3}}}
-        item["tooltip"] = {"formatter": county_tooltip(o["name"], o["code"], figures.get(o["code"], []),
-                                                       data["id"])}
+        item["tooltip"] = {"formatter": county_tooltip(o["name"], o["code"], figures.get(o["code"], []))}
 
     # the choropleth: a map series drawn on the top geo, coloured by the visualMap
     map_data = []
     for o in offices():
         r = by_code.get(o["code"], {})
         item = {"name": o["name"], "code": o["code"],
-                "tooltip": {"formatter": county_tooltip(o["name"], o["code"], figures.get(o["code"], []),
-                                                        data["id"])}}
+                "tooltip": {"formatter": county_tooltip(o["name"], o["code"], figures.get(o["code"], []))}}
         if r.get("value") is not None:
             item["value"] = round(r["value"], dec + 1)
         else:
@@ -523,7 +532,7 @@ def map_option(data: dict, figures: dict[str, list[dict]]) -> dict:
                              "zlevel": 0, "z": 4, "symbolSize": 6, "silent": True,
                              "itemStyle": {"color": "rgba(0, 0, 0, 0)"}, "tooltip": {"show": False},
                              "data": names})   # no labelLayout: ECharts 5.6 would drop each label's offset
-    option["tooltip"] = dict(TOOLTIP, trigger="item", confine=True)
+    option["tooltip"] = dict(TOOLTIP, trigger="item", confine=True, className=tooltip_class(figures, data["id"]))
     vm = option["visualMap"] if isinstance(option["visualMap"], dict) else option["visualMap"][0]
     vm.update({"seriesIndex": [2], "textGap": 8, "inverse": False,
                "text": ["高", "低"] if data["better_when_higher"] else ["高", "低"]})

@@ -197,7 +197,10 @@ def overview() -> html.Div:
             county_overlay(),
         ]),
         html.Div(className="scr-bottom", children=[
-            panel([html.Span(rank_title, className="scr-panel-title")], slot("ov-ranking", "scr-rank"),
+            # the ranking the server sends (hidden) and the one shown, its rows doubled in the
+            # browser for the scrolling (screen.js: doubleRanking) — a tick sends 13 rows, not 26
+            panel([html.Span(rank_title, className="scr-panel-title")],
+                  html.Div([slot("ov-ranking", "scr-rank-source"), html.Div(id="ov-ranking-view")], className="scr-rank"),
                   cls="p-rank", tag="", pid="ov-rank-panel"),
             panel("非羁押实时预警", [
                 html.Div([html.Span("时间"), html.Span("承办院"), html.Span("预警类型"), html.Span("处置状态"),

@@ -111,8 +111,13 @@ def ranking_ticker(data: dict) -> list:
     """The 13 counties of the map's metric. Ranking on (and a comparable metric): best first,
     with rank numbers. Otherwise (the default) the counties in their fixed order, each against
     the city and the county median (marks on the bar) with its gap to the city, or a count's
-    share of the city. Bars start at zero. The list is doubled so that the CSS animation can
-    scroll it without a jump."""
+    share of the city. Bars start at zero. The browser shows the list doubled, so that the CSS
+    animation can scroll it without a jump (assets/screen.js: doubleRanking).
+
+    What changes with the indicator is kept to a few leaves per row (a wall tick sends only
+    what changed, cockpit/screen/delta.py): a row's bar length is its `--w`, the reference
+    marks sit at the list's `--city` and `--median` and show where the list has the class
+    `ref-city`/`ref-median` (assets/screen.css); their labels are in the legend."""
     rows = data["ranked"]
     shown = data["ranks_shown"]
     refs = []
@@ -123,6 +128,7 @@ def ranking_ticker(data: dict) -> list:
     values = [abs(r["value"]) for r in rows if r["value"] is not None]
     values += [abs(v) for _, v, _ in refs if v is not None]
     top = max(values) if values else 1.0
+    marks = {name: f"{abs(v) / top * 100:.1f}%" for name, v, _ in refs if v is not None and top}
     items = []
     for r in rows:
         rank = r["rank"]
@@ -130,31 +136,26 @@ def ranking_ticker(data: dict) -> list:
         gap_cls = "flat"
         if shown and r.get("gap") is not None:
             gap_cls = F.gap_tone(METRIC_BY_ID[data["id"]], r["gap"])
-        bar = [html.Span(className="bar" + (" flagged" if r["mark"] else ""), style={"width": f"{width:.1f}%"})]
-        for name, v, label in refs:
-            if v is not None and top:
-                bar.append(html.I(className=f"ref {name}", title=label, style={"left": f"{abs(v) / top * 100:.1f}%"}))
+        bar = [html.Span(className="bar" + (" flagged" if r["mark"] else ""))]
+        bar += [html.I(className="ref city"), html.I(className="ref median")]   # shown where the list has the mark
         note = r.get("gap_text") if data["is_ratio"] else r.get("share_text")
         cls = f"scr-rank-row r{rank if rank and rank <= 3 else 'n'}" if shown else "scr-rank-row"
-        items.append(html.Li(className=cls, children=[
+        items.append(html.Li(className=cls, style={"--w": f"{width:.1f}%"}, children=[
             html.Span(str(rank) if rank else "—", className="scr-rank-no") if shown else None,
             html.Span(r["short"], className="scr-rank-name"),
             html.Span(bar, className="scr-rank-bar"),
             html.Span([r["text"], html.Small(r["unit"]), mark(r)], className="scr-rank-val"),
             html.Span(note or "", className=f"scr-rank-gap {gap_cls}"),
         ]))
-    cls = "scr-rank-list" + (" ranked" if shown else " compared") + (" scrolling" if len(items) > 6 else "")
-    body = items + [_clone(i) for i in items] if len(items) > 6 else items
-    legend = []
-    if refs and not shown:
-        legend = [html.Div(className="scr-rank-legend", children=[
-            html.Span([html.I(className="ref city"), refs[0][2]]),
-            html.Span([html.I(className="ref median"), refs[1][2]])])]
-    return legend + [html.Ul(body, className=cls)]
-
-
-def _clone(li: html.Li) -> html.Li:
-    return html.Li(li.children, className=li.className + " clone", **{"aria-hidden": "true"})
+    cls = ("scr-rank-list" + (" ranked" if shown else " compared") + (" scrolling" if len(items) > 6 else "")
+           + "".join(f" ref-{name}" for name in marks))
+    style = {f"--{name}": left for name, left in marks.items()}
+    # the same elements for every indicator (an empty legend for a count), so that a tick
+    # changes leaves, not the structure
+    legend = html.Div(className="scr-rank-legend", children=[
+        html.Span([html.I(className="ref city"), refs[0][2]]),
+        html.Span([html.I(className="ref median"), refs[1][2]])] if refs and not shown else [])
+    return [legend, html.Ul(items, className=cls, style=style)]
 
 
 HANDLING_TONE = {"处置中": "open", "待处置": "open", "核实正常": "ok", "核实违规": "warn", "核实脱管": "bad"}

@@ -11,16 +11,25 @@ Three parts, so that a refresh recomputes only what changed:
 - `map_part(snapshot, metric)`  the map, its caption and the county comparison — changes with the
                            map's indicator (it cycles on every refresh);
 - `county_part(snapshot, code, metric)`  the county panel opened by a click on the map.
+
+`map_delta(snapshot, old, new)` is what a tick sends when only the map's indicator moved on:
+the changes from one map part to the next (cockpit/screen/delta.py), a few KiB instead of the
+whole map option and ranking.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+
+from plotly.io.json import to_json_plotly
 
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import METRIC_BY_ID
 from cockpit.metrics.query import MetricStore
 from cockpit.screen import charts as C
+from cockpit.screen import delta
+from cockpit.screen import layout as L
 from cockpit.screen import shaping as S
 from cockpit.screen import sources, spec
 from cockpit.screen import theme as T
@@ -189,9 +198,34 @@ def map_part(store: MetricStore, metric_id: str) -> dict:
     period = S.screen_period(store)
     data = S.by_county(store, metric_id, period)
     figures = _county_figures(store)
-    part = {"metric": metric_id, "data": data, "chart": C.packed(C.map_option(data, figures))}
+    chart = C.packed(C.map_option(data, figures))
+    blocks = {bid: _plain(L.block(bid, data)) for bid in L.MAP_BLOCKS}
+    # `v`: the part's content version; a wall holding this version can take a delta from it
+    part = {"metric": metric_id, "data": data, "chart": chart, "blocks": blocks,
+            "v": C.version({"chart": chart["v"], "blocks": blocks})}
     _cache_set(key, part)
     return part
+
+
+def _plain(component) -> object:
+    """A block's Dash components as the JSON the browser holds (what a Patch is applied to)."""
+    return json.loads(to_json_plotly(component))
+
+
+def map_delta(store: MetricStore, old_metric: str, new_metric: str) -> dict:
+    """(cached) The changes from the map part of `old_metric` to that of `new_metric`:
+    {"chart": [(location in the option, value)], "blocks": {block id: [(location, value)]},
+    "v": the new part's version}."""
+    key = f"{CACHE_PREFIX}:delta:{snapshot_key(store)}:{old_metric}:{new_metric}"
+    hit = _cache_get(key)
+    if hit is not None:
+        return hit
+    old, new = map_part(store, old_metric), map_part(store, new_metric)
+    out = {"chart": delta.changes(old["chart"]["o"], new["chart"]["o"]),
+           "blocks": {bid: delta.changes(old["blocks"][bid], new["blocks"][bid]) for bid in L.MAP_BLOCKS},
+           "chart_v": new["chart"]["v"], "from": old["v"], "v": new["v"]}
+    _cache_set(key, out)
+    return out
 
 
 def _county_figures(store: MetricStore) -> dict:
