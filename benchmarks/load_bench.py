@@ -162,8 +162,30 @@ class Client:
         server = [Callback.from_dep(d) for d in deps if not d.get("clientside_function")]
         return cls(base, server, s)
 
+    @classmethod
+    def kiosk(cls, base: str, token: str, query: str = "") -> Client:
+        """A wall's browser: signed in by its kiosk token (/screen?token=…), the wall's page loaded."""
+        s = requests.Session()
+        r = s.get(f"{base}/screen?token={token}", allow_redirects=False, timeout=60)
+        if r.status_code != 302:
+            raise SystemExit(f"kiosk sign-in failed (HTTP {r.status_code})")
+        s.get(f"{base}/screen{query}", timeout=60).raise_for_status()
+        deps = s.get(base + "/_dash-dependencies", timeout=60).json()
+        return cls(base, [Callback.from_dep(d) for d in deps if not d.get("clientside_function")], s)
+
+    def wall_layout(self, query: str = "") -> dict:
+        """The wall's layout as its page loads it (/_dash-layout, filled with the first refresh;
+        the server reads the page's address from the Referer): {component id: props}."""
+        r = self.session.get(self.base + "/_dash-layout", headers={"Referer": f"{self.base}/screen{query}"},
+                             timeout=60)
+        r.raise_for_status()
+        comps: dict = {}
+        _walk(r.json(), comps)
+        return {k: props for k, (_, props) in comps.items()}
+
     def call(self, cb: Callback, inputs: list, state: list, changed: list[str], parse: bool = False
-             ) -> tuple[float, bool, dict | None, str]:
+             ) -> tuple[float, bool, dict | None, str, int]:
+        """(ms, ok, the parsed response when `parse`, what went wrong, the response's bytes)."""
         payload = {"output": cb.output, "outputs": cb.outputs if cb.multi else cb.outputs[0], "inputs": inputs,
                    "changedPropIds": changed, "parsedChangedPropsIds": changed}
         if state:
@@ -183,18 +205,18 @@ class Client:
                 # a kept-alive connection the server had just closed: browsers retry such a
                 # request once on a fresh connection, so do we (the time counts)
                 if attempt == 2:
-                    return (time.perf_counter() - t) * 1000, False, None, type(err).__name__
+                    return (time.perf_counter() - t) * 1000, False, None, type(err).__name__, 0
             except requests.RequestException as err:
-                return (time.perf_counter() - t) * 1000, False, None, type(err).__name__
+                return (time.perf_counter() - t) * 1000, False, None, type(err).__name__, 0
         ms = (time.perf_counter() - t) * 1000
-        if r.status_code == 204:
-            return ms, True, None, ""
-        if r.status_code != 200:
-            return ms, False, None, f"HTTP {r.status_code}"
         content = r.content
+        if r.status_code == 204:
+            return ms, True, None, "", len(content)
+        if r.status_code != 200:
+            return ms, False, None, f"HTTP {r.status_code}", len(content)
         if any(marker in content for marker in ERROR_MARKERS):
-            return ms, False, None, "error message in response"
-        return ms, True, (r.json() if parse else None), ""
+            return ms, False, None, "error message in response", len(content)
+        return ms, True, (r.json() if parse else None), "", len(content)
 
     def _values(self, spec_list, comps) -> list | None:
         """Inputs/state values from the layout; None when a (non-wildcard) component is missing."""
@@ -220,8 +242,8 @@ class Client:
         router = next(cb for cb in self.deps if cb.output == ROUTER_OUTPUT)
         inputs = [{"id": "_pages_location", "property": "pathname", "value": pathname},
                   {"id": "_pages_location", "property": "search", "value": f"?{query}" if query else ""}]
-        ms, ok, body, note = self.call(router, inputs, [], ["_pages_location.pathname", "_pages_location.search"],
-                                       parse=True)
+        ms, ok, body, note, _ = self.call(router, inputs, [], ["_pages_location.pathname", "_pages_location.search"],
+                                          parse=True)
         samples.append(Sample(phase, "router (page layout)", ms, ok, note))
         if not ok or body is None:
             return samples
@@ -247,7 +269,7 @@ class Client:
             todo.append((cb, iv, sv))
         futures = [pool.submit(self.call, cb, iv, sv, []) for cb, iv, sv in todo]
         for (cb, _, _), fut in zip(todo, futures):
-            ms, ok, _, note = fut.result()
+            ms, ok, _, note, _ = fut.result()
             samples.append(Sample(phase, cb.output, ms, ok, note))
         self.last_layout = comps
         return samples
@@ -265,13 +287,13 @@ class Client:
         for item in iv:
             if isinstance(item, dict) and item["id"] == "rec-page":
                 item["value"] = random.choice([2, 3])
-        ms, ok, _, note = self.call(cb, iv, sv, ["rec-page.active_page"])
+        ms, ok, _, note, _ = self.call(cb, iv, sv, ["rec-page.active_page"])
         return [Sample(phase, cb.output + " (paging)", ms, ok, note)]
 
     def ping(self, phase: str) -> Sample:
         cb = next(c for c in self.deps if c.output == PING_OUTPUT)
-        ms, ok, _, note = self.call(cb, [{"id": "page-ping", "property": "data", "value": random.random()}], [],
-                                    ["page-ping.data"])
+        ms, ok, _, note, _ = self.call(cb, [{"id": "page-ping", "property": "data", "value": random.random()}], [],
+                                       ["page-ping.data"])
         return Sample(phase, "no-op callback (floor)", ms, ok, note)
 
 

@@ -1,0 +1,367 @@
+"""Soak benchmark: a hundred walls and fifty leaders at once, on the production set-up.
+
+    python benchmarks/soak_bench.py --database postgresql://postgres@127.0.0.1/cockpit_soak_bench \\
+        --walls 100 --leaders 50 --minutes 3
+
+The database must hold a loaded store (`python -m etl run --landing DIR` with DATABASE_URL set).
+The command:
+1. starts gunicorn with benchmarks/gunicorn.conf.py (4 workers × 4 threads) on that database and
+   Redis (`--redis`, a database of the benchmark's own: it is flushed first, so every run starts
+   from an empty cache);
+2. issues one kiosk token per wall and opens (or resets) a leader account;
+3. for `--minutes`, runs
+   - the walls: each a session of its own, signed in with its own token (/screen?token=…), its
+     page loaded (the wall's layout comes filled with the first refresh, as in a browser), then
+     the refresh callback every `--refresh` seconds (default 3 s: 20× the wall's real 60 s),
+     each sending the state its last answer set, as Dash's renderer does — so the map's
+     indicator moves on at every tick and the tick is the delta of docs/benchmarks.md;
+   - the leaders: benchmarks/load_bench.py's simulated users signed in as the leader, each a
+     session of its own: a page view is the router and every initial callback of the page (up to
+     6 at once), record lists paged (3 in 10 views), 1–3 s of reading between clicks;
+4. prints the requests, errors, the wall's refresh and the leaders' callbacks p50/p95, the tick
+   sizes, the server's resident memory (gunicorn's master and workers) when the load starts, after
+   the first 30 s and at the end, the server's CPU, and the CPU share the load generator itself
+   took (its process CPU time ÷ wall time ÷ cores) — on a shared machine the generator competes
+   with the server for the same cores.
+
+Kiosk tokens are revoked at the end. Targets (issue 14): 0 errors, wall refresh p95 ≤ 100 ms,
+leaders' callbacks p95 ≤ 150 ms, server memory growth ≤ 20 %, a tick where only the map's
+indicator moves on ≤ 20 KiB.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+PROJECT = BENCH.parent
+sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(BENCH))
+
+from load_bench import THINK_SECONDS, Client, pct, views  # noqa: E402
+
+LEADER = "soak_leader"
+WARM_SECONDS = 30          # memory "at start" is read after this much load: the caches filled
+
+
+# --------------------------------------------------------------------------- the server
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(database: str, redis_url: str, port: int):
+    env = dict(os.environ, DATABASE_URL=database, REDIS_URL=redis_url, COCKPIT_BIND=f"127.0.0.1:{port}",
+               PYTHONUNBUFFERED="1")
+    log = tempfile.NamedTemporaryFile(prefix="soak_bench_gunicorn_", suffix=".log", delete=False)
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn.conf.py"), "app:server"],
+                            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    import requests
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {proc.returncode}; see {log.name}")
+        try:
+            if requests.get(base + "/login", timeout=2).status_code == 200 and len(server_pids(proc.pid)) > 1:
+                break
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gunicorn did not start; see {log.name}")
+        time.sleep(0.5)
+    return proc, base, log
+
+
+def server_pids(master: int) -> list[int]:
+    """gunicorn's master and its workers."""
+    pids = [master]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(entry.name))
+    return pids
+
+
+def rss_mib(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])       # utime, stime
+        except OSError:
+            pass
+    return total / ticks
+
+
+# --------------------------------------------------------------------------- accounts
+
+def accounts(database: str, walls: int) -> tuple[list[tuple[int, str]], str]:
+    """(kiosk (id, token) per wall, the leader's password)."""
+    from cockpit.auth import models
+    from cockpit.auth.testing import create_user
+    from cockpit.metrics.engine import make_engine
+    engine = make_engine(database)
+    try:
+        models.create_tables(engine)
+        tokens = [models.issue_kiosk(engine, f"压测大屏{i + 1:03d}", by="soak_bench") for i in range(walls)]
+        password = create_user(engine, LEADER, "leader")
+    finally:
+        engine.dispose()
+    return tokens, password
+
+
+def revoke(database: str, tokens: list[tuple[int, str]]) -> None:
+    from cockpit.auth import models
+    from cockpit.metrics.engine import make_engine
+    engine = make_engine(database)
+    try:
+        for kiosk_id, _ in tokens:
+            models.revoke_kiosk(engine, kiosk_id, by="soak_bench")
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------- the load
+
+class Record:
+    """Every timed request of the run, thread-safe."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.t0 = time.monotonic()
+        # (kind, ms, ok, bytes, note, seconds since the load started)
+        self.rows: list[tuple[str, float, bool, int, str, float]] = []
+
+    def add(self, kind: str, ms: float, ok: bool, nbytes: int = 0, note: str = "") -> None:
+        with self.lock:
+            self.rows.append((kind, ms, ok, nbytes, note, time.monotonic() - self.t0))
+
+
+def wall(i: int, base: str, token: str, refresh: float, stop: list, rec: Record, ready: threading.Barrier) -> None:
+    """One wall: signed in, its page loaded, then a refresh tick every `refresh` seconds until
+    `stop[0]` (monotonic time)."""
+    query = f"?refresh={int(refresh)}"
+    try:
+        client = Client.kiosk(base, token, query)
+        props = client.wall_layout(query)
+        cb = next(c for c in client.deps if any(inp["id"] == "scr-refresh" for inp in c.inputs))
+        state, params = props["scr-state"].get("data"), props["scr-params"].get("data")
+    except Exception as err:  # noqa: BLE001 - a wall that cannot even load is an error of the run
+        rec.add("wall page load", 0.0, False, 0, f"{type(err).__name__}: {err}")
+        return
+    finally:
+        ready.wait()
+    rnd = random.Random(1000 + i)
+    time.sleep(rnd.uniform(0, refresh))         # the walls were switched on at different moments
+    n = 0
+    while time.monotonic() < stop[0]:
+        due = time.monotonic() + refresh
+        n += 1
+        ms, ok, body, note, nbytes = client.call(
+            cb, [{"id": "scr-refresh", "property": "n_intervals", "value": n}],
+            [{"id": "scr-state", "property": "data", "value": state},
+             {"id": "scr-params", "property": "data", "value": params}],
+            ["scr-refresh.n_intervals"], parse=True)
+        kind = "wall refresh (nothing new)"
+        if ok and body is not None:
+            new_state = (body.get("response", {}).get("scr-state") or {}).get("data")
+            if new_state is not None and new_state.get("metric") != (state or {}).get("metric"):
+                kind = "wall refresh (map moved on)"
+            state = new_state if new_state is not None else state
+        rec.add(kind, ms, ok, nbytes, note)
+        time.sleep(max(0.0, due - time.monotonic()))
+
+
+def leader(i: int, base: str, password: str, stop: list, rec: Record, ready: threading.Barrier) -> None:
+    """One leader clicking through the pages (load_bench's user) until `stop[0]`."""
+    from concurrent.futures import ThreadPoolExecutor
+    all_views = views()
+    try:
+        client = Client.connect(base, LEADER, password)
+    except BaseException as err:  # noqa: BLE001 - SystemExit from a failed sign-in included
+        rec.add("leader sign-in", 0.0, False, 0, str(err))
+        return
+    finally:
+        ready.wait()
+    rnd = random.Random(i)
+    time.sleep(rnd.uniform(0, THINK_SECONDS[1]))
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        while time.monotonic() < stop[0]:
+            samples = client.visit(rnd.choice(all_views), "soak", pool)
+            if "rec-page" in getattr(client, "last_layout", {}) and rnd.random() < 0.3:
+                samples += client.page_records("soak")
+            for s in samples:
+                kind = ("router" if s.callback.startswith("router") else
+                        "paging" if s.callback.endswith("(paging)") else "callback")
+                rec.add("leader " + kind, s.ms, s.ok, 0, s.note)
+            time.sleep(rnd.uniform(*THINK_SECONDS))
+
+
+def run(args) -> dict:
+    import redis
+    redis.Redis.from_url(args.redis).flushdb()
+    tokens, password = accounts(args.database, args.walls)
+    port = args.port or free_port()
+    proc, base, log = start_gunicorn(args.database, args.redis, port)
+    pids = server_pids(proc.pid)
+    out: dict = {"base": base, "server_log": log.name, "workers": len(pids) - 1}
+    try:
+        rec = Record()
+        ready = threading.Barrier(args.walls + args.leaders + 1)
+        stop = [float("inf")]
+        threads = [threading.Thread(target=wall, args=(i, base, token, args.refresh, stop, rec, ready), daemon=True)
+                   for i, (_, token) in enumerate(tokens)]
+        threads += [threading.Thread(target=leader, args=(i, base, password, stop, rec, ready), daemon=True)
+                    for i in range(args.leaders)]
+        out["rss_idle"] = rss_mib(server_pids(proc.pid))
+        for t in threads:
+            t.start()
+        ready.wait()          # everyone signed in and the walls' pages loaded (not timed)
+        load0 = os.getloadavg()[0]
+        duration = args.minutes * 60
+        t0 = rec.t0 = time.monotonic()
+        stop[0] = t0 + duration
+        cpu0, self0 = cpu_seconds(server_pids(proc.pid)), _self_cpu()
+        out["rss_start"] = rss_mib(server_pids(proc.pid))
+        time.sleep(min(WARM_SECONDS, duration))
+        out["rss_warm"] = rss_mib(server_pids(proc.pid))
+        out["rss_series"] = [(WARM_SECONDS, out["rss_warm"])]
+        while time.monotonic() < stop[0]:
+            time.sleep(min(15.0, max(0.0, stop[0] - time.monotonic())))
+            out["rss_series"].append((round(time.monotonic() - t0), rss_mib(server_pids(proc.pid))))
+        for t in threads:
+            t.join(timeout=60)
+        out["elapsed"] = time.monotonic() - t0
+        out["rss_end"] = rss_mib(server_pids(proc.pid))
+        out["server_cpu"] = cpu_seconds(server_pids(proc.pid)) - cpu0
+        out["self_cpu"] = _self_cpu() - self0
+        out["load"] = (load0, os.getloadavg()[0])
+        out["rows"] = rec.rows
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        revoke(args.database, tokens)
+    return out
+
+
+def _self_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+# --------------------------------------------------------------------------- report
+
+def report(args, out: dict) -> str:
+    rows = out["rows"]
+    by_kind: dict[str, list] = defaultdict(list)
+    for r in rows:
+        by_kind[r[0]].append(r)
+    cores = os.cpu_count() or 1
+    walls = [r for r in rows if r[0].startswith("wall refresh")]
+    moved = by_kind.get("wall refresh (map moved on)", [])
+    leaders = [r for r in rows if r[0].startswith("leader ") and r[0] != "leader sign-in"]
+    errors = [r for r in rows if not r[2]]
+    growth = (out["rss_end"] / out["rss_warm"] - 1) * 100 if out["rss_warm"] else float("nan")
+    wall_p95 = pct([r[1] for r in walls], 95)
+    lead_p95 = pct([r[1] for r in leaders], 95)
+    tick_max = max((r[3] for r in moved), default=0)
+
+    def line(name, rs):
+        ms = [r[1] for r in rs]
+        return (f"  {name:<38} n={len(rs):>6}  p50 {pct(ms, 50):6.1f} ms  p95 {pct(ms, 95):6.1f} ms  "
+                f"max {max(ms, default=float('nan')):7.1f} ms  errors {sum(1 for r in rs if not r[2])}")
+
+    lines = [
+        f"soak: {args.walls} walls (refresh every {args.refresh:g} s) + {args.leaders} leaders for "
+        f"{out['elapsed'] / 60:.1f} min on gunicorn ({out['workers']} workers) + PostgreSQL + Redis",
+        f"database {args.database}; load average {out['load'][0]:.1f} → {out['load'][1]:.1f} ({cores} cores)",
+        f"requests: {len(rows)} ({len(rows) / out['elapsed']:.0f}/s), errors: {len(errors)}",
+        line("wall refresh, all", walls),
+        line(f"…after the first {WARM_SECONDS} s (warm caches)", [r for r in walls if r[5] >= WARM_SECONDS]),
+        *[line(k, by_kind[k]) for k in ("wall refresh (map moved on)", "wall refresh (nothing new)") if by_kind.get(k)],
+        line("leaders' callbacks, all", leaders),
+        line(f"…after the first {WARM_SECONDS} s (warm caches)", [r for r in leaders if r[5] >= WARM_SECONDS]),
+        *[line(k, by_kind[k]) for k in ("leader router", "leader callback", "leader paging") if by_kind.get(k)],
+        f"  wall tick size, map moved on: p50 {pct([r[3] for r in moved], 50) / 1024:.1f} KiB, "
+        f"max {tick_max / 1024:.1f} KiB; nothing new: "
+        f"{pct([r[3] for r in by_kind.get('wall refresh (nothing new)', [])], 50):.0f} bytes",
+        f"server RSS (master + workers): idle {out['rss_idle']:.0f} MiB, load start {out['rss_start']:.0f} MiB, "
+        f"after {WARM_SECONDS} s {out['rss_warm']:.0f} MiB, end {out['rss_end']:.0f} MiB "
+        f"(growth after warm-up {growth:+.1f} %)",
+        "  RSS over time (s: MiB): " + ", ".join(f"{t}: {m:.0f}" for t, m in out["rss_series"]),
+        f"server CPU: {out['server_cpu']:.0f} s = {out['server_cpu'] / out['elapsed'] / cores * 100:.0f} % of "
+        f"{cores} cores; load generator CPU: {out['self_cpu']:.0f} s = "
+        f"{out['self_cpu'] / out['elapsed'] / cores * 100:.0f} % of {cores} cores",
+        "",
+        "targets:",
+        f"  {'met' if not errors else 'NOT met'}: 0 errors ({len(errors)})",
+        f"  {'met' if wall_p95 <= 100 else 'NOT met'}: wall refresh p95 ≤ 100 ms ({wall_p95:.0f} ms)",
+        f"  {'met' if lead_p95 <= 150 else 'NOT met'}: leaders' callbacks p95 ≤ 150 ms ({lead_p95:.0f} ms)",
+        f"  {'met' if growth <= 20 else 'NOT met'}: server memory growth ≤ 20 % ({growth:+.1f} %)",
+        f"  {'met' if moved and tick_max <= 20 * 1024 else 'NOT met'}: a tick where the map moved on ≤ 20 KiB "
+        f"(max {tick_max / 1024:.1f} KiB)",
+    ]
+    if errors:
+        lines.append("errors (first 10):")
+        lines += [f"  {r[0]}: {r[4]}" for r in errors[:10]]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("--database", default=os.environ.get("DATABASE_URL"), required="DATABASE_URL" not in os.environ,
+                    help="a PostgreSQL store with the data loaded")
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="a Redis database of its own (flushed)")
+    ap.add_argument("--walls", type=int, default=100)
+    ap.add_argument("--leaders", type=int, default=50)
+    ap.add_argument("--minutes", type=float, default=3)
+    ap.add_argument("--refresh", type=float, default=3, help="seconds between a wall's refreshes")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--json", default=None, help="also write the raw figures here")
+    args = ap.parse_args(argv)
+    out = run(args)
+    text = report(args, out)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(json.dumps({k: v for k, v in out.items() if k != "rows"}, indent=1))
+    return 0 if all(r[2] for r in out["rows"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
