@@ -113,9 +113,10 @@ def _map_moved(store, prev: dict, metric: str) -> dict | None:
     """The delta from the map part the wall holds to `metric`'s; None when the wall's part is
     not known for certain (no version in its state, or another version than the server's)."""
     old = prev.get("metric")
-    if not old or not prev.get("map_v") or prev["map_v"] != payload.map_part(store, old)["v"]:
+    if not old or not prev.get("map_v"):
         return None
-    return payload.map_delta(store, old, metric)
+    moved = payload.map_delta(store, old, metric)     # one small cache look-up on a warm server
+    return moved if moved["from"] == prev["map_v"] else None
 
 
 # The refresh's outputs, in the callback's order: (element id, property, key in refresh_outputs).

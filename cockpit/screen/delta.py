@@ -73,9 +73,7 @@ def patch(ops: list[tuple[tuple, object]], base: Patch | None = None, prefix: tu
     out = Patch() if base is None else base
     for loc, value in ops:
         *head, last = prefix + loc
-        node = out
-        for k in head:
-            node = node[k]
+        node = Patch(location=list(head), parent=out)   # out[head[0]][head[1]]… in one step
         if value is DELETE:
             del node[last]
         else:
