@@ -252,7 +252,7 @@ def run(args) -> dict:
         duration = args.minutes * 60
         t0 = rec.t0 = time.monotonic()
         stop[0] = t0 + duration
-        cpu0, self0 = cpu_seconds(server_pids(proc.pid)), _self_cpu()
+        cpu0, self0, machine0 = cpu_seconds(server_pids(proc.pid)), _self_cpu(), machine_cpu()
         out["rss_start"] = rss_mib(server_pids(proc.pid))
         time.sleep(min(WARM_SECONDS, duration))
         out["rss_warm"] = rss_mib(server_pids(proc.pid))
@@ -266,6 +266,8 @@ def run(args) -> dict:
         out["rss_end"] = rss_mib(server_pids(proc.pid))
         out["server_cpu"] = cpu_seconds(server_pids(proc.pid)) - cpu0
         out["self_cpu"] = _self_cpu() - self0
+        machine1 = machine_cpu()
+        out["machine_busy"] = (machine1[0] - machine0[0]) / max(machine1[1] - machine0[1], 1e-9)
         out["load"] = (load0, os.getloadavg()[0])
         out["rows"] = rec.rows
     finally:
@@ -277,6 +279,14 @@ def run(args) -> dict:
         log.close()
         revoke(args.database, tokens)
     return out
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / ticks, sum(fields[:8]) / ticks
 
 
 def _self_cpu() -> float:
@@ -294,6 +304,7 @@ def report(args, out: dict) -> str:
     cores = os.cpu_count() or 1
     walls = [r for r in rows if r[0].startswith("wall refresh")]
     moved = by_kind.get("wall refresh (map moved on)", [])
+    quiet = by_kind.get("wall refresh (nothing new)", [])
     leaders = [r for r in rows if r[0].startswith("leader ") and r[0] != "leader sign-in"]
     errors = [r for r in rows if not r[2]]
     growth = (out["rss_end"] / out["rss_warm"] - 1) * 100 if out["rss_warm"] else float("nan")
@@ -318,15 +329,19 @@ def report(args, out: dict) -> str:
         line(f"…after the first {WARM_SECONDS} s (warm caches)", [r for r in leaders if r[5] >= WARM_SECONDS]),
         *[line(k, by_kind[k]) for k in ("leader router", "leader callback", "leader paging") if by_kind.get(k)],
         f"  wall tick size, map moved on: p50 {pct([r[3] for r in moved], 50) / 1024:.1f} KiB, "
-        f"max {tick_max / 1024:.1f} KiB; nothing new: "
-        f"{pct([r[3] for r in by_kind.get('wall refresh (nothing new)', [])], 50):.0f} bytes",
+        f"max {tick_max / 1024:.1f} KiB" + (
+            f"; nothing new: {pct([r[3] for r in quiet], 50):.0f} bytes" if quiet else ""),
         f"server RSS (master + workers): idle {out['rss_idle']:.0f} MiB, load start {out['rss_start']:.0f} MiB, "
         f"after {WARM_SECONDS} s {out['rss_warm']:.0f} MiB, end {out['rss_end']:.0f} MiB "
         f"(growth after warm-up {growth:+.1f} %)",
         "  RSS over time (s: MiB): " + ", ".join(f"{t}: {m:.0f}" for t, m in out["rss_series"]),
         f"server CPU: {out['server_cpu']:.0f} s = {out['server_cpu'] / out['elapsed'] / cores * 100:.0f} % of "
         f"{cores} cores; load generator CPU: {out['self_cpu']:.0f} s = "
-        f"{out['self_cpu'] / out['elapsed'] / cores * 100:.0f} % of {cores} cores",
+        f"{out['self_cpu'] / out['elapsed'] / cores * 100:.0f} % of {cores} cores; "
+        f"server CPU per request {out['server_cpu'] / max(len(rows), 1) * 1000:.1f} ms",
+        f"machine CPU busy {out['machine_busy'] * 100:.0f} %: the rest ("
+        f"{(out['machine_busy'] - (out['server_cpu'] + out['self_cpu']) / out['elapsed'] / cores) * 100:.0f} %) is "
+        f"PostgreSQL, Redis and whatever else runs on the machine",
         "",
         "targets:",
         f"  {'met' if not errors else 'NOT met'}: 0 errors ({len(errors)})",
