@@ -123,6 +123,41 @@
     if (shown === "overview") { animation.resume(); } else { animation.pause(); }
   }
 
+  /* The county ranking as the server sent it (#ov-ranking, hidden) is shown in #ov-ranking-view
+     with its rows doubled (the clones aria-hidden), so that the CSS animation scrolls it in a
+     loop without a jump: the server sends 13 rows, and a tick only the leaves that changed.
+     The view is a copy of the DOM, kept in step by a MutationObserver; React renders the view
+     empty and never touches what is put in it. (A Dash clientside callback doing the same cost
+     the page's load ~0.5–1 s of main thread: the renderer's work after a children update.) */
+  var rankingSource = null, rankingQueued = false;
+
+  function copyRanking() {
+    rankingQueued = false;
+    var src = document.getElementById("ov-ranking"), view = document.getElementById("ov-ranking-view");
+    if (!src || !view) { return; }
+    var copy = Array.prototype.map.call(src.childNodes, function (n) { return n.cloneNode(true); });
+    copy.forEach(function (n) {
+      if (!n.classList || !n.classList.contains("scrolling")) { return; }
+      Array.prototype.slice.call(n.children).forEach(function (li) {
+        var clone = li.cloneNode(true);
+        clone.classList.add("clone");
+        clone.setAttribute("aria-hidden", "true");
+        n.appendChild(clone);
+      });
+    });
+    view.replaceChildren.apply(view, copy);
+  }
+
+  function watchRanking() {
+    var src = document.getElementById("ov-ranking");
+    if (!src || src === rankingSource) { return; }
+    rankingSource = src;       // the wall's page (re)mounted: watch its ranking
+    new MutationObserver(function () {
+      if (!rankingQueued) { rankingQueued = true; requestAnimationFrame(copyRanking); }
+    }).observe(src, { childList: true, subtree: true, characterData: true, attributes: true });
+    copyRanking();
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     screen: {
       /* scr-charts or the canvas scale changed (a callback without outputs). */
@@ -130,6 +165,7 @@
         var s = (typeof scaleData === "number" && scaleData > 0) ? scaleData : canvasScale();
         latest = { charts: charts, scale: s };
         drawCharts(false);
+        watchRanking();
       },
       /* ?rotate=N: the screen after n steps from the first one. */
       rotate: function (n, params) {
@@ -141,22 +177,7 @@
           return "scr-tab" + (id === cur ? " on" : "");
         }));
       },
-      closeCounty: function () { return "scr-county"; },
-      /* The county ranking as the server sent it (#ov-ranking, hidden), shown with its rows
-         doubled (clones, aria-hidden) when it scrolls, so that the CSS animation loops without
-         a jump: the server sends 13 rows, and a tick only the leaves that changed. */
-      doubleRanking: function (children) {
-        return (children || []).map(function (node) {
-          var props = node && node.props;
-          if (!props || !/\bscrolling\b/.test(props.className || "")) { return node; }
-          var rows = props.children || [];
-          var clones = rows.map(function (li) {
-            return Object.assign({}, li, { props: Object.assign({}, li.props, {
-              className: (li.props.className || "") + " clone", "aria-hidden": "true" }) });
-          });
-          return Object.assign({}, node, { props: Object.assign({}, props, { children: rows.concat(clones) }) });
-        });
-      }
+      closeCounty: function () { return "scr-county"; }
     }
   });
   window.scrScaleOption = scaleOption;  // for the browser tests

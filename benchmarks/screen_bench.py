@@ -28,11 +28,8 @@ import http.cookiejar
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from urllib.parse import urlsplit
@@ -41,6 +38,9 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "benchmarks"))
+
+import server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHART_COUNT_JS = "() => document.querySelectorAll('[data-chart]').length"
@@ -127,27 +127,10 @@ def kiosk_url(base: str) -> str:
 def start_server(database: str):
     from cockpit.auth.testing import issue_kiosk
     TOKEN[:] = [issue_kiosk(database, "基准测试大屏")]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = server.free_port()
     env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), DATABASE_URL=database, PYTHONUNBUFFERED="1")
-    log = tempfile.NamedTemporaryFile(prefix="screen_bench_server_", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"app.py exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(base + "/", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit("server did not start")
-        time.sleep(0.25)
+    proc, log = server.start([sys.executable, "app.py"], env, "screen_bench_server", base + "/")
     return proc, base, log
 
 
@@ -428,9 +411,7 @@ def main() -> None:
         nav = bench_navigation(base, args.runs)
         http = bench_refresh_http(base, proc, args.refreshes)
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
+        server.stop(proc, log)
     inproc = bench_refresh_inprocess(args.database, args.runs)
     text = report(args, nav, inproc, http)
     Path(args.out).write_text(text, encoding="utf-8")

@@ -35,10 +35,7 @@ import json
 import os
 import random
 import resource
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -49,6 +46,7 @@ PROJECT = BENCH.parent
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(BENCH))
 
+import server  # noqa: E402
 from load_bench import THINK_SECONDS, Client, pct, views  # noqa: E402
 
 LEADER = "soak_leader"
@@ -57,32 +55,14 @@ WARM_SECONDS = 30          # memory "at start" is read after this much load: the
 
 # --------------------------------------------------------------------------- the server
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_gunicorn(database: str, redis_url: str, port: int):
+    """gunicorn with benchmarks/gunicorn.conf.py; (process, base URL, log) once its workers are up."""
     env = dict(os.environ, DATABASE_URL=database, REDIS_URL=redis_url, COCKPIT_BIND=f"127.0.0.1:{port}",
                PYTHONUNBUFFERED="1")
-    log = tempfile.NamedTemporaryFile(prefix="soak_bench_gunicorn_", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn.conf.py"), "app:server"],
-                            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    import requests
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {proc.returncode}; see {log.name}")
-        try:
-            if requests.get(base + "/login", timeout=2).status_code == 200 and len(server_pids(proc.pid)) > 1:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit(f"gunicorn did not start; see {log.name}")
-        time.sleep(0.5)
+    proc, log = server.start([sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn.conf.py"), "app:server"],
+                             env, "soak_bench_gunicorn", base + "/login", timeout=180,
+                             ready=lambda p: len(server_pids(p.pid)) > 1)
     return proc, base, log
 
 
@@ -232,7 +212,7 @@ def run(args) -> dict:
     import redis
     redis.Redis.from_url(args.redis).flushdb()
     tokens, password = accounts(args.database, args.walls)
-    port = args.port or free_port()
+    port = args.port or server.free_port()
     proc, base, log = start_gunicorn(args.database, args.redis, port)
     pids = server_pids(proc.pid)
     out: dict = {"base": base, "server_log": log.name, "workers": len(pids) - 1}
@@ -271,12 +251,7 @@ def run(args) -> dict:
         out["load"] = (load0, os.getloadavg()[0])
         out["rows"] = rec.rows
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        server.stop(proc, log)
         revoke(args.database, tokens)
     return out
 

@@ -148,3 +148,33 @@ def as_user(app):
             g.cockpit_principal = principal
             yield
     return go
+
+
+# --------------------------------------------------------------------------- the wall without a browser
+
+@pytest.fixture
+def wall(demo_store, demo_engine, monkeypatch):
+    """The wall's callbacks and payload reading the demo store; `wall.stale` flips the provider's
+    flag (the database away), `wall.store` may be replaced (a new snapshot)."""
+    from cockpit import data
+    from cockpit.data import StoreState
+
+    class Wall:
+        stale = False
+        store = demo_store
+    w = Wall()
+    monkeypatch.setattr(data, "current", lambda: StoreState(w.store, w.stale, "down" if w.stale else None))
+    monkeypatch.setattr(data, "engine", lambda: demo_engine)
+    return w
+
+
+@pytest.fixture
+def app_ctx():
+    """An app context so that cockpit.cache works (a SimpleCache, as without REDIS_URL)."""
+    from flask import Flask
+    from cockpit.cache import cache, init_cache
+    server = Flask("screen-test")
+    init_cache(server)
+    with server.app_context():
+        cache.clear()
+        yield

@@ -12,8 +12,6 @@ import pytest
 from dash import no_update
 from sqlalchemy import text
 
-from cockpit import data
-from cockpit.data import StoreState
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID, on_wall
 from cockpit.metrics.periods import Period
@@ -28,18 +26,6 @@ PERSONAL = {"stg_arrest": ("person_name", "id_number"), "stg_prosecution": ("per
 
 
 # --------------------------------------------------------------------------- fixtures
-
-@pytest.fixture
-def wall(demo_store, demo_engine, monkeypatch):
-    """callbacks/payload reading the demo store; `wall.stale` flips the provider's flag."""
-    class Wall:
-        stale = False
-        store = demo_store
-    w = Wall()
-    monkeypatch.setattr(data, "current", lambda: StoreState(w.store, w.stale, "down" if w.stale else None))
-    monkeypatch.setattr(data, "engine", lambda: demo_engine)
-    return w
-
 
 def personal_values(engine) -> tuple[set[str], set[str]]:
     names, ids = set(), set()
@@ -533,18 +519,6 @@ def _jsonable(o):
     if hasattr(o, "_operations"):  # dash.Patch
         return o.to_plotly_json()
     return str(o)
-
-
-@pytest.fixture
-def app_ctx():
-    """An app context so that cockpit.cache works (a SimpleCache, as without REDIS_URL)."""
-    from flask import Flask
-    from cockpit.cache import cache, init_cache
-    server = Flask("screen-test")
-    init_cache(server)
-    with server.app_context():
-        cache.clear()
-        yield
 
 
 def test_server_memory_is_flat_over_many_refreshes(wall, app_ctx):

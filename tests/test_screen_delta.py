@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from dash import Patch
 
 from cockpit.auth import testing as T
@@ -74,31 +73,6 @@ def test_a_tick_sends_the_whole_map_unless_the_wall_holds_the_part_it_diffs_from
     up = callbacks.refresh_outputs(4, down["state"], params)
     assert up["stale_class"] == "scr-stale" and up["state"]["map_v"] == payload.map_part(
         wall.store, up["state"]["metric"])["v"]
-
-
-@pytest.fixture
-def wall(demo_store, demo_engine, monkeypatch):
-    from cockpit import data
-    from cockpit.data import StoreState
-
-    class Wall:
-        stale = False
-        store = demo_store
-    w = Wall()
-    monkeypatch.setattr(data, "current", lambda: StoreState(w.store, w.stale, "down" if w.stale else None))
-    monkeypatch.setattr(data, "engine", lambda: demo_engine)
-    return w
-
-
-@pytest.fixture
-def app_ctx():
-    from flask import Flask
-    from cockpit.cache import cache, init_cache
-    server = Flask("screen-delta-test")
-    init_cache(server)
-    with server.app_context():
-        cache.clear()
-        yield
 
 
 def test_a_tick_where_only_the_indicator_moves_is_at_most_20_kib_over_http(app, demo_db_url):

@@ -16,8 +16,8 @@ Client (assets/screen.js, namespace `screen`):
   pixels to the canvas and sets it on the chart's ECharts instance (not through a Dash
   property), the screen on show first;
 - `rotate`: cycles the screens on `?rotate=` without a server round trip;
-- `doubleRanking`: shows the county ranking (`ov-ranking`, as sent) with its rows doubled for
-  the scrolling ticker (`ov-ranking-view`);
+- (not a callback) the county ranking (`ov-ranking`, as sent) is shown in `ov-ranking-view`
+  with its rows doubled for the scrolling ticker, a copy kept in step by the page's script;
 - `closeCounty`.
 
 The page's layout comes filled (`first_fill`: the same `refresh_outputs` with no state, put
@@ -214,11 +214,6 @@ def register() -> None:
         Input("scr-rotate", "n_intervals"),
         State("scr-params", "data"),
         prevent_initial_call=True,
-    )
-    dash.clientside_callback(   # the ranking shown, its rows doubled for the scrolling
-        ClientsideFunction(namespace="screen", function_name="doubleRanking"),
-        Output("ov-ranking-view", "children"),
-        Input("ov-ranking", "children"),
     )
     dash.clientside_callback(
         ClientsideFunction(namespace="screen", function_name="closeCounty"),

@@ -198,7 +198,8 @@ def overview() -> html.Div:
         ]),
         html.Div(className="scr-bottom", children=[
             # the ranking the server sends (hidden) and the one shown, its rows doubled in the
-            # browser for the scrolling (screen.js: doubleRanking) — a tick sends 13 rows, not 26
+            # browser for the scrolling (assets/screen.js: copyRanking; React leaves the view's content
+            # alone) — a tick sends 13 rows, not 26
             panel([html.Span(rank_title, className="scr-panel-title")],
                   html.Div([slot("ov-ranking", "scr-rank-source"), html.Div(id="ov-ranking-view")], className="scr-rank"),
                   cls="p-rank", tag="", pid="ov-rank-panel"),

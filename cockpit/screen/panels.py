@@ -112,7 +112,7 @@ def ranking_ticker(data: dict) -> list:
     with rank numbers. Otherwise (the default) the counties in their fixed order, each against
     the city and the county median (marks on the bar) with its gap to the city, or a count's
     share of the city. Bars start at zero. The browser shows the list doubled, so that the CSS
-    animation can scroll it without a jump (assets/screen.js: doubleRanking).
+    animation can scroll it without a jump (assets/screen.js: copyRanking).
 
     What changes with the indicator is kept to a few leaves per row (a wall tick sends only
     what changed, cockpit/screen/delta.py): a row's bar length is its `--w`, the reference
