@@ -15,6 +15,7 @@ ledger `etl_file` records each file with rows_read = rows_loaded + rows_rejected
 """
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import logging
 import resource
@@ -252,6 +253,7 @@ def _run(conn, landing, today, progress, log, started, on_file=None, on_source=N
         lap("validate")
         if writing:
             writing.pop().result()
+            _release_memory()
         lap("wait")   # for the previous batch to be written
         writing.append(writer.submit(stager.stage, parts, done.rejects))
 
@@ -347,6 +349,20 @@ def _run(conn, landing, today, progress, log, started, on_file=None, on_source=N
         insert_frame(conn, etl_file, ledger)
     lap("ledger")
     return RunSummary(run_id, results, skipped, (finished - started).total_seconds(), dict(stager.reasons), phases)
+
+
+try:
+    _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc
+    _malloc_trim = None
+
+
+def _release_memory() -> None:
+    """Hand the memory freed by the last batches back to the system. Without it glibc keeps
+    the freed blocks of each thread's arena, fragmented, and the peak crept up batch after
+    batch: 10x the rows peaked ~20 % higher than 1x."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 class _ReadBatch:
