@@ -349,7 +349,22 @@ def _duplicates(source: Source, frame: pd.DataFrame, rec_key: pd.Series, reasons
     keys = rec_key[dup]
     files = where.loc[keys, "f"].to_numpy()
     lines = where.loc[keys, "l"].to_numpy()
-    names = "、".join(source.column(k).header for k in source.key)
     msgs = np.empty(len(frame), dtype=object)
-    msgs[np.flatnonzero(dup)] = [f"文件「{f}」第{l}行" for f, l in zip(files, lines)]
-    reasons.add(dup, f"重复记录：{names}与{{v}}相同", msgs)
+    msgs[np.flatnonzero(dup)] = [_place(f, l) for f, l in zip(files, lines)]
+    reasons.add(dup, f"重复记录：{_key_names(source)}与{{v}}相同", msgs)
+
+
+def _key_names(source: Source) -> str:
+    return "、".join(source.column(k).header for k in source.key)
+
+
+def _place(file_name, line_no) -> str:
+    return f"文件「{file_name}」第{line_no}行"
+
+
+def duplicate_reasons(source: Source, files, lines, this_load) -> list[str]:
+    """The reasons of duplicate rows whose key's first row is line `lines[i]` of `files[i]`,
+    a row of this load (worded as within a batch, above) or of an earlier load."""
+    names = _key_names(source)
+    return [f"重复记录：{names}与{shown(_place(f, l))}相同" if now else f"重复记录：{names}已由{_place(f, l)}导入"
+            for f, l, now in zip(files, lines, this_load)]

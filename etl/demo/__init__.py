@@ -2,7 +2,8 @@
 
     from etl.demo import generate
     generate(Path("data/demo"), size="small")        # tests: a few seconds
-    generate(Path("data/demo"), size="full")         # ~1.3 M rows, mostly non-custody events
+    generate(Path("data/demo"), size="full")         # ~1.5 M rows, mostly non-custody events
+    generate(Path("data/demo"), size="x10")          # ten times full's people and events (~14 M rows)
 
 Layout: OUT/<YYYY-MM>/<unit code>_<unit full name>_<source name>_<YYYYMM>.<csv|xlsx>, one file
 per source, unit and month with rows (see etl.demo.writer). The platform and model register
@@ -15,6 +16,14 @@ remove them first; nothing else in OUT is touched.
 Same arguments and same day → byte-identical files. `size` only changes the density of the
 non-custody check-ins (daily in "full", weekly in "small"); all other data, and so the article's
 figures, are the same in both.
+
+"x10" is a province-sized city: the same units, months and registers, and ten copies of the
+case world (arrest review, prosecution, plea, juvenile, the non-custody roster and its daily
+events), each drawn from its own random streams by the same calibrated model — ten times the
+people and events at the same rates. The copies are generated and written one at a time (memory
+as for "full"): a CSV export gets the next copy's rows appended, an Excel export a second
+workbook for the month (…_202403_2.xlsx). Case, person and event numbers carry the copy's digit
+(`tables.number_copy`).
 """
 from __future__ import annotations
 
@@ -34,7 +43,8 @@ from etl.demo.writer import Spellings, plan, write_csv_unit, write_xlsx_job, xls
 
 __all__ = ["generate", "SIZES"]
 
-SIZES = {"small": 7, "full": 1}   # days between two check-ins in the event stream
+SIZES = {"small": 7, "full": 1, "x10": 1}   # days between two check-ins in the event stream
+COPIES = {"small": 1, "full": 1, "x10": 10}  # copies of the case world (people and their events)
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MANIFEST = ".demo-files"  # the files the last run wrote, so that the next run can remove them
 
@@ -71,7 +81,7 @@ class _Writer:
 
     def __init__(self, out: Path, sp: Spellings, as_of: int, progress: bool) -> None:
         self.out, self.sp, self.as_of = out, sp, as_of
-        self.files: dict[str, list[tuple[Path, int, str]]] = {s.id: [] for s in SOURCES}
+        self.files: dict[str, dict[Path, list]] = {s.id: {} for s in SOURCES}  # path -> [rows, format]
         self.pending: list = []
         self.made: set[Path] = set()  # folders created
         n = _workers()
@@ -81,12 +91,15 @@ class _Writer:
             from tqdm import tqdm
             self.bar = tqdm(desc="files", unit="file")
 
-    def add(self, source, t: dict, first_mi: int, last_mi: int, title: str | None = None) -> None:
+    def add(self, source, t: dict, first_mi: int, last_mi: int, title: str | None = None, part: int = 0) -> None:
+        """Write a source's rows; `part` > 0: more rows of the exports already written (a copy of
+        the case world)."""
+        files = self.files[source.id]
         for unit, groups in plan(source, t, first_mi, last_mi):
             style = export_style(unit, source.id)
             if style.format == XLSX:
-                jobs = xlsx_jobs(self.out, source, t, unit, groups, self.sp, self.as_of, title)
-                self.files[source.id] += [(path, n, XLSX) for path, _, n in jobs]
+                jobs = xlsx_jobs(self.out, source, t, unit, groups, self.sp, self.as_of, title, part)
+                files.update({path: [n, XLSX] for path, _, n in jobs})
                 if self.pool is not None:
                     self.pending.append((len(jobs), self.pool.map_async(write_xlsx_job, jobs, chunksize=16)))
                 else:
@@ -94,8 +107,9 @@ class _Writer:
                         write_xlsx_job(job)
                     self._tick(len(jobs))
             else:
-                written = write_csv_unit(self.out, source, t, unit, groups, self.sp, self.made)
-                self.files[source.id] += [(path, n, style.format) for path, n in written]
+                written = write_csv_unit(self.out, source, t, unit, groups, self.sp, self.made, files)
+                for path, n in written:
+                    files.setdefault(path, [0, style.format])[0] += n
                 self._tick(len(written))
 
     def _tick(self, n: int) -> None:
@@ -178,32 +192,42 @@ def generate(out: Path, size: str = "full", seed: int = 20231, start: str = "202
             source = SOURCE_BY_ID[sid]
             title = f"运城市人民检察院{source.name}（截至{d.year}年{d.month}月{d.day}日）" if sid == "registry" else None
             writer.add(source, t, first_month(source), end_mi, title)
-        # the case world and the non-custody platform
-        world = cases.build(seed, UNIT_CODES, end_mi)
+        figures = {k: int(v) for k, v in mw.figures.items()}
+        del mw, evidence, sup_cases, model_tables
+        # the case world and the non-custody platform: one copy at a time (see the docstring)
         p02 = int(month_first(month(PLATFORM_BY_ID["P02"].launch)))
-        people = noncustody.enroll(world.nc_people, p02, as_of)
-        pros, plea = tables.prosecution(seed, world, as_of)
-        case_tables = {
-            "arrest": tables.arrest(seed, world, as_of),
-            "prosecution": pros,
-            "plea": plea,
-            "juvenile": tables.juvenile(world, as_of),
-            "nc_person": tables.nc_person(noncustody.roster(people, as_of)),
-            "nc_event": tables.nc_event(noncustody.events(seed, people, as_of, SIZES[size])),
-        }
-        for sid, t in case_tables.items():
-            writer.add(SOURCE_BY_ID[sid], t, first_month(SOURCE_BY_ID[sid]), end_mi)
+        for copy in range(COPIES[size]):
+            cs = seed if copy == 0 else seed * 100 + copy
+            world = cases.build(cs, UNIT_CODES, end_mi)
+            people = noncustody.enroll(world.nc_people, p02, as_of)
+            pros, plea = tables.prosecution(cs, world, as_of)
+            case_tables = {
+                "arrest": tables.arrest(cs, world, as_of),
+                "prosecution": pros,
+                "plea": plea,
+                "juvenile": tables.juvenile(world, as_of),
+                "nc_person": tables.nc_person(noncustody.roster(people, as_of)),
+                "nc_event": tables.nc_event(noncustody.events(cs, people, as_of, SIZES[size])),
+            }
+            del world, people, pros, plea
+            for sid in list(case_tables):
+                t = case_tables.pop(sid)   # each table freed once written
+                if COPIES[size] > 1:
+                    t = tables.number_copy(t, copy)
+                writer.add(SOURCE_BY_ID[sid], t, first_month(SOURCE_BY_ID[sid]), end_mi, part=copy)
+                del t
         writer.finish()
     except BaseException:
         writer.abort()
         raise
     finally:  # even after a failure, so that the next run removes what this one wrote
-        written = sorted(path.relative_to(out).as_posix() for files in writer.files.values() for path, _, _ in files)
+        written = sorted(path.relative_to(out).as_posix() for files in writer.files.values() for path in files)
         (out / MANIFEST).write_text("".join(f"{p}\n" for p in written), encoding="utf-8")
-    by_source = {sid: {"files": len(files), "rows": sum(n for _, n, _ in files)} for sid, files in writer.files.items()}
+    by_source = {sid: {"files": len(files), "rows": sum(n for n, _ in files.values())}
+                 for sid, files in writer.files.items()}
     by_format: dict[str, int] = {}
     for files in writer.files.values():
-        for _, _, fmt in files:
+        for _, fmt in files.values():
             by_format[fmt] = by_format.get(fmt, 0) + 1
     return {
         "out": str(out),
@@ -216,5 +240,5 @@ def generate(out: Path, size: str = "full", seed: int = 20231, start: str = "202
         "rows": sum(v["rows"] for v in by_source.values()),
         "by_source": by_source,
         "by_format": dict(sorted(by_format.items())),
-        "article": {k: int(v) for k, v in mw.figures.items()},
+        "article": figures,
     }

@@ -186,8 +186,10 @@ def xlsx_write(path: Path, sh: XlsxSheet) -> None:
     wb.close()
 
 
-def file_name(unit: str, source: Source, mi: int, style: ExportStyle) -> str:
-    return f"{unit}_{UNIT_BY_CODE[unit].name}_{source.name}_{month_compact(mi)}{style.suffix}"
+def file_name(unit: str, source: Source, mi: int, style: ExportStyle, part: int = 0) -> str:
+    """The export's name; a second and later workbook of the same month end in _2, _3 …"""
+    more = f"_{part + 1}" if part else ""
+    return f"{unit}_{UNIT_BY_CODE[unit].name}_{source.name}_{month_compact(mi)}{more}{style.suffix}"
 
 
 def title_for(unit: str, source: Source, mi: int, as_of_label: str | None = None) -> str:
@@ -223,19 +225,20 @@ def plan(source: Source, t: dict, first_mi: int, last_mi: int):
         yield str(u), groups
 
 
-def _path(out: Path, unit: str, source: Source, mi: int, style: ExportStyle) -> Path:
-    return out / f"{1970 + mi // 12:04d}-{mi % 12 + 1:02d}" / file_name(unit, source, mi, style)
+def _path(out: Path, unit: str, source: Source, mi: int, style: ExportStyle, part: int = 0) -> Path:
+    return out / f"{1970 + mi // 12:04d}-{mi % 12 + 1:02d}" / file_name(unit, source, mi, style, part)
 
 
 def xlsx_jobs(out: Path, source: Source, t: dict, unit: str, groups, sp: Spellings, as_of: int,
-              title_override: str | None = None) -> list[tuple[Path, XlsxSheet, int]]:
-    """One unit's XLSX files of a source, ready to write: (path, sheet, rows) per file."""
+              title_override: str | None = None, part: int = 0) -> list[tuple[Path, XlsxSheet, int]]:
+    """One unit's XLSX files of a source, ready to write: (path, sheet, rows) per file (`part`:
+    a workbook added to the month's first one, see `file_name`)."""
     style = export_style(unit, source.id)
     jobs = []
     for mi, rows in groups:
         title = (title_override or title_for(unit, source, mi)) if style.title_row else None
         sheet = xlsx_sheet(source, t, rows, style, sp, title, created_at(mi, as_of))
-        jobs.append((_path(out, unit, source, mi, style), sheet, len(rows)))
+        jobs.append((_path(out, unit, source, mi, style, part), sheet, len(rows)))
     return jobs
 
 
@@ -246,8 +249,9 @@ def write_xlsx_job(job: tuple[Path, XlsxSheet, int]) -> None:
 
 
 def write_csv_unit(out: Path, source: Source, t: dict, unit: str, groups, sp: Spellings,
-                   made: set | None = None) -> list[tuple[Path, int]]:
-    """Write one unit's CSV files of a source; returns (path, rows) per file. `made`: folders known to exist."""
+                   made: set | None = None, existing=frozenset()) -> list[tuple[Path, int]]:
+    """Write one unit's CSV files of a source; returns (path, rows) per file. `made`: folders known
+    to exist; `existing`: files written before by this run, whose rows these rows follow."""
     made = set() if made is None else made
     style = export_style(unit, source.id)
     all_rows = np.concatenate([r for _, r in groups])
@@ -262,6 +266,10 @@ def write_csv_unit(out: Path, source: Source, t: dict, unit: str, groups, sp: Sp
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
-        path.write_bytes(data)
+        if path in existing:   # more rows of the same export: its lines after the header
+            with path.open("ab") as fh:
+                fh.write(data[data.index(b"\n") + 1:])
+        else:
+            path.write_bytes(data)
         written.append((path, n))
     return written
