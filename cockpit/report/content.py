@@ -286,7 +286,7 @@ def below_median(ctx: Context, unit: str) -> tuple[list[str], int]:
     return below, compared
 
 
-def trend_figure(ctx: Context, unit: str, caption: str) -> Figure:
+def trend_figure(ctx: Context, unit: str, caption: str, columns: int = 2) -> Figure:
     """The core indicators over the last 24 months: the unit's line and, for a unit, the city's
     on the rates; the annotations that apply drawn on each."""
     start, end = ctx.trend_start(), ctx.month
@@ -299,6 +299,8 @@ def trend_figure(ctx: Context, unit: str, caption: str) -> Figure:
         units = [unit] if unit == U.CITY or not m.is_ratio else [unit, U.CITY]
         notes = applicable(ctx.annotations(), mid, units, (start, end))
         panels.append(C.TrendPanel(m, tuple(series), tuple(notes), national=unit == U.CITY))
+    if columns > 2:
+        return Figure(C.trend_grid(panels, columns, row_cm=4.5), caption)
     return Figure(C.trend_grid(panels), caption)
 
 
@@ -314,7 +316,7 @@ def cover(ctx: Context) -> list:
             "只说增减，不评优劣，与全市比较时看占全市的比例。标注“核查中”“办理中”的数值仍在办理期内，"
             "标注“样本少”的分母过小，均照常显示但不作同比、环比和比较；平台上线前的月份显示“未上线”。"
             "本材料将各院与全市、县区中位数和自身趋势比较，不排名。材料只含汇总数和比率，不含个人信息。")
-    return [Cover(TITLE, unit_label, ctx.period.label, lines), Paragraph(note, "note"), PageBreak()]
+    return [Cover(TITLE, unit_label, ctx.period.label, lines), PageBreak(), Paragraph(note, "note")]
 
 
 def overview(ctx: Context) -> list:
@@ -558,19 +560,47 @@ def data_quality(ctx: Context) -> list:
     return out
 
 
+def county_summary(ctx: Context, code: str) -> str:
+    """The county page's written lines: its core rates outside the county spread (the two
+    ends, PRACTICE §7) and its own 同比 — every figure from the by_unit rows."""
+    above, below, up, down = [], [], [], []
+    for mid in CORE_METRICS:
+        m = METRIC_BY_ID[mid]
+        r, city = ctx.row(mid, code), ctx.row(mid, U.CITY)
+        if r["status"] != OK:
+            continue
+        if m.is_ratio and not r["flag"]:
+            v, q1, q3 = (F.rounded(m, x) for x in (r["value"], city["county_q1"], city["county_q3"]))
+            if None not in (v, q1, q3):
+                (above if v > q3 else below if v < q1 else []).append(f"{m.name}（{value_cell(m, r)}）")
+        if not F.is_missing(r["yoy_change"]):
+            signed, text = F.change_parts(m, r["yoy_change"], r["yoy_pct"])
+            if signed:
+                (up if signed > 0 else down).append(f"{m.name}（{text}）")
+    parts = []
+    if above or below:
+        parts.append("与县区比较：" + "；".join(
+            x for x in (f"高于县区四分位范围的有{'、'.join(above)}" if above else "",
+                        f"低于县区四分位范围的有{'、'.join(below)}" if below else "") if x) + "。")
+    else:
+        parts.append("与县区比较：核心比率指标均在县区四分位范围之内（或不参与比较）。")
+    trend = [x for x in (f"上升（增加）的有{'、'.join(up)}" if up else "",
+                         f"下降（减少）的有{'、'.join(down)}" if down else "") if x]
+    parts.append("同比：" + ("；".join(trend) if trend else "无可比的变动") + "。")
+    return "".join(parts)
+
+
 def county_page(ctx: Context, code: str) -> list:
     """One county's page in the city pack: against the city, the median and its own trend."""
     unit = U.UNIT_BY_CODE[code]
     below, compared = below_median(ctx, code)
     head = f"常住人口 {unit.population:.2f} 万。" if unit.population else ""
-    out: list = [PageBreak(), Heading(f"{unit.name}", 2),
-                 Paragraph(head + f"可比的比率指标 {compared} 项中，{len(below)} 项低于县区中位数（按指标方向）"
-                           + (f"：{'、'.join(below)}。" if below else "。") + "样本少、核查中的不参与比较。", "lead"),
-                 unit_table(ctx, code, CORE_METRICS)]
-    for mid in CORE_METRICS:
-        out.append(Paragraph(indicator_sentence(ctx, METRIC_BY_ID[mid], code)))
-    out.append(trend_figure(ctx, code, f"{unit.short}核心指标趋势（与全市，近{TREND_MONTHS}个月）"))
-    return out
+    return [PageBreak(), Heading(f"{unit.name}", 2),
+            Paragraph(head + f"可比的比率指标 {compared} 项中，{len(below)} 项低于县区中位数（按指标方向）"
+                      + (f"：{'、'.join(below)}。" if below else "。") + "样本少、核查中的不参与比较。", "lead"),
+            unit_table(ctx, code, CORE_METRICS),
+            Paragraph(county_summary(ctx, code)),
+            trend_figure(ctx, code, f"{unit.short}核心指标趋势（与全市，近{TREND_MONTHS}个月；竖虚线为大事记）", columns=3)]
 
 
 def sections(ctx: Context) -> list[tuple[str, Callable[[Context], list]]]:
