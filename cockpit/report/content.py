@@ -14,10 +14,10 @@ What the pack obeys, from each metric's declaration (cockpit.metrics.catalog):
   whatever COCKPIT_RANKING says (a meeting document is the place PRACTICE §1 says ranks left);
 - no personal data: counts and rates only (no names, ID numbers or clue summaries).
 
-City pack: cover and 说明, 一 总体态势 (core indicators, the written analysis, trends),
-二 变动分解, 三 预警清单, 四 分平台指标, 五 数字检察监督模型, 六 线索与检察建议, 七 大事记,
-附录 数据质量, then one page per county. County pack: the same for one unit, compared with
-the city and the median.
+City pack: cover and 说明, then the chapters numbered in order — 总体态势 (core indicators,
+the written analysis, trends), 变动分解, 预警清单, 分平台指标, 数字检察监督模型, 线索与检察建议,
+大事记 — 附录一 数据质量 and 附录二 one page per county. County pack: the same for one unit
+(no 变动分解, no county pages), compared with the city and the median.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ MAX_ALERTS = 60          # rows of the alert list; the rest are counted
 MODEL_PERIOD = "r12"     # the model figures cover the last 12 months (a month is too few clues)
 CITY_NAME = "运城市人民检察院（全市两级院）"
 
-STEPS_CITY = 9           # sections of a pack before the county pages (see `sections`)
+NUMERALS = "一二三四五六七八九十"
 
 Progress = Callable[[str], None]
 
@@ -320,9 +320,9 @@ def cover(ctx: Context) -> list:
 
 
 def overview(ctx: Context) -> list:
-    """一、总体态势: the core indicators, the written analysis, the trends."""
+    """总体态势: the core indicators, the written analysis, the trends."""
     who = ctx.who
-    out: list = [Heading("一、总体态势"), Heading("（一）核心指标", 2), metric_table(ctx, CORE_METRICS)]
+    out: list = [Heading("总体态势"), Heading("（一）核心指标", 2), metric_table(ctx, CORE_METRICS)]
     out.append(Heading("（二）分析", 2))
     if ctx.unit is not None and U.UNIT_BY_CODE[ctx.unit].tier == "county":
         below, compared = below_median(ctx, ctx.unit)
@@ -337,9 +337,9 @@ def overview(ctx: Context) -> list:
 
 
 def decomposition(ctx: Context) -> list:
-    """二、变动分解 (city pack): each core indicator's 同比 and 环比 split into the units'
+    """变动分解 (city pack): each core indicator's 同比 and 环比 split into the units'
     contributions (MetricStore.explain_change), as the metric page reads them."""
-    out: list = [Heading("二、变动分解")]
+    out: list = [Heading("变动分解")]
     out.append(Paragraph("各核心指标全市的同比、环比变动分解到各单位：" + N.decomposition_note(METRIC_BY_ID["non_arrest_rate"])
                          + "数量类指标的贡献即各单位自身的增减。", "note"))
     for mid in CORE_METRICS:
@@ -382,11 +382,11 @@ def contribution_table(m: Metric, frame, what: str) -> Table:
 
 
 def alert_list(ctx: Context) -> list:
-    """三、预警清单: the month's alerts (alerts.evaluate with the stored thresholds)."""
+    """预警清单: the month's alerts (alerts.evaluate with the stored thresholds)."""
     thresholds = A.load_thresholds(ctx.engine) if ctx.engine is not None else []
     units = A.ALL_UNITS if ctx.unit is None else (ctx.unit,)
     alerts = A.evaluate(ctx.store, ctx.month, thresholds, units=units)
-    out: list = [Heading("三、预警清单")]
+    out: list = [Heading("预警清单")]
     if not alerts:
         out.append(Paragraph(f"{ctx.period.label}没有触发预警或异常波动的指标。", "body"))
         return out
@@ -403,9 +403,9 @@ def alert_list(ctx: Context) -> list:
 
 
 def platforms(ctx: Context) -> list:
-    """四、分平台指标: each data platform's indicators (the model platform in 五); a platform
+    """分平台指标: each data platform's indicators (the model platform has its own section); a platform
     not live in the month says 未上线."""
-    out: list = [Heading("四、分平台指标")]
+    out: list = [Heading("分平台指标")]
     for p in PLATFORMS:
         if p.id == "models":
             continue
@@ -433,9 +433,9 @@ def _model_names(ctx: Context) -> dict[str, str]:
 
 
 def models(ctx: Context) -> list:
-    """五、数字检察监督模型: the models group's indicators for the month, then each model's clues
+    """数字检察监督模型: the models group's indicators for the month, then each model's clues
     over the last 12 months with its precision (成案 ÷ 核查) over the matured cohort."""
-    out: list = [Heading("五、数字检察监督模型"), metric_table(ctx, GROUPS["models"])]
+    out: list = [Heading("数字检察监督模型"), metric_table(ctx, GROUPS["models"])]
     period = Period(MODEL_PERIOD, ctx.month)
     prec = ctx.store.model_metric(PRECISION, period, ctx.who)
     found = ctx.store.by_model("clue_found", period, ctx.who)
@@ -450,7 +450,7 @@ def models(ctx: Context) -> list:
         cell = F.value_text(m, r.value, r.status, r.flag)
         rows.append((f"{r.model_id} {names.get(r.model_id, '')}".strip(), F.number(found_of.get(r.model_id)),
                      F.number(r.denominator), F.number(r.numerator), cell))
-    out.append(Heading(f"各模型线索与精准率（{period.label}）", 2))
+    out.append(Heading(f"各模型线索与精准率：{period.label}", 2))
     out.append(Table(("模型", "发现线索", "已核查（成熟批次）", "成案（成熟批次）", "精准率（成案÷核查）"), tuple(rows),
                      numeric=(1, 2, 3, 4), widths=(5.0, 1.6, 2.0, 2.0, 2.2), small=True,
                      note=immature_text() + "精准率按模型比较，不排名；样本少的不作比较。"))
@@ -458,9 +458,9 @@ def models(ctx: Context) -> list:
 
 
 def ledger(ctx: Context) -> list:
-    """六、线索与检察建议: the clue ledger's counts as of the data date (open, overdue by stage)
+    """线索与检察建议: the clue ledger's counts as of the data date (open, overdue by stage)
     and the 检察建议 outcomes from the metric layer."""
-    out: list = [Heading("六、线索与检察建议")]
+    out: list = [Heading("线索与检察建议")]
     paths = ctx.clue_paths()
     if paths is not None:
         codes = U.members(ctx.who)
@@ -492,11 +492,11 @@ def ledger(ctx: Context) -> list:
 
 
 def events(ctx: Context) -> list:
-    """七、大事记: the annotations of the trends' months that apply to the unit."""
+    """大事记: the annotations of the trends' months that apply to the unit."""
     start = ctx.trend_start()
     units = None if ctx.unit is None else [ctx.unit]
     items = applicable(ctx.annotations(), None, units, (start, ctx.month))
-    out: list = [Heading("七、大事记")]
+    out: list = [Heading("大事记")]
     if not items:
         out.append(Paragraph(f"{month_label(start)}至{ctx.period.label}没有记录的大事。", "note"))
         return out
@@ -623,8 +623,14 @@ def build_document(ctx: Context, progress: Progress | None = None) -> Document:
     who = "全市" if ctx.unit is None else U.UNIT_BY_CODE[ctx.unit].short
     doc = Document(f"{TITLE}（{ctx.period.label} · {who}）", f"{ctx.period.label} · {who}", ctx.month,
                    ctx.generated_at)
+    number = 0
     for what, build in sections(ctx):
-        doc.add(*build(ctx))
+        blocks = build(ctx)
+        for i, b in enumerate(blocks):     # the chapters are numbered in order: 一、二、…
+            if isinstance(b, Heading) and b.level == 1 and not b.text.startswith("附录"):
+                blocks[i] = Heading(f"{NUMERALS[number]}、{b.text}", 1)
+                number += 1
+        doc.add(*blocks)
         if progress:
             progress(what)
     codes = county_codes(ctx)
