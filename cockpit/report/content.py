@@ -250,7 +250,7 @@ def city_table(ctx: Context, metric_ids) -> Table:
                      median_cell(m, r),
                      F.spread_text(m, r["county_q1"], r["county_q3"]) if m.is_ratio else F.DASH))
     return Table(("指标", "本月", "环比", "同比", "全国参考", "县区中位数", "县区范围（中间一半）"), tuple(rows),
-                 numeric=(1, 2, 3, 4, 5, 6), widths=(3.2, 1.6, 1.9, 1.9, 1.8, 1.5, 2.0))
+                 numeric=(1, 2, 3, 4, 5, 6), widths=(2.9, 1.7, 2.45, 2.45, 2.5, 1.6, 2.4))
 
 
 def unit_table(ctx: Context, unit: str, metric_ids) -> Table:
@@ -263,7 +263,7 @@ def unit_table(ctx: Context, unit: str, metric_ids) -> Table:
         rows.append((m.name, value_cell(m, r), value_cell(m, city), median_cell(m, r), N.versus_city(m, r)[0],
                      N.change_cell(m, r, "pop")[1], N.change_cell(m, r, "yoy")[1]))
     return Table(("指标", "本院", "全市", "县区中位数", "与全市比较", "环比", "同比"), tuple(rows),
-                 numeric=(1, 2, 3, 4, 5, 6), widths=(3.2, 1.7, 1.7, 1.5, 2.0, 1.9, 1.9))
+                 numeric=(1, 2, 3, 4, 5, 6), widths=(2.9, 2.2, 2.2, 1.6, 2.7, 2.7, 2.7))
 
 
 def metric_table(ctx: Context, metric_ids) -> Table:

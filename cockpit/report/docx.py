@@ -116,7 +116,7 @@ def _cell(cell, text: str, size: float, bold: bool = False, right: bool = False)
 
 
 def _table(d, b: Table) -> None:
-    size = 8 if b.small else 9
+    size = 7.5 if b.small else 8.5
     t = d.add_table(rows=1 + len(b.rows), cols=len(b.columns))
     t.style = d.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
