@@ -377,8 +377,9 @@ def contribution_table(m: Metric, frame, what: str) -> Table:
             row += [F.signed(r["rate_effect"], dec), F.signed(r["mix_effect"], dec),
                     N.pair_text(r["num_base"], r["num_current"]), N.pair_text(r["den_base"], r["den_current"])]
         rows.append(tuple(row))
+    widths = (1.3, 1.4, 1.4, 1.6) + ((1.3, 1.3, 2.7, 2.7) if m.is_ratio else ())
     return Table(tuple(cols), tuple(rows), numeric=tuple(range(1, len(cols))), total_rows=(len(rows) - 1,),
-                 small=True, note=f"{what}变动分解（单位按编码排列，不排名）。")
+                 widths=widths, small=True, note=f"{what}变动分解（单位按编码排列，不排名）。")
 
 
 def alert_list(ctx: Context) -> list:
