@@ -131,6 +131,15 @@ def test_the_pdf_text_is_chinese_not_boxes(city_texts):
     assert "\ufffd" not in text       # no glyph pdftotext could not map back to a character
 
 
+def test_the_pdf_embeds_its_chinese_fonts(city_pack):
+    """Charts are images; the text's fonts are embedded (subsets) with a Unicode map."""
+    (_, pdf_path), _ = city_pack
+    out = subprocess.run(["pdffonts", str(pdf_path)], capture_output=True, text=True, check=True).stdout
+    fonts = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    assert fonts and any("CJK" in f[0] for f in fonts)
+    assert all(f[-5:-2] == ["yes", "yes", "yes"] for f in fonts), out     # emb, sub, uni
+
+
 def test_the_city_pack_has_a_page_per_county(city_texts):
     _, text = city_texts
     pages = text.split("\f")

@@ -41,7 +41,8 @@ from cockpit.metrics.model_worth import PRECISION, immature_text
 from cockpit.metrics.periods import Period, add_months, data_date, month_label, month_ordinal
 from cockpit.metrics.platforms import PLATFORMS
 from cockpit.metrics.query import OK, MetricStore
-from cockpit.metrics.records import list_records
+from cockpit.metrics.measures import MEASURE_BY_ID
+from cockpit.metrics.records import group_counts, list_records
 from cockpit.report import charts as C
 from cockpit.report.blocks import Cover, Document, Figure, Heading, PageBreak, Paragraph, Table
 
@@ -485,11 +486,33 @@ def ledger(ctx: Context) -> list:
             out.append(Table(("在办环节", *L.AGE_BUCKETS, "合计", "其中逾期"), tuple(brows),
                              numeric=tuple(range(1, len(L.AGE_BUCKETS) + 3)), small=True,
                              note="账龄：当前环节自开始之日起至数据日期的天数。"))
+    out += clue_outcomes(ctx)
     out.append(Heading("（二）检察建议", 2))
     ids = [mid for mid in ("suggestions", "suggestion_reply_rate", "suggestion_adoption_rate", "suggestion_revisit_rate")
            if mid in METRIC_BY_ID]
     out.append(metric_table(ctx, ids))
     return out
+
+
+def clue_outcomes(ctx: Context) -> list:
+    """Where the clues found in the last 12 months went: found, verified, substantiated (the
+    declared measures) and the substantiated clues by outcome (as /models counts them)."""
+    period = Period(MODEL_PERIOD, ctx.month)
+    counts = [(MEASURE_BY_ID[mid].name, ctx.store.measure_total(mid, ctx.who, period.start, period.end))
+              for mid in ("clue_found", "clue_verified", "clue_substantiated", "clue_cased")]
+    if all(v is None for _, v in counts):
+        return []
+    rows = [(name, F.number(v) + "条" if v is not None else F.DASH) for name, v in counts]
+    if ctx.engine is not None:
+        oc = group_counts(ctx.engine, "clue", ["status", "outcome"], [ctx.who], period)
+        oc = oc[oc["status"] == "属实"]
+        if not oc.empty:
+            by = oc.fillna({"outcome": "处理中"}).groupby("outcome")["n"].sum()
+            rows += [(f"核查属实：{outcome}", F.number(int(n)) + "条")
+                     for outcome, n in sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return [Heading(f"线索去向：{period.label}发现的线索", 3),
+            Table(("项目", "数量"), tuple(rows), numeric=(1,), widths=(6.0, 2.0),
+                  note="近3个月发现的线索多数仍在核查中，数量还会增加。数量不评优劣。")]
 
 
 def events(ctx: Context) -> list:
