@@ -357,7 +357,10 @@ def decomposition(ctx: Context) -> list:
             out.append(Paragraph(N.change_sentence(m, frame, against, label)))
             shown = shown or (frame, what)
         if shown is not None:
-            out.append(contribution_table(m, *shown))
+            frame, what = shown
+            out.append(Figure(C.contribution_chart(m, frame, width_cm=12.0),
+                              f"{m.name}{what}变动：各单位的贡献（单位按编码排列）", width_cm=12.0))
+            out.append(contribution_table(m, frame, what))
     return out
 
 

@@ -131,9 +131,12 @@ def _table(d, b: Table) -> None:
     t = d.add_table(rows=1 + len(b.rows), cols=len(b.columns))
     t.style = d.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
     widths = b.widths or (1.0,) * len(b.columns)
     total = sum(widths)
     cms = [Cm(TEXT_WIDTH_CM * w / total) for w in widths]
+    for column, width in zip(t.columns, cms):     # the grid (LibreOffice reads it), then each cell (Word)
+        column.width = width
     rows = t.rows
     head = rows[0]
     _repeat_header(head)
