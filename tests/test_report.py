@@ -22,7 +22,7 @@ from cockpit.components import narrative as N
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
 from cockpit.metrics.periods import Period
-from cockpit.report import ReportError, build_pack, content, pdf
+from cockpit.report import ReportError, build_pack, charts, content, pdf
 from cockpit.report.blocks import Document, Paragraph
 from cockpit.report.library import pack_name, reports_dir
 
@@ -253,6 +253,28 @@ def test_the_pack_html_is_self_contained(demo_store, demo_engine):
     page = pdf.to_html(doc)
     assert "http://" not in page and "https://" not in page
     assert 'src="data:image/png;base64,' in page
+
+
+def test_charts_are_drawn_in_a_chinese_font_without_missing_glyphs(demo_store, demo_engine, recwarn):
+    ctx = content.Context(demo_store, demo_engine, demo_store.data_month, COUNTY, WHEN)
+    first = content.trend_figure(ctx, COUNTY, "图", columns=3)
+    again = content.trend_figure(ctx, COUNTY, "图", columns=3)
+    assert first.png[:8] == b"\x89PNG\r\n\x1a\n" and first.png == again.png     # same data, same bytes
+    assert "CJK" in charts.cjk_family()
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
+    assert b"tIME" not in first.png and b"Software" not in first.png           # no date, no software chunk
+
+
+def test_without_a_chinese_font_the_pack_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(charts.font_manager.fontManager, "ttflist", [])
+    charts.cjk_family.cache_clear()
+    try:
+        with pytest.raises(ReportError, match="fonts-noto-cjk"):
+            charts.cjk_family()
+    finally:
+        monkeypatch.undo()
+        charts.cjk_family.cache_clear()
+    assert charts.cjk_family()
 
 
 @pytest.mark.parametrize("month, words", [

@@ -204,8 +204,10 @@ def indicator_sentence(ctx: Context, m: Metric, unit: str) -> str:
         if m.is_ratio:
             if not F.is_missing(r["county_median"]) and U.UNIT_BY_CODE[unit].tier == "county":
                 text += f"，县区中位数 {F.fmt_value(m, r['county_median'])}"
-            versus, _ = N.versus_city(m, r)
-            text += f"，与全市相差 {versus}" if not r["flag"] else f"，{versus}"
+            if r["flag"]:                  # shown, not compared
+                text += f"，本院数值{F.flag_text(m, r['flag'])}，不与全市比较"
+            else:
+                text += f"，与全市相差 {N.versus_city(m, r)[0]}"
         else:
             text += f"，本院{N.versus_city(m, r)[0]}"
         text += "。"
