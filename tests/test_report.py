@@ -301,6 +301,17 @@ def test_the_command_line_exits_2_with_a_chinese_error(demo_engine, tmp_path, ca
     assert not any(tmp_path.iterdir())
 
 
+def test_an_empty_store_has_no_pack(tmp_path, capsys):
+    from cockpit.metrics.engine import make_engine
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert main(["report", "--out", str(tmp_path / "out")], engine=engine) == 2
+    finally:
+        engine.dispose()
+    assert "还没有任何数据" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_command_line_writes_the_pack_into_the_reports_folder(demo_store, demo_engine, tmp_path, monkeypatch,
                                                                    capsys):
     monkeypatch.setenv("COCKPIT_REPORTS_DIR", str(tmp_path / "reports"))
