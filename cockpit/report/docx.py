@@ -70,6 +70,10 @@ def _page(d, doc: Document) -> None:
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
+    run, text = OxmlElement("w:r"), OxmlElement("w:t")
+    text.text = "1"                    # shown until the reader updates the field
+    run.append(text)
+    field.append(run)
     foot._p.append(field)
 
 
