@@ -69,6 +69,7 @@ class Context:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     _annotations: list | None = None
     _clue_paths: pd.DataFrame | None = None
+    _alerts: list | None = None
 
     @property
     def period(self) -> Period:
@@ -100,6 +101,15 @@ class Context:
         if self._annotations is None:
             self._annotations = platform_launches() + stored_annotations(self.engine)
         return self._annotations
+
+    def alerts(self) -> list:
+        """The month's alerts of the unit (the city pack: 全市 and the 14 units) under the stored
+        thresholds (alerts.evaluate)."""
+        if self._alerts is None:
+            thresholds = A.load_thresholds(self.engine) if self.engine is not None else []
+            units = A.ALL_UNITS if self.unit is None else (self.unit,)
+            self._alerts = A.evaluate(self.store, self.month, thresholds, units=units)
+        return self._alerts
 
     def trend_start(self) -> str:
         return add_months(self.month, 1 - TREND_MONTHS)
@@ -212,6 +222,23 @@ def indicator_sentence(ctx: Context, m: Metric, unit: str) -> str:
             text += f"，本院{N.versus_city(m, r)[0]}"
         text += "。"
     return text
+
+
+def alerts_sentence(ctx: Context) -> str:
+    """本月预警 3 条（不捕率、…），异常波动 2 条，详见“预警清单”。 — the indicators named once each,
+    in the order the list gives them (most serious first)."""
+    alerts = ctx.alerts()
+    if not alerts:
+        return f"{ctx.period.label}{'全市及各院' if ctx.unit is None else ctx.who_label}没有触发预警或异常波动的指标。"
+    parts = []
+    for severity in (A.WARNING, A.FLUCTUATION):
+        these = [a for a in alerts if a.severity == severity]
+        if these:
+            names = list(dict.fromkeys(a.metric.short for a in these))
+            shown = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
+            parts.append(f"{A.SEVERITY_LABEL[severity]} {len(these)} 条（{shown}）")
+    who = "全市及各院共有" if ctx.unit is None else f"{ctx.who_label}有"
+    return f"{ctx.period.label}{who}{'，'.join(parts)}，详见“预警清单”。"
 
 
 def outside_spread(ctx: Context, m: Metric) -> str:
@@ -334,6 +361,7 @@ def overview(ctx: Context) -> list:
                              + "样本少、核查中的不参与比较。", "lead"))
     for mid in CORE_METRICS:
         out.append(Paragraph(indicator_sentence(ctx, METRIC_BY_ID[mid], who)))
+    out.append(Paragraph(alerts_sentence(ctx)))
     out.append(trend_figure(ctx, who, f"图1 核心指标趋势（{ctx.who_label}{'与全市' if ctx.unit else ''}，近{TREND_MONTHS}个月）"
                                       "。虚线空心点为仍在办理期的月份，灰色为平台上线前，竖虚线为大事记。"))
     return out
@@ -390,9 +418,7 @@ def contribution_table(m: Metric, frame, what: str) -> Table:
 
 def alert_list(ctx: Context) -> list:
     """预警清单: the month's alerts (alerts.evaluate with the stored thresholds)."""
-    thresholds = A.load_thresholds(ctx.engine) if ctx.engine is not None else []
-    units = A.ALL_UNITS if ctx.unit is None else (ctx.unit,)
-    alerts = A.evaluate(ctx.store, ctx.month, thresholds, units=units)
+    alerts = ctx.alerts()
     out: list = [Heading("预警清单")]
     if not alerts:
         out.append(Paragraph(f"{ctx.period.label}没有触发预警或异常波动的指标。", "body"))
