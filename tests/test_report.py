@@ -23,7 +23,9 @@ from cockpit.metrics import units as U
 from cockpit.metrics.catalog import CORE_METRICS, METRIC_BY_ID
 from cockpit.metrics.periods import Period
 from cockpit.report import ReportError, build_pack, charts, content, pdf
+from cockpit.report import sentences as S
 from cockpit.report.blocks import Document, Paragraph
+from cockpit.report.context import Context
 from cockpit.report.library import pack_name, reports_dir
 
 WHEN = dt.datetime(2024, 7, 3, 2, 5)
@@ -152,17 +154,17 @@ def test_the_city_pack_has_a_page_per_county(city_texts):
 def test_the_analysis_explains_the_city_change_by_its_units(demo_store, demo_engine, city_texts):
     """不捕率 …，同比上升 … 个百分点，主要来自X（…）: the units named are those of explain_change."""
     word, _ = city_texts
-    ctx = content.Context(demo_store, demo_engine, demo_store.data_month, None, WHEN)
+    ctx = Context(demo_store, demo_engine, demo_store.data_month, None, WHEN)
     m = METRIC_BY_ID["non_arrest_rate"]
     frame = demo_store.explain_change(m.id, ctx.period, "year", U.UNIT_CODES)
     assert not frame.attrs["refused"]
-    sentence = content.indicator_sentence(ctx, m, U.CITY)
+    sentence = S.indicator_sentence(ctx, m, U.CITY)
     assert sentence in word
-    assert sentence.startswith(f"不捕率 {content.value_cell(m, ctx.row(m.id, U.CITY))}，同比")
-    phrase = content.contributors_phrase(m, frame)
+    assert sentence.startswith(f"不捕率 {S.value_cell(m, ctx.row(m.id, U.CITY))}，同比")
+    phrase = S.contributors_phrase(m, frame)
     if phrase:
         assert phrase in sentence
-        top = content.N.largest_contributors(m, frame, 3)
+        top = N.largest_contributors(m, frame, 3)
         assert any(r["unit_label"] in phrase for r in top)
 
 
@@ -187,7 +189,7 @@ def test_immature_values_are_marked_and_not_compared(city_texts):
 
 
 def test_a_platform_not_yet_live_says_so(demo_store, demo_engine):
-    ctx = content.Context(demo_store, demo_engine, "2023-05", None, WHEN)
+    ctx = Context(demo_store, demo_engine, "2023-05", None, WHEN)
     text = Document("t", "t", "2023-05", WHEN, content.platforms(ctx)).text()
     assert "运城“指南针”未检云平台（2023年8月上线）" in text
     assert "2023年5月该平台尚未上线：其指标为“未上线”，不是0。" in text
@@ -248,7 +250,7 @@ def test_nothing_is_fetched_from_another_host(monkeypatch):
 
 
 def test_the_pack_html_is_self_contained(demo_store, demo_engine):
-    ctx = content.Context(demo_store, demo_engine, demo_store.data_month, COUNTY, WHEN)
+    ctx = Context(demo_store, demo_engine, demo_store.data_month, COUNTY, WHEN)
     doc = Document("t", "t", ctx.month, WHEN, content.overview(ctx))
     page = pdf.to_html(doc)
     assert "http://" not in page and "https://" not in page
@@ -256,7 +258,7 @@ def test_the_pack_html_is_self_contained(demo_store, demo_engine):
 
 
 def test_charts_are_drawn_in_a_chinese_font_without_missing_glyphs(demo_store, demo_engine, recwarn):
-    ctx = content.Context(demo_store, demo_engine, demo_store.data_month, COUNTY, WHEN)
+    ctx = Context(demo_store, demo_engine, demo_store.data_month, COUNTY, WHEN)
     first = content.trend_figure(ctx, COUNTY, "图", columns=3)
     again = content.trend_figure(ctx, COUNTY, "图", columns=3)
     assert first.png[:8] == b"\x89PNG\r\n\x1a\n" and first.png == again.png     # same data, same bytes
