@@ -177,6 +177,19 @@ def test_no_ranks_and_no_judgement_of_counts(city_texts):
     assert count and all("不评优劣" in line for line in count)
 
 
+def test_the_pack_does_not_rank_even_with_ranking_on(demo_store, demo_engine, monkeypatch):
+    """COCKPIT_RANKING=on adds ranks to the pages; the pack's county page stays the same."""
+    def page():
+        ctx = Context(demo_store, demo_engine, demo_store.data_month, None, WHEN)
+        blocks = [b for b in content.county_page(ctx, COUNTY) if not isinstance(b, content.Figure)]
+        return Document("t", "t", ctx.month, WHEN, blocks).text()
+
+    off = page()
+    monkeypatch.setenv("COCKPIT_RANKING", "on")
+    assert page() == off
+    assert "排名" not in off and "前三" not in off
+
+
 def test_immature_values_are_marked_and_not_compared(city_texts):
     """线索成案率 (maturity 3 months) in the data month: shown with 核查中, no 同比/环比."""
     word, _ = city_texts
