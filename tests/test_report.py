@@ -149,6 +149,12 @@ def test_the_city_pack_has_a_page_per_county(city_texts):
         name = U.UNIT_BY_CODE[code].name
         assert any(name in p and "县区中位数" in p for p in pages), name
     assert "附录二：各县（市、区）院" in text
+    # one page each: the county's heading and its chart's caption on the same page
+    for code in U.COUNTY_CODES:
+        unit = U.UNIT_BY_CODE[code]
+        heads = [i for i, p in enumerate(pages) if re.search(rf"(^|\n){unit.name}", p) and "常住人口" in p]
+        captions = [i for i, p in enumerate(pages) if re.search(rf"(^|\n){unit.short}核心指标趋势", p)]
+        assert len(heads) == 1 and heads == captions, (unit.short, heads, captions)
 
 
 def test_the_analysis_explains_the_city_change_by_its_units(demo_store, demo_engine, city_texts):

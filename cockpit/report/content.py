@@ -101,7 +101,7 @@ def trend_figure(ctx: Context, unit: str, caption: str, columns: int = 2) -> Fig
         notes = applicable(ctx.annotations(), mid, units, (start, end))
         panels.append(C.TrendPanel(m, tuple(series), tuple(notes), national=unit == U.CITY))
     if columns > 2:
-        return Figure(C.trend_grid(panels, columns, row_cm=4.5), caption)
+        return Figure(C.trend_grid(panels, columns, row_cm=4.1), caption)
     return Figure(C.trend_grid(panels), caption)
 
 
@@ -116,7 +116,8 @@ def cover(ctx: Context) -> list:
     note = ("说明：比率指标按各单位分子之和 ÷ 分母之和计算（不是比率的平均）。数量类指标（工作量、存量、累计）"
             "只说增减，不评优劣，与全市比较时看占全市的比例。标注“核查中”“办理中”的数值仍在办理期内，"
             "标注“样本少”的分母过小，均照常显示但不作同比、环比和比较；平台上线前的月份显示“未上线”。"
-            "本材料将各院与全市、县区中位数和自身趋势比较，不排名。材料只含汇总数和比率，不含个人信息。")
+            "本材料将各院与全市、县区中位数和自身趋势比较，不排名"
+            + ("；附录二为各县（市、区）院，每院一页" if ctx.unit is None else "") + "。材料只含汇总数和比率，不含个人信息。")
     return [Cover(TITLE, unit_label, ctx.period.label, lines), PageBreak(), Paragraph(note, "note")]
 
 
@@ -431,8 +432,7 @@ def build_document(ctx: Context, progress: Progress | None = None) -> Document:
             progress(what)
     codes = county_codes(ctx)
     if codes:
-        doc.add(PageBreak(), Heading("附录二：各县（市、区）院"),
-                Paragraph("每院一页：本院与全市、县区中位数比较，及本院近24个月的趋势；不排名。", "note"))
+        doc.add(PageBreak(), Heading("附录二：各县（市、区）院"))   # one page each (说明 says how they compare)
         for i, code in enumerate(codes):
             blocks = county_page(ctx, code)
             doc.add(*(blocks[1:] if i == 0 else blocks))   # the first page follows the heading
