@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import logging
 
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -131,7 +130,6 @@ def to_html(doc: Document) -> str:
 def render_html(text: str, fetcher: LocalFetcher | None = None) -> bytes:
     """HTML → PDF bytes with the local-only fetcher (no base URL: nothing relative resolves)."""
     fetcher = fetcher or LocalFetcher()
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     return HTML(string=text, url_fetcher=fetcher, base_url=None).write_pdf()
 
 
