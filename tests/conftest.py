@@ -76,10 +76,29 @@ def _pg_error() -> str | None:
 
 @pytest.fixture(scope="session")
 def pg_url():
+    """A PostgreSQL database of this session (of this xdist worker) alone, dropped at its end.
+
+    Tests make their schemas in it. A database of its own, not just schemas in `test`: the
+    ETL's advisory lock is one per database, so loads of two sessions (two workers, two people
+    testing on one server) would otherwise wait for each other. Without the right to create a
+    database, the schemas go into TEST_PG_URL's database."""
     err = _pg_error()
     if err:
         need("PostgreSQL", err)
-    return PG_URL
+    from sqlalchemy.engine import make_url
+    name = f"cockpit_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:  # noqa: BLE001 - no CREATEDB right: share the given database
+        admin.dispose()
+        yield PG_URL
+        return
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _fresh_pg_schema(base_url: str):
