@@ -107,7 +107,8 @@ def _writer_holds_lock(url: str) -> bool:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            return conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                                     "database = (SELECT oid FROM pg_database WHERE datname = current_database())")
                                 ).scalar() > 0
     finally:
         engine.dispose()
