@@ -1,0 +1,609 @@
+"""The monthly pack's content (研判会商材料, PRACTICE §7): a `blocks.Document` built from the
+metric layer only — MetricStore (values, 同比/环比, the county median and spread,
+explain_change), alerts, annotations, quality, ledger and the model figures. Every number in a
+sentence or a cell comes from those calls and is formatted by cockpit.components.formatting
+(through cockpit.components.narrative where the pages write the same sentence), so the pack
+says what the pages say.
+
+What the pack obeys, from each metric's declaration (cockpit.metrics.catalog):
+- a value flagged immature (核查中 / 办理中) or small (样本少) is shown with its mark and never
+  compared; a month before the metric's platform went live is 未上线, never 0;
+- counts, stocks and cumulative figures are said to grow or shrink, with no 优劣 word, and are
+  compared with the city by their share of it, never by a gap or a median;
+- a unit is compared with the city, the county median and spread, and its own trend — no rank,
+  whatever COCKPIT_RANKING says (a meeting document is the place PRACTICE §1 says ranks left);
+- no personal data: counts and rates only (no names, ID numbers or clue summaries).
+
+City pack: cover and 说明, 一 总体态势 (core indicators, the written analysis, trends),
+二 变动分解, 三 预警清单, 四 分平台指标, 五 数字检察监督模型, 六 线索与检察建议, 七 大事记,
+附录 数据质量, then one page per county. County pack: the same for one unit, compared with
+the city and the median.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from cockpit.components import formatting as F
+from cockpit.components import narrative as N
+from cockpit.metrics import alerts as A
+from cockpit.metrics import ledger as L
+from cockpit.metrics import quality as Q
+from cockpit.metrics import units as U
+from cockpit.metrics.annotations import applicable, platform_launches, stored_annotations
+from cockpit.metrics.catalog import CORE_METRICS, GROUPS, METRIC_BY_ID, METRICS, Metric
+from cockpit.metrics.contracts import SOURCES
+from cockpit.metrics.model_worth import PRECISION, immature_text
+from cockpit.metrics.periods import Period, add_months, data_date, month_label, month_ordinal
+from cockpit.metrics.platforms import PLATFORMS
+from cockpit.metrics.query import OK, MetricStore
+from cockpit.metrics.records import list_records
+from cockpit.report import charts as C
+from cockpit.report.blocks import Cover, Document, Figure, Heading, PageBreak, Paragraph, Table
+
+TITLE = "运城市检察机关业务数据分析研判会商材料"
+TREND_MONTHS = 24
+MAX_ALERTS = 60          # rows of the alert list; the rest are counted
+MODEL_PERIOD = "r12"     # the model figures cover the last 12 months (a month is too few clues)
+CITY_NAME = "运城市人民检察院（全市两级院）"
+
+STEPS_CITY = 9           # sections of a pack before the county pages (see `sections`)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Context:
+    """What every section reads: the store and the month, the unit (None = the city pack) and
+    the by_unit frames of every metric for the month (one computation, shared)."""
+    store: MetricStore
+    engine: Engine | None
+    month: str
+    unit: str | None
+    generated_at: dt.datetime
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _annotations: list | None = None
+    _clue_paths: pd.DataFrame | None = None
+
+    @property
+    def period(self) -> Period:
+        return Period.month(self.month)
+
+    @property
+    def who(self) -> str:
+        """The unit the pack is about: a unit code or U.CITY."""
+        return self.unit or U.CITY
+
+    @property
+    def who_label(self) -> str:
+        return "全市" if self.unit is None else U.UNIT_BY_CODE[self.unit].short
+
+    @property
+    def as_of(self) -> dt.date:
+        """The date the data reaches (数据截至): the data month's last day, at most the day the
+        pack is made."""
+        return data_date(self.store.data_month, self.generated_at.date())
+
+    def row(self, metric_id: str, unit: str) -> pd.Series:
+        """A metric's by_unit row of one unit (or group) for the month."""
+        frame = self.frames.get(metric_id)
+        if frame is None:
+            frame = self.frames[metric_id] = self.store.by_unit(metric_id, self.period).set_index("unit", drop=False)
+        return frame.loc[unit]
+
+    def annotations(self) -> list:
+        if self._annotations is None:
+            self._annotations = platform_launches() + stored_annotations(self.engine)
+        return self._annotations
+
+    def trend_start(self) -> str:
+        return add_months(self.month, 1 - TREND_MONTHS)
+
+    def clue_paths(self) -> pd.DataFrame | None:
+        """Every clue's path as of the data date (counts only: no summaries kept)."""
+        if self.engine is None:
+            return None
+        if self._clue_paths is None:
+            frame = L.load_clues(self.engine, [U.CITY])
+            frame = frame.drop(columns=[c for c in ("summary", "record_keys") if c in frame.columns])
+            self._clue_paths = L.clue_path(frame, self.as_of)
+        return self._clue_paths
+
+
+# --------------------------------------------------------------------------- sentences and cells
+
+def value_cell(m: Metric, r) -> str:
+    """``46.5%``, ``33.3%（样本少）``, ``未上线`` — the value as the pages show it."""
+    return F.value_text(m, r["value"], r["status"], r["flag"])
+
+
+def national_cell(m: Metric, month: str) -> str:
+    """The latest national reference published by the month's year: ``43.4%（2022年）``."""
+    years = [y for y in m.national if y <= int(month[:4])]
+    if not years:
+        return F.DASH
+    y = max(years)
+    return f"{F.number(m.national[y], m.decimals)}{m.unit}（{y}年）"
+
+
+def median_cell(m: Metric, r) -> str:
+    if not m.is_ratio or F.is_missing(r["county_median"]):
+        return F.DASH
+    return F.fmt_value(m, r["county_median"])
+
+
+def change_phrase(m: Metric, change, pct) -> str:
+    """上升 2.3 个百分点 (a rate); 增加 5.2% / 减少 3人 (a count: relative when its base allows)."""
+    if m.is_ratio or F.is_missing(pct):
+        return N.moved_text(m, change)
+    r = round(float(pct), 1)
+    if r == 0:
+        return "持平"
+    return f"{'增加' if r > 0 else '减少'} {F.number(abs(r), 1)}%"
+
+
+def _not_compared(m: Metric, r, what: str) -> str:
+    mark = F.flag_text(m, r["flag"])
+    if mark:
+        return f"{mark}，不作{what}"
+    return f"无可比数值，不作{what}"
+
+
+def contributors_phrase(m: Metric, frame) -> str:
+    """主要来自盐湖区（+1.2）、临猗县（+0.6）: the units of an explain_change frame whose
+    contributions go the way of the total, the largest in size first (named, not ranked)."""
+    total = float(frame.iloc[-1]["contribution"])
+    dec = N.change_decimals(m)
+    if round(total, dec) == 0:
+        return ""
+    same = [r for r in N.largest_contributors(m, frame, 3) if (float(r["contribution"]) > 0) == (total > 0)][:2]
+    if not same:
+        return ""
+    unit = "个百分点" if m.unit == "%" else m.unit
+    parts = [f"{r['unit_label']}（{F.signed(r['contribution'], dec)}{unit}）" for r in same]
+    return "，主要来自" + "、".join(parts)
+
+
+def indicator_sentence(ctx: Context, m: Metric, unit: str) -> str:
+    """不捕率 46.5%，同比上升 2.3 个百分点，主要来自盐湖区（+1.2个百分点）；环比下降 0.4 个百分点。
+    全国（2022年）43.4%。 — for the city; for a unit, beside the city and the county median."""
+    r = ctx.row(m.id, unit)
+    if r["status"] != OK:
+        return f"{m.name}：{value_cell(m, r)}。"
+    text = f"{m.name} {value_cell(m, r)}"
+    if F.is_missing(r["yoy_change"]):
+        text += f"，{_not_compared(m, r, '同比')}"
+    else:
+        text += f"，同比{change_phrase(m, r['yoy_change'], r['yoy_pct'])}"
+        if unit == U.CITY:
+            frame = ctx.store.explain_change(m.id, ctx.period, "year", U.UNIT_CODES)
+            if not frame.attrs["refused"]:
+                text += contributors_phrase(m, frame)
+    if not F.is_missing(r["pop_change"]):
+        text += f"；环比{change_phrase(m, r['pop_change'], r['pop_pct'])}"
+    text += "。"
+    if unit == U.CITY:
+        if m.is_ratio and m.national:
+            nat = national_cell(m, ctx.month)
+            if nat != F.DASH:
+                text += f"全国参考值 {nat}。"
+        if m.is_ratio and not F.is_missing(r["county_median"]):
+            text += (f"县区中位数 {F.fmt_value(m, r['county_median'])}，"
+                     f"中间一半县区在 {F.spread_text(m, r['county_q1'], r['county_q3'])} 之间")
+            text += outside_spread(ctx, m) + "。"
+        elif not m.is_ratio:
+            text += "数量类指标，只说增减，不评优劣。"
+    else:
+        city = ctx.row(m.id, U.CITY)
+        text += f"全市 {value_cell(m, city)}"
+        if m.is_ratio:
+            if not F.is_missing(r["county_median"]) and U.UNIT_BY_CODE[unit].tier == "county":
+                text += f"，县区中位数 {F.fmt_value(m, r['county_median'])}"
+            versus, _ = N.versus_city(m, r)
+            text += f"，与全市相差 {versus}" if not r["flag"] else f"，{versus}"
+        else:
+            text += f"，本院{N.versus_city(m, r)[0]}"
+        text += "。"
+    return text
+
+
+def outside_spread(ctx: Context, m: Metric) -> str:
+    """；高于该范围的有 A、B，低于的有 C — the counties outside the county spread (q1–q3) at the
+    displayed precision, in unit-code order; flagged values are left out (not compared)."""
+    r = ctx.row(m.id, U.CITY)
+    q1, q3 = F.rounded(m, r["county_q1"]), F.rounded(m, r["county_q3"])
+    if q1 is None or q3 is None:
+        return ""
+    above, below = [], []
+    for code in U.COUNTY_CODES:
+        u = ctx.row(m.id, code)
+        v = F.rounded(m, u["value"])
+        if u["status"] != OK or u["flag"] or v is None:
+            continue
+        if v > q3:
+            above.append(U.label(code))
+        elif v < q1:
+            below.append(U.label(code))
+    parts = []
+    if above:
+        parts.append(f"高于该范围的有{'、'.join(above)}")
+    if below:
+        parts.append(f"低于该范围的有{'、'.join(below)}")
+    return "；" + "，".join(parts) if parts else ""
+
+
+# --------------------------------------------------------------------------- tables
+
+def city_table(ctx: Context, metric_ids) -> Table:
+    """The city's indicators: value, 环比, 同比, the national reference, the county median and
+    spread (rates only)."""
+    rows = []
+    for mid in metric_ids:
+        m = METRIC_BY_ID[mid]
+        r = ctx.row(mid, U.CITY)
+        rows.append((m.name, value_cell(m, r), N.change_cell(m, r, "pop")[1], N.change_cell(m, r, "yoy")[1],
+                     national_cell(m, ctx.month),
+                     median_cell(m, r),
+                     F.spread_text(m, r["county_q1"], r["county_q3"]) if m.is_ratio else F.DASH))
+    return Table(("指标", "本月", "环比", "同比", "全国参考", "县区中位数", "县区范围（中间一半）"), tuple(rows),
+                 numeric=(1, 2, 3, 4, 5, 6), widths=(3.2, 1.6, 1.9, 1.9, 1.8, 1.5, 2.0))
+
+
+def unit_table(ctx: Context, unit: str, metric_ids) -> Table:
+    """One unit's indicators beside the city and the county median: 与全市比较 is a rate's
+    gap or a count's share of the city; no rank."""
+    rows = []
+    for mid in metric_ids:
+        m = METRIC_BY_ID[mid]
+        r, city = ctx.row(mid, unit), ctx.row(mid, U.CITY)
+        rows.append((m.name, value_cell(m, r), value_cell(m, city), median_cell(m, r), N.versus_city(m, r)[0],
+                     N.change_cell(m, r, "pop")[1], N.change_cell(m, r, "yoy")[1]))
+    return Table(("指标", "本院", "全市", "县区中位数", "与全市比较", "环比", "同比"), tuple(rows),
+                 numeric=(1, 2, 3, 4, 5, 6), widths=(3.2, 1.7, 1.7, 1.5, 2.0, 1.9, 1.9))
+
+
+def metric_table(ctx: Context, metric_ids) -> Table:
+    return city_table(ctx, metric_ids) if ctx.unit is None else unit_table(ctx, ctx.unit, metric_ids)
+
+
+def below_median(ctx: Context, unit: str) -> tuple[list[str], int]:
+    """(the comparable indicators whose unflagged value is worse than the county median, how many
+    were compared) — the county page's summary, without ranks."""
+    below, compared = [], 0
+    for m in METRICS:
+        if not m.comparable:
+            continue
+        r = ctx.row(m.id, unit)
+        if r["status"] != OK or r["flag"] or F.is_missing(r["county_median"]):
+            continue
+        compared += 1
+        if F.below_median(m, r["value"], r["county_median"]):
+            below.append(m.short)
+    return below, compared
+
+
+def trend_figure(ctx: Context, unit: str, caption: str) -> Figure:
+    """The core indicators over the last 24 months: the unit's line and, for a unit, the city's
+    on the rates; the annotations that apply drawn on each."""
+    start, end = ctx.trend_start(), ctx.month
+    panels = []
+    for mid in CORE_METRICS:
+        m = METRIC_BY_ID[mid]
+        series = [("全市" if unit == U.CITY else U.label(unit), ctx.store.series(mid, unit, start, end))]
+        if m.is_ratio and unit != U.CITY:
+            series.append(("全市", ctx.store.series(mid, U.CITY, start, end)))
+        units = [unit] if unit == U.CITY or not m.is_ratio else [unit, U.CITY]
+        notes = applicable(ctx.annotations(), mid, units, (start, end))
+        panels.append(C.TrendPanel(m, tuple(series), tuple(notes), national=unit == U.CITY))
+    return Figure(C.trend_grid(panels), caption)
+
+
+# --------------------------------------------------------------------------- sections
+
+def cover(ctx: Context) -> list:
+    unit_label = CITY_NAME if ctx.unit is None else U.UNIT_BY_CODE[ctx.unit].name
+    lines = (f"统计期间：{ctx.period.label}",
+             f"数据截至：{ctx.as_of.year}年{ctx.as_of.month}月{ctx.as_of.day}日",
+             "数据来源：检察业务应用系统导出及四个综合分析平台、数字检察监督模型台账（数据驾驶舱指标层）",
+             f"生成时间：{ctx.generated_at:%Y-%m-%d %H:%M}")
+    note = ("说明：比率指标按各单位分子之和 ÷ 分母之和计算（不是比率的平均）。数量类指标（工作量、存量、累计）"
+            "只说增减，不评优劣，与全市比较时看占全市的比例。标注“核查中”“办理中”的数值仍在办理期内，"
+            "标注“样本少”的分母过小，均照常显示但不作同比、环比和比较；平台上线前的月份显示“未上线”。"
+            "本材料将各院与全市、县区中位数和自身趋势比较，不排名。材料只含汇总数和比率，不含个人信息。")
+    return [Cover(TITLE, unit_label, ctx.period.label, lines), Paragraph(note, "note"), PageBreak()]
+
+
+def overview(ctx: Context) -> list:
+    """一、总体态势: the core indicators, the written analysis, the trends."""
+    who = ctx.who
+    out: list = [Heading("一、总体态势"), Heading("（一）核心指标", 2), metric_table(ctx, CORE_METRICS)]
+    out.append(Heading("（二）分析", 2))
+    if ctx.unit is not None and U.UNIT_BY_CODE[ctx.unit].tier == "county":
+        below, compared = below_median(ctx, ctx.unit)
+        out.append(Paragraph(f"{ctx.who_label}可比的比率指标 {compared} 项中，{len(below)} 项低于县区中位数（按指标方向）"
+                             + (f"：{'、'.join(below)}。" if below else "。")
+                             + "样本少、核查中的不参与比较。", "lead"))
+    for mid in CORE_METRICS:
+        out.append(Paragraph(indicator_sentence(ctx, METRIC_BY_ID[mid], who)))
+    out.append(trend_figure(ctx, who, f"图1 核心指标趋势（{ctx.who_label}{'与全市' if ctx.unit else ''}，近{TREND_MONTHS}个月）"
+                                      "。虚线空心点为仍在办理期的月份，灰色为平台上线前，竖虚线为大事记。"))
+    return out
+
+
+def decomposition(ctx: Context) -> list:
+    """二、变动分解 (city pack): each core indicator's 同比 and 环比 split into the units'
+    contributions (MetricStore.explain_change), as the metric page reads them."""
+    out: list = [Heading("二、变动分解")]
+    out.append(Paragraph("各核心指标全市的同比、环比变动分解到各单位：" + N.decomposition_note(METRIC_BY_ID["non_arrest_rate"])
+                         + "数量类指标的贡献即各单位自身的增减。", "note"))
+    for mid in CORE_METRICS:
+        m = METRIC_BY_ID[mid]
+        out.append(Heading(m.name, 3))
+        shown = None
+        for against in ("year", "previous"):
+            frame = ctx.store.explain_change(mid, ctx.period, against, U.UNIT_CODES)
+            what = "同比" if against == "year" else "环比"
+            if frame.attrs["refused"]:
+                out.append(Paragraph(f"{what}不作分解：{frame.attrs['reason']}", "note"))
+                continue
+            label = N.base_label(frame, ctx.period, against, ctx.store.data_month)
+            out.append(Paragraph(N.change_sentence(m, frame, against, label)))
+            shown = shown or (frame, what)
+        if shown is not None:
+            out.append(contribution_table(m, *shown))
+    return out
+
+
+def contribution_table(m: Metric, frame, what: str) -> Table:
+    dec = N.change_decimals(m)
+    unit = "个百分点" if m.unit == "%" else m.unit
+    cols = ["单位", f"对比期{F.unit_suffix(m)}", f"本期{F.unit_suffix(m)}", f"贡献（{unit}）"]
+    if m.is_ratio:
+        cols += ["比率效应", "结构效应", "分子", "分母"]
+    rows = []
+
+    def val(v):
+        return F.fmt_value(m, v, unit=False) if not F.is_missing(v) else F.DASH
+
+    for r in frame.to_dict("records"):
+        row = [r["unit_label"], val(r["base_value"]), val(r["current_value"]), F.signed(r["contribution"], dec)]
+        if m.is_ratio:
+            row += [F.signed(r["rate_effect"], dec), F.signed(r["mix_effect"], dec),
+                    N.pair_text(r["num_base"], r["num_current"]), N.pair_text(r["den_base"], r["den_current"])]
+        rows.append(tuple(row))
+    return Table(tuple(cols), tuple(rows), numeric=tuple(range(1, len(cols))), total_rows=(len(rows) - 1,),
+                 small=True, note=f"{what}变动分解（单位按编码排列，不排名）。")
+
+
+def alert_list(ctx: Context) -> list:
+    """三、预警清单: the month's alerts (alerts.evaluate with the stored thresholds)."""
+    thresholds = A.load_thresholds(ctx.engine) if ctx.engine is not None else []
+    units = A.ALL_UNITS if ctx.unit is None else (ctx.unit,)
+    alerts = A.evaluate(ctx.store, ctx.month, thresholds, units=units)
+    out: list = [Heading("三、预警清单")]
+    if not alerts:
+        out.append(Paragraph(f"{ctx.period.label}没有触发预警或异常波动的指标。", "body"))
+        return out
+    warnings = sum(1 for a in alerts if a.severity == A.WARNING)
+    out.append(Paragraph(f"{ctx.period.label}共 {len(alerts)} 条：预警（指标向不利方向越过目标、阈值或控制限）{warnings} 条，"
+                         f"异常波动（政策导向指标或数量类指标超出控制限、阈值，不评优劣）{len(alerts) - warnings} 条。"
+                         "仍在办理期（核查中、办理中）和样本少的数值不预警。"))
+    rows = tuple((a.severity_label, a.unit_label, a.metric.name, F.fmt_value(a.metric, a.value), a.rule_label, a.reason)
+                 for a in alerts[:MAX_ALERTS])
+    note = f"另有 {len(alerts) - MAX_ALERTS} 条未列出，见驾驶舱“预警清单”。" if len(alerts) > MAX_ALERTS else ""
+    out.append(Table(("类型", "单位", "指标", "本月值", "依据", "原因"), rows, numeric=(3,),
+                     widths=(1.2, 1.3, 2.8, 1.5, 1.4, 5.0), small=True, note=note))
+    return out
+
+
+def platforms(ctx: Context) -> list:
+    """四、分平台指标: each data platform's indicators (the model platform in 五); a platform
+    not live in the month says 未上线."""
+    out: list = [Heading("四、分平台指标")]
+    for p in PLATFORMS:
+        if p.id == "models":
+            continue
+        ids = [m.id for m in METRICS if m.platform == p.id]
+        if not ids:
+            continue
+        out.append(Heading(f"{p.name}（{month_label(p.launch)}上线）", 2))
+        if month_ordinal(ctx.month) < month_ordinal(p.launch):
+            out.append(Paragraph(f"{ctx.period.label}该平台尚未上线：其指标为“未上线”，不是0。", "note"))
+            continue
+        if p.validation and p.validation[0] <= ctx.month <= p.validation[1]:
+            out.append(Paragraph(f"{month_label(p.validation[0])}至{month_label(p.validation[1])}为试运行期。", "note"))
+        out.append(metric_table(ctx, ids))
+    return out
+
+
+def _model_names(ctx: Context) -> dict[str, str]:
+    if ctx.engine is None:
+        return {}
+    try:
+        page = list_records(ctx.engine, "registry", U.CITY, None, sort="item_id", descending=False, page_size=500)
+    except Exception:  # noqa: BLE001 - names only; a store without the registry lists ids
+        return {}
+    return {str(r.item_id): str(r.item_name) for r in page.rows.itertuples(index=False)}
+
+
+def models(ctx: Context) -> list:
+    """五、数字检察监督模型: the models group's indicators for the month, then each model's clues
+    over the last 12 months with its precision (成案 ÷ 核查) over the matured cohort."""
+    out: list = [Heading("五、数字检察监督模型"), metric_table(ctx, GROUPS["models"])]
+    period = Period(MODEL_PERIOD, ctx.month)
+    prec = ctx.store.model_metric(PRECISION, period, ctx.who)
+    found = ctx.store.by_model("clue_found", period, ctx.who)
+    if prec.empty and found.empty:
+        out.append(Paragraph("所选期间没有模型线索数据。", "note"))
+        return out
+    names = _model_names(ctx)
+    found_of = {r.model_id: r.value for r in found.itertuples()}
+    m = METRIC_BY_ID[PRECISION]
+    rows = []
+    for r in prec.itertuples():
+        cell = F.value_text(m, r.value, r.status, r.flag)
+        rows.append((f"{r.model_id} {names.get(r.model_id, '')}".strip(), F.number(found_of.get(r.model_id)),
+                     F.number(r.denominator), F.number(r.numerator), cell))
+    out.append(Heading(f"各模型线索与精准率（{period.label}）", 2))
+    out.append(Table(("模型", "发现线索", "已核查（成熟批次）", "成案（成熟批次）", "精准率（成案÷核查）"), tuple(rows),
+                     numeric=(1, 2, 3, 4), widths=(5.0, 1.6, 2.0, 2.0, 2.2), small=True,
+                     note=immature_text() + "精准率按模型比较，不排名；样本少的不作比较。"))
+    return out
+
+
+def ledger(ctx: Context) -> list:
+    """六、线索与检察建议: the clue ledger's counts as of the data date (open, overdue by stage)
+    and the 检察建议 outcomes from the metric layer."""
+    out: list = [Heading("六、线索与检察建议")]
+    paths = ctx.clue_paths()
+    if paths is not None:
+        codes = U.members(ctx.who)
+        mine = paths[paths["unit_code"].isin(codes)]
+        values = L.indicator_values(mine, ctx.period)
+        rows = tuple((ind.name, F.number(values[ind.id]) + ind.unit,
+                      f"截至{ctx.as_of.isoformat()}" if ind.kind == "stock" else ctx.period.label)
+                     for ind in L.LEDGER_INDICATORS)
+        out.append(Heading("（一）线索台账", 2))
+        out.append(Table(("项目", "数量", "时点或期间"), rows, numeric=(1,), widths=(4.0, 2.0, 3.0)))
+        bl = L.backlog(mine)
+        if not bl.empty:
+            overdue = mine[mine["overdue"] & (mine["stage"] != L.CLOSED)].groupby("stage").size()
+            stages = bl.groupby(["stage", "stage_label"], sort=False)["n"].sum()
+            cells = bl.groupby(["stage", "bucket"])["n"].sum()
+            brows = []
+            for (stage, label), n in stages.items():
+                counts = cells.loc[stage]
+                brows.append((label, *(F.number(int(counts.get(b, 0))) for b in L.AGE_BUCKETS),
+                              F.number(int(n)), F.number(int(overdue.get(stage, 0)))))
+            out.append(Table(("在办环节", *L.AGE_BUCKETS, "合计", "其中逾期"), tuple(brows),
+                             numeric=tuple(range(1, len(L.AGE_BUCKETS) + 3)), small=True,
+                             note="账龄：当前环节自开始之日起至数据日期的天数。"))
+    out.append(Heading("（二）检察建议", 2))
+    ids = [mid for mid in ("suggestions", "suggestion_reply_rate", "suggestion_adoption_rate", "suggestion_revisit_rate")
+           if mid in METRIC_BY_ID]
+    out.append(metric_table(ctx, ids))
+    return out
+
+
+def events(ctx: Context) -> list:
+    """七、大事记: the annotations of the trends' months that apply to the unit."""
+    start = ctx.trend_start()
+    units = None if ctx.unit is None else [ctx.unit]
+    items = applicable(ctx.annotations(), None, units, (start, ctx.month))
+    out: list = [Heading("七、大事记")]
+    if not items:
+        out.append(Paragraph(f"{month_label(start)}至{ctx.period.label}没有记录的大事。", "note"))
+        return out
+    rows = tuple((a.when, a.kind_label, a.label(), a.scope, a.detail) for a in items)
+    out.append(Table(("时间", "类型", "事件", "适用范围", "说明"), rows, widths=(2.2, 1.3, 2.6, 3.4, 4.5), small=True,
+                     note=f"{month_label(start)}至{ctx.period.label}；趋势图上以竖虚线标出。"))
+    return out
+
+
+def data_quality(ctx: Context) -> list:
+    """附录：数据质量 — what each unit submitted for the month, the error rates and the main
+    reasons rows were quarantined (reasons without the values they quote)."""
+    out: list = [PageBreak(), Heading("附录一：数据质量")]
+    if ctx.engine is None:
+        out.append(Paragraph("没有数据库连接，无法列出报送情况。", "note"))
+        return out
+    units = list(U.UNIT_CODES) if ctx.unit is None else [ctx.unit]
+    subs = Q.submissions(ctx.engine, [ctx.month], units)
+    got = {(r.unit_code, r.source): int(r.rows_loaded) for r in subs.itertuples()}
+    sources = [s for s in SOURCES]
+    rows = []
+    for u in units:
+        cells = [U.label(u)]
+        for s in sources:
+            if not Q.live(s.id, ctx.month):
+                cells.append("未上线")
+            elif (u, s.id) in got:
+                cells.append(F.number(got[(u, s.id)]))
+            else:
+                cells.append("未报送")
+        rows.append(tuple(cells))
+    out.append(Heading(f"（一）报送进度（{ctx.period.label}，入库行数）", 2))
+    out.append(Table(("单位", *(s.name for s in sources)), tuple(rows), numeric=tuple(range(1, len(sources) + 1)),
+                     small=True, note="“未报送”：该月没有该数据源的文件；“未上线”：平台上线之前。数量不评优劣。"))
+    er = Q.error_rates(ctx.engine, units, [ctx.month])
+    by = {r.unit_code: r for r in er.itertuples()}
+    erows = []
+    for u in units:
+        r = by.get(u)
+        if r is None or not r.rows_read:
+            erows.append((U.label(u), F.DASH, F.DASH, F.DASH))
+        else:
+            erows.append((U.label(u), F.number(int(r.rows_read)), F.number(int(r.rows_rejected)),
+                          F.pct_text(100 * r.rate, 1)))
+    out.append(Heading("（二）数据差错率（退回行数 ÷ 读取行数）", 2))
+    out.append(Table(("单位", "读取行数", "退回行数", "差错率"), tuple(erows), numeric=(1, 2, 3), widths=(2, 2, 2, 2)))
+    rej = Q.rejections(ctx.engine, units, [ctx.month], top=3)
+    out.append(Heading("（三）主要退回原因", 2))
+    if rej.empty:
+        out.append(Paragraph("该月没有退回（隔离）的数据行。", "note"))
+    else:
+        rrows = tuple((U.label(r.unit_code) if r.unit_code in U.UNIT_BY_CODE else Q.UNKNOWN_LABEL,
+                       F.number(int(r.total)), r.reason, F.number(int(r.rows))) for r in rej.itertuples())
+        out.append(Table(("单位", "退回行数", "原因（同类合并，不含具体数值）", "行数"), rrows, numeric=(1, 3),
+                         widths=(1.6, 1.4, 7.5, 1.2), small=True))
+    stale = Q.stale_sources(ctx.engine, ctx.generated_at.date(), ctx.store.data_month)
+    if not stale.empty:
+        text = "；".join(f"{r.name}（最新 {month_label(r.newest_month) if isinstance(r.newest_month, str) else '无'}）"
+                        for r in stale.itertuples())
+        out.append(Paragraph(f"数据滞后的来源：{text}。", "note"))
+    return out
+
+
+def county_page(ctx: Context, code: str) -> list:
+    """One county's page in the city pack: against the city, the median and its own trend."""
+    unit = U.UNIT_BY_CODE[code]
+    below, compared = below_median(ctx, code)
+    head = f"常住人口 {unit.population:.2f} 万。" if unit.population else ""
+    out: list = [PageBreak(), Heading(f"{unit.name}", 2),
+                 Paragraph(head + f"可比的比率指标 {compared} 项中，{len(below)} 项低于县区中位数（按指标方向）"
+                           + (f"：{'、'.join(below)}。" if below else "。") + "样本少、核查中的不参与比较。", "lead"),
+                 unit_table(ctx, code, CORE_METRICS)]
+    for mid in CORE_METRICS:
+        out.append(Paragraph(indicator_sentence(ctx, METRIC_BY_ID[mid], code)))
+    out.append(trend_figure(ctx, code, f"{unit.short}核心指标趋势（与全市，近{TREND_MONTHS}个月）"))
+    return out
+
+
+def sections(ctx: Context) -> list[tuple[str, Callable[[Context], list]]]:
+    """The sections of the pack before the county pages, in order: (what, builder)."""
+    out = [("封面", cover), ("总体态势", overview)]
+    if ctx.unit is None:
+        out.append(("变动分解", decomposition))
+    out += [("预警清单", alert_list), ("分平台指标", platforms), ("数字检察监督模型", models),
+            ("线索与检察建议", ledger), ("大事记", events), ("数据质量", data_quality)]
+    return out
+
+
+def county_codes(ctx: Context) -> tuple[str, ...]:
+    """The county pages of a city pack (none in a county pack)."""
+    return U.COUNTY_CODES if ctx.unit is None else ()
+
+
+def build_document(ctx: Context, progress: Progress | None = None) -> Document:
+    """The whole pack as a Document; `progress(what)` after each section and county page."""
+    who = "全市" if ctx.unit is None else U.UNIT_BY_CODE[ctx.unit].short
+    doc = Document(f"{TITLE}（{ctx.period.label} · {who}）", f"{ctx.period.label} · {who}", ctx.month,
+                   ctx.generated_at)
+    for what, build in sections(ctx):
+        doc.add(*build(ctx))
+        if progress:
+            progress(what)
+    codes = county_codes(ctx)
+    if codes:
+        doc.add(PageBreak(), Heading("附录二：各县（市、区）院"),
+                Paragraph("每院一页：本院与全市、县区中位数比较，及本院近24个月的趋势；不排名。", "note"))
+        for i, code in enumerate(codes):
+            blocks = county_page(ctx, code)
+            doc.add(*(blocks[1:] if i == 0 else blocks))   # the first page follows the heading
+            if progress:
+                progress(U.label(code))
+    return doc
