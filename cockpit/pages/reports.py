@@ -66,7 +66,7 @@ def layout(**_query):
                          className="panel-note"),
                 html.Div(id="rep-job-view", **{"aria-live": "polite"})),
         section("已生成的材料", dcc.Loading(html.Div(id="rep-packs"), type="default", delay_show=200)),
-        dcc.Store(id="rep-job"),
+        dcc.Store(id="rep-job", storage_type="session"),   # a reload of the tab goes on following its job
         dcc.Store(id="rep-version", data=0),
         dcc.Interval(id="rep-poll", interval=POLL_MS, disabled=True),
         ctx=ctx, title="研判会商材料", active="reports",
@@ -103,8 +103,7 @@ def generate(n_clicks, month, unit):
 
 
 @callback(Output("rep-job-view", "children"), Output("rep-poll", "disabled"), Output("rep-version", "data"),
-          Input("rep-poll", "n_intervals"), Input("rep-job", "data"), State("rep-version", "data"),
-          prevent_initial_call=True)
+          Input("rep-poll", "n_intervals"), Input("rep-job", "data"), State("rep-version", "data"))
 def follow(_n, job_id, version):
     """The job this user started: its progress while it runs, then its outcome (and the list again)."""
     job = RJ.read(job_id, _by(_principal()))
