@@ -2,14 +2,16 @@
 for the city or one unit (content: cockpit.report.content; charts: charts; renderers: docx,
 pdf; where packs live: library).
 
-`build_pack` is imported on first use: the app imports `library` and `download` at start, and
-the renderers (weasyprint, matplotlib, python-docx: about a second) only when a pack is built."""
+`build_pack` is imported on first use: the command line (`python -m cockpit users …`) imports
+this package for its `report` subcommand, and the app imports `library` and `download` at
+start; neither should pay for the renderers (matplotlib, WeasyPrint, python-docx: about a
+second) until a pack is built."""
 from cockpit.report.errors import ReportError
 
 __all__ = ["build_pack", "ReportError"]
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     if name == "build_pack":
         from cockpit.report.build import build_pack
         return build_pack

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import matplotlib
 from matplotlib import font_manager
+from matplotlib.ticker import FuncFormatter
+from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -25,7 +27,8 @@ from cockpit.metrics.periods import month_ordinal
 from cockpit.metrics.query import OK
 from cockpit.report.errors import ReportError
 
-DPI = 150
+DPI = 130
+PALETTE_COLOURS = 96
 CM = 1 / 2.54
 # Fonts tried in order: Noto Sans CJK (Debian's fonts-noto-cjk), its Adobe twin, then others
 # a Chinese desktop may have.
@@ -58,9 +61,16 @@ def _rc() -> dict:
 
 
 def _png(fig: Figure) -> bytes:
-    FigureCanvasAgg(fig)
+    """Draw once and store as an 8-bit palette PNG (a chart has few colours: a third of the
+    bytes of RGB, so the Word file, the PDF and WeasyPrint's re-encoding are lighter). Pillow
+    writes no date or software chunk: the same figure gives the same bytes."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    w, h = canvas.get_width_height(physical=True)
+    img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    img = img.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    img.save(buf, format="PNG", dpi=(DPI, DPI))
     return buf.getvalue()
 
 
@@ -84,7 +94,7 @@ def _national(metric: Metric, last_month: str) -> tuple[int, float] | None:
     return (max(years), metric.national[max(years)]) if years else None
 
 
-def _panel(ax, p: TrendPanel) -> None:
+def _panel(ax, p: TrendPanel, narrow: bool = False) -> None:
     m = p.metric
     months = [str(x) for x in p.series[0][1]["month"]]
     n = len(months)
@@ -120,11 +130,12 @@ def _panel(ax, p: TrendPanel) -> None:
         if 0 <= o < n:
             color = NOTE_COLOR.get(a.kind, NOTE_COLOR["other"])
             ax.axvline(o, color=color, lw=0.8, ls=":")
-            ax.text(o, 0.98, KIND_SHORT.get(a.kind, a.title[:2]), transform=ax.get_xaxis_transform(), color=color,
-                    fontsize=6.5, va="top", ha="left" if o < 0.75 * n else "right")
+            if not narrow:     # a narrow panel has no room for the labels: the caption explains
+                ax.text(o, 0.98, KIND_SHORT.get(a.kind, a.title[:2]), transform=ax.get_xaxis_transform(),
+                        color=color, fontsize=6.5, va="top", ha="left" if o < 0.75 * n else "right")
     if not drawn:
         ax.text(0.5, 0.5, "无数据", transform=ax.transAxes, ha="center", va="center", color="#8a94a3")
-    step = 6 if n > 12 else 3
+    step = (12 if narrow else 6) if n > 12 else 3
     ticks = [i for i in xs if (month_ordinal(months[i]) % step) == 0] or [0]
     ax.set_xticks(ticks, [_tick_label(months[i]) for i in ticks])
     ax.set_xlim(-0.5, n - 0.5)
@@ -133,21 +144,35 @@ def _panel(ax, p: TrendPanel) -> None:
     ax.spines[["top", "right"]].set_visible(False)
     if not m.is_ratio:
         ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: F.number(v, 0 if abs(v) >= 10 else 1)))
-    ax.legend(fontsize=6, loc="lower left", frameon=False, ncol=2)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: F.number(v, 0 if abs(v) >= 10 else 1)))
+    if not narrow:     # narrow panels share one legend under the grid (`trend_grid`)
+        ax.legend(fontsize=6, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncol=3,
+                  borderaxespad=0.1, handlelength=1.6, columnspacing=0.8)
 
 
-def trend_grid(panels: list[TrendPanel], columns: int = 2, width_cm: float = 17.0) -> bytes:
-    """The panels as small multiples in a grid (`columns` across) — one PNG."""
+def trend_grid(panels: list[TrendPanel], columns: int = 2, width_cm: float = 17.0, row_cm: float = 5.0) -> bytes:
+    """The panels as small multiples in a grid (`columns` across, `row_cm` high each) — one PNG."""
     rows = max(1, math.ceil(len(panels) / columns))
     with matplotlib.rc_context(_rc()):
-        fig = Figure(figsize=(width_cm * CM, rows * 5.0 * CM), dpi=DPI, layout="constrained")
+        height = rows * row_cm * CM
+        fig = Figure(figsize=(width_cm * CM, height), dpi=DPI)
+        # fixed margins (not constrained layout: that draws the figure twice)
+        bottom = (0.75 if columns > 2 else 0.35) / height      # inches: the shared legend below
+        fig.subplots_adjust(left=0.035 * columns, right=0.985, bottom=bottom, top=1 - 0.3 / height,
+                            wspace=0.2, hspace=0.55)
         axes = fig.subplots(rows, columns, squeeze=False)
         for k, ax in enumerate(axes.flat):
             if k < len(panels):
-                _panel(ax, panels[k])
+                _panel(ax, panels[k], narrow=columns > 2)
             else:
                 ax.set_visible(False)
+        if columns > 2:
+            handles: dict[str, object] = {}
+            for ax in axes.flat:
+                for h, label in zip(*ax.get_legend_handles_labels()):
+                    handles.setdefault(label, h)
+            fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(6, len(handles) or 1),
+                       fontsize=7, frameon=False)
         return _png(fig)
 
 
@@ -159,7 +184,9 @@ def contribution_chart(metric: Metric, frame, width_cm: float = 16.0) -> bytes:
     labels = list(units["unit_label"])[::-1]
     values = [float(v) for v in units["contribution"]][::-1]
     with matplotlib.rc_context(_rc()):
-        fig = Figure(figsize=(width_cm * CM, max(4.0, 0.45 * len(labels) + 1.2) * CM), dpi=DPI, layout="constrained")
+        height = max(4.0, 0.45 * len(labels) + 1.2) * CM
+        fig = Figure(figsize=(width_cm * CM, height), dpi=DPI)
+        fig.subplots_adjust(left=0.14, right=0.97, bottom=0.45 / height, top=1 - 0.1 / height)
         ax = fig.subplots()
         ax.barh(range(len(values)), values, color=["#5b7fb8" if v >= 0 else "#b0b8c4" for v in values], height=0.6)
         ax.set_yticks(range(len(labels)), labels)

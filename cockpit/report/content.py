@@ -14,10 +14,10 @@ What the pack obeys, from each metric's declaration (cockpit.metrics.catalog):
   whatever COCKPIT_RANKING says (a meeting document is the place PRACTICE §1 says ranks left);
 - no personal data: counts and rates only (no names, ID numbers or clue summaries).
 
-City pack: cover and 说明, 一 总体态势 (core indicators, the written analysis, trends),
-二 变动分解, 三 预警清单, 四 分平台指标, 五 数字检察监督模型, 六 线索与检察建议, 七 大事记,
-附录 数据质量, then one page per county. County pack: the same for one unit, compared with
-the city and the median.
+City pack: cover and 说明, then the chapters numbered in order — 总体态势 (core indicators,
+the written analysis, trends), 变动分解, 预警清单, 分平台指标, 数字检察监督模型, 线索与检察建议,
+大事记 — 附录一 数据质量 and 附录二 one page per county. County pack: the same for one unit
+(no 变动分解, no county pages), compared with the city and the median.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ MAX_ALERTS = 60          # rows of the alert list; the rest are counted
 MODEL_PERIOD = "r12"     # the model figures cover the last 12 months (a month is too few clues)
 CITY_NAME = "运城市人民检察院（全市两级院）"
 
-STEPS_CITY = 9           # sections of a pack before the county pages (see `sections`)
+NUMERALS = "一二三四五六七八九十"
 
 Progress = Callable[[str], None]
 
@@ -286,7 +286,7 @@ def below_median(ctx: Context, unit: str) -> tuple[list[str], int]:
     return below, compared
 
 
-def trend_figure(ctx: Context, unit: str, caption: str) -> Figure:
+def trend_figure(ctx: Context, unit: str, caption: str, columns: int = 2) -> Figure:
     """The core indicators over the last 24 months: the unit's line and, for a unit, the city's
     on the rates; the annotations that apply drawn on each."""
     start, end = ctx.trend_start(), ctx.month
@@ -299,6 +299,8 @@ def trend_figure(ctx: Context, unit: str, caption: str) -> Figure:
         units = [unit] if unit == U.CITY or not m.is_ratio else [unit, U.CITY]
         notes = applicable(ctx.annotations(), mid, units, (start, end))
         panels.append(C.TrendPanel(m, tuple(series), tuple(notes), national=unit == U.CITY))
+    if columns > 2:
+        return Figure(C.trend_grid(panels, columns, row_cm=4.5), caption)
     return Figure(C.trend_grid(panels), caption)
 
 
@@ -314,13 +316,13 @@ def cover(ctx: Context) -> list:
             "只说增减，不评优劣，与全市比较时看占全市的比例。标注“核查中”“办理中”的数值仍在办理期内，"
             "标注“样本少”的分母过小，均照常显示但不作同比、环比和比较；平台上线前的月份显示“未上线”。"
             "本材料将各院与全市、县区中位数和自身趋势比较，不排名。材料只含汇总数和比率，不含个人信息。")
-    return [Cover(TITLE, unit_label, ctx.period.label, lines), Paragraph(note, "note"), PageBreak()]
+    return [Cover(TITLE, unit_label, ctx.period.label, lines), PageBreak(), Paragraph(note, "note")]
 
 
 def overview(ctx: Context) -> list:
-    """一、总体态势: the core indicators, the written analysis, the trends."""
+    """总体态势: the core indicators, the written analysis, the trends."""
     who = ctx.who
-    out: list = [Heading("一、总体态势"), Heading("（一）核心指标", 2), metric_table(ctx, CORE_METRICS)]
+    out: list = [Heading("总体态势"), Heading("（一）核心指标", 2), metric_table(ctx, CORE_METRICS)]
     out.append(Heading("（二）分析", 2))
     if ctx.unit is not None and U.UNIT_BY_CODE[ctx.unit].tier == "county":
         below, compared = below_median(ctx, ctx.unit)
@@ -335,9 +337,9 @@ def overview(ctx: Context) -> list:
 
 
 def decomposition(ctx: Context) -> list:
-    """二、变动分解 (city pack): each core indicator's 同比 and 环比 split into the units'
+    """变动分解 (city pack): each core indicator's 同比 and 环比 split into the units'
     contributions (MetricStore.explain_change), as the metric page reads them."""
-    out: list = [Heading("二、变动分解")]
+    out: list = [Heading("变动分解")]
     out.append(Paragraph("各核心指标全市的同比、环比变动分解到各单位：" + N.decomposition_note(METRIC_BY_ID["non_arrest_rate"])
                          + "数量类指标的贡献即各单位自身的增减。", "note"))
     for mid in CORE_METRICS:
@@ -380,11 +382,11 @@ def contribution_table(m: Metric, frame, what: str) -> Table:
 
 
 def alert_list(ctx: Context) -> list:
-    """三、预警清单: the month's alerts (alerts.evaluate with the stored thresholds)."""
+    """预警清单: the month's alerts (alerts.evaluate with the stored thresholds)."""
     thresholds = A.load_thresholds(ctx.engine) if ctx.engine is not None else []
     units = A.ALL_UNITS if ctx.unit is None else (ctx.unit,)
     alerts = A.evaluate(ctx.store, ctx.month, thresholds, units=units)
-    out: list = [Heading("三、预警清单")]
+    out: list = [Heading("预警清单")]
     if not alerts:
         out.append(Paragraph(f"{ctx.period.label}没有触发预警或异常波动的指标。", "body"))
         return out
@@ -401,9 +403,9 @@ def alert_list(ctx: Context) -> list:
 
 
 def platforms(ctx: Context) -> list:
-    """四、分平台指标: each data platform's indicators (the model platform in 五); a platform
+    """分平台指标: each data platform's indicators (the model platform has its own section); a platform
     not live in the month says 未上线."""
-    out: list = [Heading("四、分平台指标")]
+    out: list = [Heading("分平台指标")]
     for p in PLATFORMS:
         if p.id == "models":
             continue
@@ -431,9 +433,9 @@ def _model_names(ctx: Context) -> dict[str, str]:
 
 
 def models(ctx: Context) -> list:
-    """五、数字检察监督模型: the models group's indicators for the month, then each model's clues
+    """数字检察监督模型: the models group's indicators for the month, then each model's clues
     over the last 12 months with its precision (成案 ÷ 核查) over the matured cohort."""
-    out: list = [Heading("五、数字检察监督模型"), metric_table(ctx, GROUPS["models"])]
+    out: list = [Heading("数字检察监督模型"), metric_table(ctx, GROUPS["models"])]
     period = Period(MODEL_PERIOD, ctx.month)
     prec = ctx.store.model_metric(PRECISION, period, ctx.who)
     found = ctx.store.by_model("clue_found", period, ctx.who)
@@ -448,7 +450,7 @@ def models(ctx: Context) -> list:
         cell = F.value_text(m, r.value, r.status, r.flag)
         rows.append((f"{r.model_id} {names.get(r.model_id, '')}".strip(), F.number(found_of.get(r.model_id)),
                      F.number(r.denominator), F.number(r.numerator), cell))
-    out.append(Heading(f"各模型线索与精准率（{period.label}）", 2))
+    out.append(Heading(f"各模型线索与精准率：{period.label}", 2))
     out.append(Table(("模型", "发现线索", "已核查（成熟批次）", "成案（成熟批次）", "精准率（成案÷核查）"), tuple(rows),
                      numeric=(1, 2, 3, 4), widths=(5.0, 1.6, 2.0, 2.0, 2.2), small=True,
                      note=immature_text() + "精准率按模型比较，不排名；样本少的不作比较。"))
@@ -456,9 +458,9 @@ def models(ctx: Context) -> list:
 
 
 def ledger(ctx: Context) -> list:
-    """六、线索与检察建议: the clue ledger's counts as of the data date (open, overdue by stage)
+    """线索与检察建议: the clue ledger's counts as of the data date (open, overdue by stage)
     and the 检察建议 outcomes from the metric layer."""
-    out: list = [Heading("六、线索与检察建议")]
+    out: list = [Heading("线索与检察建议")]
     paths = ctx.clue_paths()
     if paths is not None:
         codes = U.members(ctx.who)
@@ -490,11 +492,11 @@ def ledger(ctx: Context) -> list:
 
 
 def events(ctx: Context) -> list:
-    """七、大事记: the annotations of the trends' months that apply to the unit."""
+    """大事记: the annotations of the trends' months that apply to the unit."""
     start = ctx.trend_start()
     units = None if ctx.unit is None else [ctx.unit]
     items = applicable(ctx.annotations(), None, units, (start, ctx.month))
-    out: list = [Heading("七、大事记")]
+    out: list = [Heading("大事记")]
     if not items:
         out.append(Paragraph(f"{month_label(start)}至{ctx.period.label}没有记录的大事。", "note"))
         return out
@@ -558,19 +560,47 @@ def data_quality(ctx: Context) -> list:
     return out
 
 
+def county_summary(ctx: Context, code: str) -> str:
+    """The county page's written lines: its core rates outside the county spread (the two
+    ends, PRACTICE §7) and its own 同比 — every figure from the by_unit rows."""
+    above, below, up, down = [], [], [], []
+    for mid in CORE_METRICS:
+        m = METRIC_BY_ID[mid]
+        r, city = ctx.row(mid, code), ctx.row(mid, U.CITY)
+        if r["status"] != OK:
+            continue
+        if m.is_ratio and not r["flag"]:
+            v, q1, q3 = (F.rounded(m, x) for x in (r["value"], city["county_q1"], city["county_q3"]))
+            if None not in (v, q1, q3):
+                (above if v > q3 else below if v < q1 else []).append(f"{m.name}（{value_cell(m, r)}）")
+        if not F.is_missing(r["yoy_change"]):
+            signed, text = F.change_parts(m, r["yoy_change"], r["yoy_pct"])
+            if signed:
+                (up if signed > 0 else down).append(f"{m.name}（{text}）")
+    parts = []
+    if above or below:
+        parts.append("与县区比较：" + "；".join(
+            x for x in (f"高于县区四分位范围的有{'、'.join(above)}" if above else "",
+                        f"低于县区四分位范围的有{'、'.join(below)}" if below else "") if x) + "。")
+    else:
+        parts.append("与县区比较：核心比率指标均在县区四分位范围之内（或不参与比较）。")
+    trend = [x for x in (f"上升（增加）的有{'、'.join(up)}" if up else "",
+                         f"下降（减少）的有{'、'.join(down)}" if down else "") if x]
+    parts.append("同比：" + ("；".join(trend) if trend else "无可比的变动") + "。")
+    return "".join(parts)
+
+
 def county_page(ctx: Context, code: str) -> list:
     """One county's page in the city pack: against the city, the median and its own trend."""
     unit = U.UNIT_BY_CODE[code]
     below, compared = below_median(ctx, code)
     head = f"常住人口 {unit.population:.2f} 万。" if unit.population else ""
-    out: list = [PageBreak(), Heading(f"{unit.name}", 2),
-                 Paragraph(head + f"可比的比率指标 {compared} 项中，{len(below)} 项低于县区中位数（按指标方向）"
-                           + (f"：{'、'.join(below)}。" if below else "。") + "样本少、核查中的不参与比较。", "lead"),
-                 unit_table(ctx, code, CORE_METRICS)]
-    for mid in CORE_METRICS:
-        out.append(Paragraph(indicator_sentence(ctx, METRIC_BY_ID[mid], code)))
-    out.append(trend_figure(ctx, code, f"{unit.short}核心指标趋势（与全市，近{TREND_MONTHS}个月）"))
-    return out
+    return [PageBreak(), Heading(f"{unit.name}", 2),
+            Paragraph(head + f"可比的比率指标 {compared} 项中，{len(below)} 项低于县区中位数（按指标方向）"
+                      + (f"：{'、'.join(below)}。" if below else "。") + "样本少、核查中的不参与比较。", "lead"),
+            unit_table(ctx, code, CORE_METRICS),
+            Paragraph(county_summary(ctx, code)),
+            trend_figure(ctx, code, f"{unit.short}核心指标趋势（与全市，近{TREND_MONTHS}个月；竖虚线为大事记）", columns=3)]
 
 
 def sections(ctx: Context) -> list[tuple[str, Callable[[Context], list]]]:
@@ -593,8 +623,14 @@ def build_document(ctx: Context, progress: Progress | None = None) -> Document:
     who = "全市" if ctx.unit is None else U.UNIT_BY_CODE[ctx.unit].short
     doc = Document(f"{TITLE}（{ctx.period.label} · {who}）", f"{ctx.period.label} · {who}", ctx.month,
                    ctx.generated_at)
+    number = 0
     for what, build in sections(ctx):
-        doc.add(*build(ctx))
+        blocks = build(ctx)
+        for i, b in enumerate(blocks):     # the chapters are numbered in order: 一、二、…
+            if isinstance(b, Heading) and b.level == 1 and not b.text.startswith("附录"):
+                blocks[i] = Heading(f"{NUMERALS[number]}、{b.text}", 1)
+                number += 1
+        doc.add(*blocks)
         if progress:
             progress(what)
     codes = county_codes(ctx)

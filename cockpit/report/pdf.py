@@ -51,11 +51,11 @@ p { margin: 0 0 0.4em; }
 p.body { text-indent: 2em; }
 p.note, .table-note, .caption { font-size: 9pt; color: #5b6675; }
 p.lead { font-weight: bold; }
-.cover { page: cover; text-align: center; padding-top: 6cm; page-break-after: always; }
+.cover { page: cover; text-align: center; padding-top: 6cm; }
 .cover .title { font-size: 22pt; font-weight: bold; margin-bottom: 1.2em; }
 .cover .unit, .cover .period { font-size: 16pt; margin-bottom: 0.6em; }
 .cover .lines { margin-top: 6cm; font-size: 11pt; }
-table { border-collapse: collapse; width: 100%%; margin: 0.3em 0 0.2em; font-size: 9pt; }
+table { border-collapse: collapse; table-layout: fixed; width: 100%%; margin: 0.3em 0 0.2em; font-size: 9pt; }
 table.small { font-size: 7.5pt; }
 th, td { border: 0.5pt solid #9aa5b1; padding: 2pt 4pt; vertical-align: top; }
 th { background: #e8edf4; font-weight: bold; }
