@@ -109,6 +109,17 @@ def demo_db_url(small_demo, tmp_path_factory):
     return url
 
 
+@pytest.fixture
+def demo_copy(demo_db_url, tmp_path):
+    """An engine on a private copy of the small demo store (a test that writes: thresholds,
+    accounts, the audit log)."""
+    import shutil
+    shutil.copy(demo_db_url.removeprefix("sqlite:///"), tmp_path / "demo.db")
+    eng = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    yield eng
+    eng.dispose()
+
+
 @pytest.fixture(scope="module")
 def app(demo_db_url):
     """The Dash app on the small demo (pages imported, cache in-process)."""

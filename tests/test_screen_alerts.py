@@ -7,7 +7,6 @@ refresh state) and only the panel is sent again."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -17,7 +16,6 @@ from cockpit import data
 from cockpit.metrics import alerts as A
 from cockpit.metrics import units as U
 from cockpit.metrics.alerts import Threshold
-from cockpit.metrics.engine import make_engine
 from cockpit.metrics.periods import Period
 from cockpit.metrics.query import MetricStore
 from cockpit.screen import callbacks, layout as L, payload, shaping as S, spec
@@ -41,15 +39,6 @@ def _rows(children) -> list[dict]:
                 rows.append(dict(zip(("tag", "unit", "label", "value", "bound"), spans),
                                  metric=li["props"]["data-metric"], unit_code=li["props"]["data-unit"]))
     return rows
-
-
-@pytest.fixture
-def demo_copy(demo_db_url, tmp_path):
-    """A private copy of the small demo store (the test writes thresholds)."""
-    shutil.copy(demo_db_url.removeprefix("sqlite:///"), tmp_path / "demo.db")
-    eng = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture
