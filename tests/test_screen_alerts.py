@@ -107,12 +107,12 @@ def test_no_alert_on_an_immature_or_small_sample_cell(demo_store):
 def test_a_month_without_alerts_says_so():
     frame = pd.DataFrame([("140802", "2024-06", "pros_plea", 900), ("140802", "2024-06", "pros_concluded", 1000)],
                          columns=["unit_code", "month", "measure_id", "value"])
-    store = MetricStore.from_frames(frame)
+    store = MetricStore.from_frames(frame, snapshot=9001)     # snapshots of their own: parts are cached by snapshot
     part = payload.alerts_part(store, [])
     assert part["rows"] == [] and part["month"] == "2024-06"
     assert "本月无预警" in _json(L.block("ov-alerts", part))
     assert L.block("ov-alerts-panel-tag", part) == "2024年6月"
-    empty = payload.alerts_part(MetricStore.from_frames(None), [])
+    empty = payload.alerts_part(MetricStore.from_frames(None, snapshot=9002), [])
     assert "暂无数据" in _json(L.block("ov-alerts", empty)) and L.block("ov-alerts-panel-tag", empty) == ""
 
 
