@@ -61,6 +61,11 @@ class Document:
     generated_at: datetime
     blocks: list[Block] = field(default_factory=list)
 
+    @property
+    def running_head(self) -> str:
+        """The line at the top of each page: 研判会商材料 · 2024年5月 · 全市."""
+        return f"研判会商材料 · {self.subject}"
+
     def add(self, *blocks: Block) -> None:
         self.blocks.extend(blocks)
 

@@ -16,6 +16,7 @@ from cockpit.metrics.periods import month_label, month_ordinal
 from cockpit.metrics.query import MetricStore
 from cockpit.report import content, docx, pdf
 from cockpit.report.charts import cjk_family
+from cockpit.report.context import Context
 from cockpit.report.errors import ReportError
 from cockpit.report.library import pack_name
 
@@ -85,7 +86,7 @@ def build_pack(store: MetricStore, month: str | None, unit: str | None, out_dir:
         from cockpit.metrics.engine import shared_engine
         engine = shared_engine()
     generated_at = (generated_at or dt.datetime.now()).replace(microsecond=0)
-    ctx = content.Context(store, engine, month, unit, generated_at)
+    ctx = Context(store, engine, month, unit, generated_at)
     total = len(content.sections(ctx)) + len(content.county_codes(ctx)) + 2
     done = 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -52,6 +53,11 @@ def cjk_family() -> str:
     raise ReportError("未找到中文字体，图表和PDF无法显示中文：请安装 fonts-noto-cjk"
                       "（Debian/Ubuntu：apt-get install fonts-noto-cjk）。"
                       "No CJK font found: install fonts-noto-cjk.")
+
+
+# rc_context changes matplotlib's process-wide settings while a chart is drawn: one chart at a
+# time, so two packs built in threads of one process (the /reports page) never mix fonts.
+_DRAWING = threading.Lock()
 
 
 def _rc() -> dict:
@@ -153,7 +159,7 @@ def _panel(ax, p: TrendPanel, narrow: bool = False) -> None:
 def trend_grid(panels: list[TrendPanel], columns: int = 2, width_cm: float = 17.0, row_cm: float = 5.0) -> bytes:
     """The panels as small multiples in a grid (`columns` across, `row_cm` high each) — one PNG."""
     rows = max(1, math.ceil(len(panels) / columns))
-    with matplotlib.rc_context(_rc()):
+    with _DRAWING, matplotlib.rc_context(_rc()):
         height = rows * row_cm * CM
         fig = Figure(figsize=(width_cm * CM, height), dpi=DPI)
         # fixed margins (not constrained layout: that draws the figure twice)
@@ -183,7 +189,7 @@ def contribution_chart(metric: Metric, frame, width_cm: float = 16.0) -> bytes:
     units = frame.iloc[:-1]
     labels = list(units["unit_label"])[::-1]
     values = [float(v) for v in units["contribution"]][::-1]
-    with matplotlib.rc_context(_rc()):
+    with _DRAWING, matplotlib.rc_context(_rc()):
         height = max(4.0, 0.45 * len(labels) + 1.2) * CM
         fig = Figure(figsize=(width_cm * CM, height), dpi=DPI)
         fig.subplots_adjust(left=0.14, right=0.97, bottom=0.45 / height, top=1 - 0.1 / height)

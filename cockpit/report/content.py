@@ -1,5 +1,5 @@
 """The monthly pack's content (研判会商材料, PRACTICE §7): a `blocks.Document` built from the
-metric layer only — MetricStore (values, 同比/环比, the county median and spread,
+metric layer only (what it reads: `context.Context`; its sentences: `sentences`) — MetricStore (values, 同比/环比, the county median and spread,
 explain_change), alerts, annotations, quality, ledger and the model figures. Every number in a
 sentence or a cell comes from those calls and is formatted by cockpit.components.formatting
 (through cockpit.components.narrative where the pages write the same sentence), so the pack
@@ -21,12 +21,7 @@ the written analysis, trends), 变动分解, 预警清单, 分平台指标, 数�
 """
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from typing import Callable
-
-import pandas as pd
-from sqlalchemy import Engine
 
 from cockpit.components import formatting as F
 from cockpit.components import narrative as N
@@ -34,19 +29,21 @@ from cockpit.metrics import alerts as A
 from cockpit.metrics import ledger as L
 from cockpit.metrics import quality as Q
 from cockpit.metrics import units as U
-from cockpit.metrics.annotations import applicable, platform_launches, stored_annotations
+from cockpit.metrics.annotations import applicable
 from cockpit.metrics.catalog import CORE_METRICS, GROUPS, METRIC_BY_ID, METRICS, Metric
 from cockpit.metrics.contracts import SOURCES
+from cockpit.metrics.measures import MEASURE_BY_ID
 from cockpit.metrics.model_worth import PRECISION, immature_text
-from cockpit.metrics.periods import Period, add_months, data_date, month_label, month_ordinal
+from cockpit.metrics.periods import Period, month_label, month_ordinal
 from cockpit.metrics.platforms import PLATFORMS
-from cockpit.metrics.query import OK, MetricStore
-from cockpit.metrics.records import list_records
+from cockpit.metrics.records import group_counts, list_records
 from cockpit.report import charts as C
 from cockpit.report.blocks import Cover, Document, Figure, Heading, PageBreak, Paragraph, Table
+from cockpit.report.context import TREND_MONTHS, Context
+from cockpit.report.sentences import (alerts_sentence, below_median, county_summary, indicator_sentence, median_cell,
+                                      national_cell, value_cell)
 
 TITLE = "运城市检察机关业务数据分析研判会商材料"
-TREND_MONTHS = 24
 MAX_ALERTS = 60          # rows of the alert list; the rest are counted
 MODEL_PERIOD = "r12"     # the model figures cover the last 12 months (a month is too few clues)
 CITY_NAME = "运城市人民检察院（全市两级院）"
@@ -54,186 +51,6 @@ CITY_NAME = "运城市人民检察院（全市两级院）"
 NUMERALS = "一二三四五六七八九十"
 
 Progress = Callable[[str], None]
-
-
-@dataclass
-class Context:
-    """What every section reads: the store and the month, the unit (None = the city pack) and
-    the by_unit frames of every metric for the month (one computation, shared)."""
-    store: MetricStore
-    engine: Engine | None
-    month: str
-    unit: str | None
-    generated_at: dt.datetime
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
-    _annotations: list | None = None
-    _clue_paths: pd.DataFrame | None = None
-
-    @property
-    def period(self) -> Period:
-        return Period.month(self.month)
-
-    @property
-    def who(self) -> str:
-        """The unit the pack is about: a unit code or U.CITY."""
-        return self.unit or U.CITY
-
-    @property
-    def who_label(self) -> str:
-        return "全市" if self.unit is None else U.UNIT_BY_CODE[self.unit].short
-
-    @property
-    def as_of(self) -> dt.date:
-        """The date the data reaches (数据截至): the data month's last day, at most the day the
-        pack is made."""
-        return data_date(self.store.data_month, self.generated_at.date())
-
-    def row(self, metric_id: str, unit: str) -> pd.Series:
-        """A metric's by_unit row of one unit (or group) for the month."""
-        frame = self.frames.get(metric_id)
-        if frame is None:
-            frame = self.frames[metric_id] = self.store.by_unit(metric_id, self.period).set_index("unit", drop=False)
-        return frame.loc[unit]
-
-    def annotations(self) -> list:
-        if self._annotations is None:
-            self._annotations = platform_launches() + stored_annotations(self.engine)
-        return self._annotations
-
-    def trend_start(self) -> str:
-        return add_months(self.month, 1 - TREND_MONTHS)
-
-    def clue_paths(self) -> pd.DataFrame | None:
-        """Every clue's path as of the data date (counts only: no summaries kept)."""
-        if self.engine is None:
-            return None
-        if self._clue_paths is None:
-            frame = L.load_clues(self.engine, [U.CITY])
-            frame = frame.drop(columns=[c for c in ("summary", "record_keys") if c in frame.columns])
-            self._clue_paths = L.clue_path(frame, self.as_of)
-        return self._clue_paths
-
-
-# --------------------------------------------------------------------------- sentences and cells
-
-def value_cell(m: Metric, r) -> str:
-    """``46.5%``, ``33.3%（样本少）``, ``未上线`` — the value as the pages show it."""
-    return F.value_text(m, r["value"], r["status"], r["flag"])
-
-
-def national_cell(m: Metric, month: str) -> str:
-    """The latest national reference published by the month's year: ``43.4%（2022年）``."""
-    years = [y for y in m.national if y <= int(month[:4])]
-    if not years:
-        return F.DASH
-    y = max(years)
-    return f"{F.number(m.national[y], m.decimals)}{m.unit}（{y}年）"
-
-
-def median_cell(m: Metric, r) -> str:
-    if not m.is_ratio or F.is_missing(r["county_median"]):
-        return F.DASH
-    return F.fmt_value(m, r["county_median"])
-
-
-def change_phrase(m: Metric, change, pct) -> str:
-    """上升 2.3 个百分点 (a rate); 增加 5.2% / 减少 3人 (a count: relative when its base allows)."""
-    if m.is_ratio or F.is_missing(pct):
-        return N.moved_text(m, change)
-    r = round(float(pct), 1)
-    if r == 0:
-        return "持平"
-    return f"{'增加' if r > 0 else '减少'} {F.number(abs(r), 1)}%"
-
-
-def _not_compared(m: Metric, r, what: str) -> str:
-    mark = F.flag_text(m, r["flag"])
-    if mark:
-        return f"{mark}，不作{what}"
-    return f"无可比数值，不作{what}"
-
-
-def contributors_phrase(m: Metric, frame) -> str:
-    """主要来自盐湖区（+1.2）、临猗县（+0.6）: the units of an explain_change frame whose
-    contributions go the way of the total, the largest in size first (named, not ranked)."""
-    total = float(frame.iloc[-1]["contribution"])
-    dec = N.change_decimals(m)
-    if round(total, dec) == 0:
-        return ""
-    same = [r for r in N.largest_contributors(m, frame, 3) if (float(r["contribution"]) > 0) == (total > 0)][:2]
-    if not same:
-        return ""
-    unit = "个百分点" if m.unit == "%" else m.unit
-    parts = [f"{r['unit_label']}（{F.signed(r['contribution'], dec)}{unit}）" for r in same]
-    return "，主要来自" + "、".join(parts)
-
-
-def indicator_sentence(ctx: Context, m: Metric, unit: str) -> str:
-    """不捕率 46.5%，同比上升 2.3 个百分点，主要来自盐湖区（+1.2个百分点）；环比下降 0.4 个百分点。
-    全国（2022年）43.4%。 — for the city; for a unit, beside the city and the county median."""
-    r = ctx.row(m.id, unit)
-    if r["status"] != OK:
-        return f"{m.name}：{value_cell(m, r)}。"
-    text = f"{m.name} {value_cell(m, r)}"
-    if F.is_missing(r["yoy_change"]):
-        text += f"，{_not_compared(m, r, '同比')}"
-    else:
-        text += f"，同比{change_phrase(m, r['yoy_change'], r['yoy_pct'])}"
-        if unit == U.CITY:
-            frame = ctx.store.explain_change(m.id, ctx.period, "year", U.UNIT_CODES)
-            if not frame.attrs["refused"]:
-                text += contributors_phrase(m, frame)
-    if not F.is_missing(r["pop_change"]):
-        text += f"；环比{change_phrase(m, r['pop_change'], r['pop_pct'])}"
-    text += "。"
-    if unit == U.CITY:
-        if m.is_ratio and m.national:
-            nat = national_cell(m, ctx.month)
-            if nat != F.DASH:
-                text += f"全国参考值 {nat}。"
-        if m.is_ratio and not F.is_missing(r["county_median"]):
-            text += (f"县区中位数 {F.fmt_value(m, r['county_median'])}，"
-                     f"中间一半县区在 {F.spread_text(m, r['county_q1'], r['county_q3'])} 之间")
-            text += outside_spread(ctx, m) + "。"
-        elif not m.is_ratio:
-            text += "数量类指标，只说增减，不评优劣。"
-    else:
-        city = ctx.row(m.id, U.CITY)
-        text += f"全市 {value_cell(m, city)}"
-        if m.is_ratio:
-            if not F.is_missing(r["county_median"]) and U.UNIT_BY_CODE[unit].tier == "county":
-                text += f"，县区中位数 {F.fmt_value(m, r['county_median'])}"
-            versus, _ = N.versus_city(m, r)
-            text += f"，与全市相差 {versus}" if not r["flag"] else f"，{versus}"
-        else:
-            text += f"，本院{N.versus_city(m, r)[0]}"
-        text += "。"
-    return text
-
-
-def outside_spread(ctx: Context, m: Metric) -> str:
-    """；高于该范围的有 A、B，低于的有 C — the counties outside the county spread (q1–q3) at the
-    displayed precision, in unit-code order; flagged values are left out (not compared)."""
-    r = ctx.row(m.id, U.CITY)
-    q1, q3 = F.rounded(m, r["county_q1"]), F.rounded(m, r["county_q3"])
-    if q1 is None or q3 is None:
-        return ""
-    above, below = [], []
-    for code in U.COUNTY_CODES:
-        u = ctx.row(m.id, code)
-        v = F.rounded(m, u["value"])
-        if u["status"] != OK or u["flag"] or v is None:
-            continue
-        if v > q3:
-            above.append(U.label(code))
-        elif v < q1:
-            below.append(U.label(code))
-    parts = []
-    if above:
-        parts.append(f"高于该范围的有{'、'.join(above)}")
-    if below:
-        parts.append(f"低于该范围的有{'、'.join(below)}")
-    return "；" + "，".join(parts) if parts else ""
 
 
 # --------------------------------------------------------------------------- tables
@@ -250,7 +67,7 @@ def city_table(ctx: Context, metric_ids) -> Table:
                      median_cell(m, r),
                      F.spread_text(m, r["county_q1"], r["county_q3"]) if m.is_ratio else F.DASH))
     return Table(("指标", "本月", "环比", "同比", "全国参考", "县区中位数", "县区范围（中间一半）"), tuple(rows),
-                 numeric=(1, 2, 3, 4, 5, 6), widths=(3.2, 1.6, 1.9, 1.9, 1.8, 1.5, 2.0))
+                 numeric=(1, 2, 3, 4, 5, 6), widths=(2.9, 1.7, 2.45, 2.45, 2.5, 1.6, 2.4))
 
 
 def unit_table(ctx: Context, unit: str, metric_ids) -> Table:
@@ -263,27 +80,11 @@ def unit_table(ctx: Context, unit: str, metric_ids) -> Table:
         rows.append((m.name, value_cell(m, r), value_cell(m, city), median_cell(m, r), N.versus_city(m, r)[0],
                      N.change_cell(m, r, "pop")[1], N.change_cell(m, r, "yoy")[1]))
     return Table(("指标", "本院", "全市", "县区中位数", "与全市比较", "环比", "同比"), tuple(rows),
-                 numeric=(1, 2, 3, 4, 5, 6), widths=(3.2, 1.7, 1.7, 1.5, 2.0, 1.9, 1.9))
+                 numeric=(1, 2, 3, 4, 5, 6), widths=(2.9, 2.2, 2.2, 1.6, 2.7, 2.7, 2.7))
 
 
 def metric_table(ctx: Context, metric_ids) -> Table:
     return city_table(ctx, metric_ids) if ctx.unit is None else unit_table(ctx, ctx.unit, metric_ids)
-
-
-def below_median(ctx: Context, unit: str) -> tuple[list[str], int]:
-    """(the comparable indicators whose unflagged value is worse than the county median, how many
-    were compared) — the county page's summary, without ranks."""
-    below, compared = [], 0
-    for m in METRICS:
-        if not m.comparable:
-            continue
-        r = ctx.row(m.id, unit)
-        if r["status"] != OK or r["flag"] or F.is_missing(r["county_median"]):
-            continue
-        compared += 1
-        if F.below_median(m, r["value"], r["county_median"]):
-            below.append(m.short)
-    return below, compared
 
 
 def trend_figure(ctx: Context, unit: str, caption: str, columns: int = 2) -> Figure:
@@ -300,7 +101,7 @@ def trend_figure(ctx: Context, unit: str, caption: str, columns: int = 2) -> Fig
         notes = applicable(ctx.annotations(), mid, units, (start, end))
         panels.append(C.TrendPanel(m, tuple(series), tuple(notes), national=unit == U.CITY))
     if columns > 2:
-        return Figure(C.trend_grid(panels, columns, row_cm=4.5), caption)
+        return Figure(C.trend_grid(panels, columns, row_cm=4.1), caption)
     return Figure(C.trend_grid(panels), caption)
 
 
@@ -315,7 +116,8 @@ def cover(ctx: Context) -> list:
     note = ("说明：比率指标按各单位分子之和 ÷ 分母之和计算（不是比率的平均）。数量类指标（工作量、存量、累计）"
             "只说增减，不评优劣，与全市比较时看占全市的比例。标注“核查中”“办理中”的数值仍在办理期内，"
             "标注“样本少”的分母过小，均照常显示但不作同比、环比和比较；平台上线前的月份显示“未上线”。"
-            "本材料将各院与全市、县区中位数和自身趋势比较，不排名。材料只含汇总数和比率，不含个人信息。")
+            "本材料将各院与全市、县区中位数和自身趋势比较，不排名"
+            + ("；附录二为各县（市、区）院，每院一页" if ctx.unit is None else "") + "。材料只含汇总数和比率，不含个人信息。")
     return [Cover(TITLE, unit_label, ctx.period.label, lines), PageBreak(), Paragraph(note, "note")]
 
 
@@ -331,6 +133,7 @@ def overview(ctx: Context) -> list:
                              + "样本少、核查中的不参与比较。", "lead"))
     for mid in CORE_METRICS:
         out.append(Paragraph(indicator_sentence(ctx, METRIC_BY_ID[mid], who)))
+    out.append(Paragraph(alerts_sentence(ctx)))
     out.append(trend_figure(ctx, who, f"图1 核心指标趋势（{ctx.who_label}{'与全市' if ctx.unit else ''}，近{TREND_MONTHS}个月）"
                                       "。虚线空心点为仍在办理期的月份，灰色为平台上线前，竖虚线为大事记。"))
     return out
@@ -356,7 +159,10 @@ def decomposition(ctx: Context) -> list:
             out.append(Paragraph(N.change_sentence(m, frame, against, label)))
             shown = shown or (frame, what)
         if shown is not None:
-            out.append(contribution_table(m, *shown))
+            frame, what = shown
+            out.append(Figure(C.contribution_chart(m, frame, width_cm=12.0),
+                              f"{m.name}{what}变动：各单位的贡献（单位按编码排列）", width_cm=12.0))
+            out.append(contribution_table(m, frame, what))
     return out
 
 
@@ -377,15 +183,14 @@ def contribution_table(m: Metric, frame, what: str) -> Table:
             row += [F.signed(r["rate_effect"], dec), F.signed(r["mix_effect"], dec),
                     N.pair_text(r["num_base"], r["num_current"]), N.pair_text(r["den_base"], r["den_current"])]
         rows.append(tuple(row))
+    widths = (1.3, 1.4, 1.4, 1.6) + ((1.3, 1.3, 2.7, 2.7) if m.is_ratio else ())
     return Table(tuple(cols), tuple(rows), numeric=tuple(range(1, len(cols))), total_rows=(len(rows) - 1,),
-                 small=True, note=f"{what}变动分解（单位按编码排列，不排名）。")
+                 widths=widths, small=True, note=f"{what}变动分解（单位按编码排列，不排名）。")
 
 
 def alert_list(ctx: Context) -> list:
     """预警清单: the month's alerts (alerts.evaluate with the stored thresholds)."""
-    thresholds = A.load_thresholds(ctx.engine) if ctx.engine is not None else []
-    units = A.ALL_UNITS if ctx.unit is None else (ctx.unit,)
-    alerts = A.evaluate(ctx.store, ctx.month, thresholds, units=units)
+    alerts = ctx.alerts()
     out: list = [Heading("预警清单")]
     if not alerts:
         out.append(Paragraph(f"{ctx.period.label}没有触发预警或异常波动的指标。", "body"))
@@ -484,11 +289,33 @@ def ledger(ctx: Context) -> list:
             out.append(Table(("在办环节", *L.AGE_BUCKETS, "合计", "其中逾期"), tuple(brows),
                              numeric=tuple(range(1, len(L.AGE_BUCKETS) + 3)), small=True,
                              note="账龄：当前环节自开始之日起至数据日期的天数。"))
+    out += clue_outcomes(ctx)
     out.append(Heading("（二）检察建议", 2))
     ids = [mid for mid in ("suggestions", "suggestion_reply_rate", "suggestion_adoption_rate", "suggestion_revisit_rate")
            if mid in METRIC_BY_ID]
     out.append(metric_table(ctx, ids))
     return out
+
+
+def clue_outcomes(ctx: Context) -> list:
+    """Where the clues found in the last 12 months went: found, verified, substantiated (the
+    declared measures) and the substantiated clues by outcome (as /models counts them)."""
+    period = Period(MODEL_PERIOD, ctx.month)
+    counts = [(MEASURE_BY_ID[mid].name, ctx.store.measure_total(mid, ctx.who, period.start, period.end))
+              for mid in ("clue_found", "clue_verified", "clue_substantiated", "clue_cased")]
+    if all(v is None for _, v in counts):
+        return []
+    rows = [(name, F.number(v) + "条" if v is not None else F.DASH) for name, v in counts]
+    if ctx.engine is not None:
+        oc = group_counts(ctx.engine, "clue", ["status", "outcome"], [ctx.who], period)
+        oc = oc[oc["status"] == "属实"]
+        if not oc.empty:
+            by = oc.fillna({"outcome": "处理中"}).groupby("outcome")["n"].sum()
+            rows += [(f"核查属实：{outcome}", F.number(int(n)) + "条")
+                     for outcome, n in sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return [Heading(f"线索去向：{period.label}发现的线索", 3),
+            Table(("项目", "数量"), tuple(rows), numeric=(1,), widths=(6.0, 2.0),
+                  note="近3个月发现的线索多数仍在核查中，数量还会增加。数量不评优劣。")]
 
 
 def events(ctx: Context) -> list:
@@ -560,36 +387,6 @@ def data_quality(ctx: Context) -> list:
     return out
 
 
-def county_summary(ctx: Context, code: str) -> str:
-    """The county page's written lines: its core rates outside the county spread (the two
-    ends, PRACTICE §7) and its own 同比 — every figure from the by_unit rows."""
-    above, below, up, down = [], [], [], []
-    for mid in CORE_METRICS:
-        m = METRIC_BY_ID[mid]
-        r, city = ctx.row(mid, code), ctx.row(mid, U.CITY)
-        if r["status"] != OK:
-            continue
-        if m.is_ratio and not r["flag"]:
-            v, q1, q3 = (F.rounded(m, x) for x in (r["value"], city["county_q1"], city["county_q3"]))
-            if None not in (v, q1, q3):
-                (above if v > q3 else below if v < q1 else []).append(f"{m.name}（{value_cell(m, r)}）")
-        if not F.is_missing(r["yoy_change"]):
-            signed, text = F.change_parts(m, r["yoy_change"], r["yoy_pct"])
-            if signed:
-                (up if signed > 0 else down).append(f"{m.name}（{text}）")
-    parts = []
-    if above or below:
-        parts.append("与县区比较：" + "；".join(
-            x for x in (f"高于县区四分位范围的有{'、'.join(above)}" if above else "",
-                        f"低于县区四分位范围的有{'、'.join(below)}" if below else "") if x) + "。")
-    else:
-        parts.append("与县区比较：核心比率指标均在县区四分位范围之内（或不参与比较）。")
-    trend = [x for x in (f"上升（增加）的有{'、'.join(up)}" if up else "",
-                         f"下降（减少）的有{'、'.join(down)}" if down else "") if x]
-    parts.append("同比：" + ("；".join(trend) if trend else "无可比的变动") + "。")
-    return "".join(parts)
-
-
 def county_page(ctx: Context, code: str) -> list:
     """One county's page in the city pack: against the city, the median and its own trend."""
     unit = U.UNIT_BY_CODE[code]
@@ -635,8 +432,7 @@ def build_document(ctx: Context, progress: Progress | None = None) -> Document:
             progress(what)
     codes = county_codes(ctx)
     if codes:
-        doc.add(PageBreak(), Heading("附录二：各县（市、区）院"),
-                Paragraph("每院一页：本院与全市、县区中位数比较，及本院近24个月的趋势；不排名。", "note"))
+        doc.add(PageBreak(), Heading("附录二：各县（市、区）院"))   # one page each (说明 says how they compare)
         for i, code in enumerate(codes):
             blocks = county_page(ctx, code)
             doc.add(*(blocks[1:] if i == 0 else blocks))   # the first page follows the heading

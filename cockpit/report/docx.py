@@ -55,11 +55,26 @@ def _styles(d) -> None:
         st.paragraph_format.space_after = Pt(6)
 
 
-def _page(d) -> None:
+def _page(d, doc: Document) -> None:
+    """A4 portrait; the running head at the top right, the page number at the bottom (a PAGE
+    field Word fills in); none of either on the cover."""
     s = d.sections[0]
     s.page_width, s.page_height = Cm(21.0), Cm(29.7)
     s.left_margin = s.right_margin = Cm(2.0)
     s.top_margin = s.bottom_margin = Cm(2.2)
+    s.different_first_page_header_footer = True
+    head = s.header.paragraphs[0]
+    head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _run(head, doc.running_head, 8, grey=True)
+    foot = s.footer.paragraphs[0]
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run, text = OxmlElement("w:r"), OxmlElement("w:t")
+    text.text = "1"                    # shown until the reader updates the field
+    run.append(text)
+    field.append(run)
+    foot._p.append(field)
 
 
 def _run(p, text: str, size: float | None = None, bold: bool = False, grey: bool = False, font: str | None = None):
@@ -116,13 +131,16 @@ def _cell(cell, text: str, size: float, bold: bool = False, right: bool = False)
 
 
 def _table(d, b: Table) -> None:
-    size = 8 if b.small else 9
+    size = 7.5 if b.small else 8.5
     t = d.add_table(rows=1 + len(b.rows), cols=len(b.columns))
     t.style = d.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
     widths = b.widths or (1.0,) * len(b.columns)
     total = sum(widths)
     cms = [Cm(TEXT_WIDTH_CM * w / total) for w in widths]
+    for column, width in zip(t.columns, cms):     # the grid (LibreOffice reads it), then each cell (Word)
+        column.width = width
     rows = t.rows
     head = rows[0]
     _repeat_header(head)
@@ -196,7 +214,7 @@ def render(doc: Document) -> bytes:
     """The document as DOCX bytes."""
     d = new_document()
     _styles(d)
-    _page(d)
+    _page(d, doc)
     _properties(d, doc)
     for b in doc.blocks:
         if isinstance(b, Cover):

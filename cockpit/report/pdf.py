@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import logging
 
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -42,8 +41,9 @@ class LocalFetcher(URLFetcher):
 
 CSS = """
 @page { size: A4; margin: 2.2cm 2cm 2cm 2cm;
+        @top-right { content: "%(running)s"; font-size: 8pt; color: #8a94a3; }
         @bottom-center { content: counter(page); font-size: 9pt; color: #5b6675; } }
-@page cover { @bottom-center { content: none; } }
+@page cover { @top-right { content: none; } @bottom-center { content: none; } }
 html { font-family: %(font)s; font-size: 10.5pt; line-height: 1.5; color: #1f2933; }
 h1, h2, h3 { font-weight: bold; color: #000; page-break-after: avoid; margin: 0.9em 0 0.4em; }
 h1 { font-size: 16pt; } h2 { font-size: 13pt; } h3 { font-size: 11.5pt; }
@@ -55,9 +55,9 @@ p.lead { font-weight: bold; }
 .cover .title { font-size: 22pt; font-weight: bold; margin-bottom: 1.2em; }
 .cover .unit, .cover .period { font-size: 16pt; margin-bottom: 0.6em; }
 .cover .lines { margin-top: 6cm; font-size: 11pt; }
-table { border-collapse: collapse; table-layout: fixed; width: 100%%; margin: 0.3em 0 0.2em; font-size: 9pt; }
+table { border-collapse: collapse; table-layout: fixed; width: 100%%; margin: 0.3em 0 0.2em; font-size: 8.5pt; }
 table.small { font-size: 7.5pt; }
-th, td { border: 0.5pt solid #9aa5b1; padding: 2pt 4pt; vertical-align: top; }
+th, td { border: 0.5pt solid #9aa5b1; padding: 2pt 3pt; vertical-align: top; }
 th { background: #e8edf4; font-weight: bold; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; }
@@ -71,6 +71,12 @@ tr.total td { font-weight: bold; }
 
 def _font_stack() -> str:
     return ", ".join(f'"{f}"' for f in (cjk_family(), "Noto Sans CJK SC", "Source Han Sans SC")) + ", sans-serif"
+
+
+def _css_string(text: str) -> str:
+    """Text inside a CSS string: quotes and backslashes escaped, no line breaks, no markup."""
+    text = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return text.replace("<", "\\3c ").replace(">", "\\3e ")
 
 
 def _e(text) -> str:
@@ -117,13 +123,13 @@ def to_html(doc: Document) -> str:
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(doc.title)}</title>'
             f'<meta name="author" content="运城检察 数据驾驶舱"><meta name="description" content="{_e(doc.subject)}">'
             f'<meta name="dcterms.created" content="{when}"><meta name="dcterms.modified" content="{when}">'
-            f'<style>{CSS % {"font": _font_stack()}}</style></head><body>{"".join(parts)}</body></html>')
+            f'<style>{CSS % {"font": _font_stack(), "running": _css_string(doc.running_head)}}</style></head>'
+            f'<body>{"".join(parts)}</body></html>')
 
 
 def render_html(text: str, fetcher: LocalFetcher | None = None) -> bytes:
     """HTML → PDF bytes with the local-only fetcher (no base URL: nothing relative resolves)."""
     fetcher = fetcher or LocalFetcher()
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     return HTML(string=text, url_fetcher=fetcher, base_url=None).write_pdf()
 
 
