@@ -3,7 +3,9 @@ for the city or one unit (content: cockpit.report.content; charts: charts; rende
 pdf; where packs live: library).
 
 `build_pack` is imported on first use: the command line (`python -m cockpit users …`) imports
-this package for its `report` subcommand and should not pay for matplotlib and WeasyPrint."""
+this package for its `report` subcommand, and the app imports `library` and `download` at
+start; neither should pay for the renderers (matplotlib, WeasyPrint, python-docx: about a
+second) until a pack is built."""
 from cockpit.report.errors import ReportError
 
 __all__ = ["build_pack", "ReportError"]
