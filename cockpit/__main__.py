@@ -1,4 +1,4 @@
-"""`python -m cockpit`: accounts, kiosk tokens and the audit log (see cockpit/auth/cli.py)."""
+"""`python -m cockpit`: accounts, kiosk tokens, the audit log and the monthly pack (see cockpit/auth/cli.py)."""
 from __future__ import annotations
 
 import sys

@@ -18,6 +18,7 @@ from dash._pages import _parse_query_string
 
 from cockpit import auth, data
 from cockpit.auth import roles
+from cockpit.report import download as report_download
 from cockpit.cache import init_cache
 from cockpit.components.shell import TITLE
 from cockpit.components.userbar import user_bar
@@ -125,5 +126,6 @@ def create_app(engine=None) -> dash.Dash:
     app.layout = _layout
     app.interpolate_index = _index_page(app.interpolate_index)
     init_cache(app.server)
+    report_download.install(app.server)   # /reports/download: a pack's file, behind the guard
     auth.init_app(app)  # sign-in, roles, audit, security headers (COCKPIT_AUTH=off: none)
     return app

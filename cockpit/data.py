@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 
+from cockpit.metrics.alerts import load_thresholds
 from cockpit.metrics.annotations import applicable, platform_launches, stored_annotations
 from cockpit.metrics.engine import shared_engine
 from cockpit.metrics.query import MetricStore
@@ -32,6 +33,14 @@ class StoreState:
     error: str | None      # why, for the log and an admin
     notes: tuple = ()      # the stored annotations (cockpit.metrics.annotations), read at each check
     notes_stamp: str = "-" # changes when they change: part of the cached outputs' keys
+    thresholds: tuple = () # the administrator's alert thresholds (cockpit.metrics.alerts), read at each check
+    thresholds_stamp: str = "-"  # changes when they change: part of the wall's alert panel key
+
+
+def stamp(items) -> str:
+    """A short hash of stored settings (annotations, thresholds): '-' when there are none."""
+    items = tuple(items or ())
+    return hashlib.sha1(repr(items).encode("utf-8")).hexdigest()[:10] if items else "-"
 
 
 class StoreProvider:
@@ -57,28 +66,27 @@ class StoreProvider:
             if snapshot != self._snapshot or self._state.stale:
                 store = MetricStore.load(self.engine) if snapshot != self._snapshot else self._state.store
                 self._snapshot = snapshot
-                self._state = StoreState(store, stale=False, error=None, notes=self._state.notes,
-                                         notes_stamp=self._state.notes_stamp)
-            self._refresh_notes()
+                self._state = replace(self._state, store=store, stale=False, error=None)
+            self._refresh_settings()
         except Exception as err:  # noqa: BLE001 - any database failure: keep serving the last store
             if not self._state.stale:
                 log.warning("store unreachable, serving snapshot %s: %s", self._snapshot, err)
-            self._state = StoreState(self._state.store, stale=True, error=str(err).splitlines()[0],
-                                     notes=self._state.notes, notes_stamp=self._state.notes_stamp)
+            self._state = replace(self._state, stale=True, error=str(err).splitlines()[0])
         finally:
             self._checked = time.monotonic()
 
 
-    def _refresh_notes(self) -> None:
-        """Re-read the administrator's annotations (a few rows); a failure keeps the last ones."""
-        try:
-            notes = tuple(stored_annotations(self.engine))
-        except Exception as err:  # noqa: BLE001 - the charts go on with the last annotations
-            log.warning("annotations unreadable: %s", err)
-            return
-        if notes != self._state.notes:
-            stamp = hashlib.sha1(repr(notes).encode("utf-8")).hexdigest()[:10] if notes else "-"
-            self._state = replace(self._state, notes=notes, notes_stamp=stamp)
+    def _refresh_settings(self) -> None:
+        """Re-read what administrators set in the store — the annotations and the alert
+        thresholds (a few rows each); a failure keeps the last ones."""
+        for field, read in (("notes", stored_annotations), ("thresholds", load_thresholds)):
+            try:
+                items = tuple(read(self.engine))
+            except Exception as err:  # noqa: BLE001 - the pages and the wall go on with the last ones
+                log.warning("%s unreadable: %s", field, err)
+                continue
+            if items != getattr(self._state, field):
+                self._state = replace(self._state, **{field: items, f"{field}_stamp": stamp(items)})
 
 
 _provider: StoreProvider | None = None

@@ -3,10 +3,20 @@
 `engine` runs a test twice: on a fresh SQLite file and on a fresh PostgreSQL schema. When
 PostgreSQL cannot be reached the PostgreSQL half is skipped — except under CI=true, where it
 fails: CI must prove both databases.
+
+The expensive things are made once per session (per xdist worker) and shared read-only:
+`small_demo` (the demo's export files), `demo_db_url` and `demo_pg_url` (the small demo loaded
+on SQLite and on PostgreSQL; `demo_url` runs a test on both), the in-process app
+(`cockpit.auth.testing.shared_app`). A test that writes gets its own copy: `demo_copy` (a
+private SQLite file copied from the loaded one — a file copy, not a second load).
+
+The fast lane, `python -m pytest -m "not slow and not browser"`, runs on one xdist worker per
+core (`pytest_xdist_auto_num_workers` below); runs with browser tests stay in one process.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 
 import pytest
@@ -18,6 +28,32 @@ pytest_plugins = ["browser_support"]
 
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (addopts): one worker per core for a run without the browser tests (the fast
+    lane); a run with them stays in one process — each starts a server and Chromium and times
+    its pages, and two at once on a small machine would only race. PYTEST_XDIST_AUTO_NUM_WORKERS
+    still decides when set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None                       # xdist's own hook reads it
+    if "not browser" in (config.option.markexpr or ""):
+        return None                       # xdist's own hook: the number of cores
+    return 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Passwords hashed by scrypt at N=2**10 instead of 2**15 in this process: the tests sign in
+    thousands of times and assert what a sign-in does, not what it costs. A check reads the
+    parameters stored in the hash, so nothing else changes; subprocesses (`python app.py`, the
+    CLI) keep the production cost."""
+    from cockpit.auth import passwords
+    saved = passwords.METHOD
+    passwords.METHOD = "scrypt:1024:8:1"
+    yield
+    passwords.METHOD = saved
 
 
 def need(what: str, reason: str) -> None:
@@ -40,10 +76,29 @@ def _pg_error() -> str | None:
 
 @pytest.fixture(scope="session")
 def pg_url():
+    """A PostgreSQL database of this session (of this xdist worker) alone, dropped at its end.
+
+    Tests make their schemas in it. A database of its own, not just schemas in `test`: the
+    ETL's advisory lock is one per database, so loads of two sessions (two workers, two people
+    testing on one server) would otherwise wait for each other. Without the right to create a
+    database, the schemas go into TEST_PG_URL's database."""
     err = _pg_error()
     if err:
         need("PostgreSQL", err)
-    return PG_URL
+    from sqlalchemy.engine import make_url
+    name = f"cockpit_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:  # noqa: BLE001 - no CREATEDB right: share the given database
+        admin.dispose()
+        yield PG_URL
+        return
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _fresh_pg_schema(base_url: str):
@@ -107,6 +162,52 @@ def demo_db_url(small_demo, tmp_path_factory):
     run(small_demo, engine, progress=False)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def demo_pg_url(small_demo, pg_url):
+    """A PostgreSQL schema with the small demo loaded, once per session (read only)."""
+    from etl.run import run
+    schema, admin, url = _fresh_pg_schema(pg_url)
+    engine = make_engine(url)
+    run(small_demo, engine, progress=False)
+    engine.dispose()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo_url(request):
+    """The small demo's loaded store on SQLite and on PostgreSQL (read only: a test that
+    writes takes `demo_copy`)."""
+    return request.getfixturevalue("demo_db_url" if request.param == "sqlite" else "demo_pg_url")
+
+
+@pytest.fixture
+def demo_engine_both(demo_url):
+    """An engine on the small demo's loaded store, on SQLite and on PostgreSQL (read only)."""
+    engine = make_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+def copy_demo_db(demo_db_url: str, folder) -> str:
+    """A private copy of the small demo's SQLite store in `folder`; returns its URL."""
+    target = folder / "cockpit.db"
+    shutil.copyfile(demo_db_url.removeprefix("sqlite:///"), target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def demo_copy(demo_db_url, tmp_path):
+    """An engine on a private copy of the small demo store (for a test that writes to it)."""
+    folder = tmp_path / "demo-copy"
+    folder.mkdir()
+    eng = make_engine(copy_demo_db(demo_db_url, folder))
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -389,19 +389,9 @@ def test_the_panel_says_when_a_month_has_no_alerts():
     assert "/metric/plea_rate?period=2024-06&units=140802" in text and "/metric/plea_rate?period=2024-06\"" in text
 
 
-@pytest.fixture
-def demo_copy(demo_db_url, tmp_path):
-    """A private copy of the small demo store (the test writes thresholds and accounts)."""
-    import shutil
-    from cockpit.metrics.engine import make_engine
-    src = demo_db_url.removeprefix("sqlite:///")
-    shutil.copy(src, tmp_path / "demo.db")
-    eng = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
-    yield eng
-    eng.dispose()
-
-
 def test_the_overview_lists_the_data_months_alerts_on_the_demo(demo_copy, tmp_path):
+    """On a private copy of the small demo store (conftest `demo_copy`): the test writes
+    thresholds and accounts."""
     from cockpit.metrics.query import MetricStore
     engine = demo_copy
     store_ = MetricStore.load(engine)

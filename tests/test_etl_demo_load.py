@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from cockpit.metrics.engine import make_engine
@@ -60,20 +61,19 @@ def test_small_demo_loads_without_a_single_reject(engine, small_demo):
     assert len(units) == 14
 
 
-def test_article_figures_hold_in_the_metric_layer(engine, small_demo):
-    run(small_demo, engine, progress=False)
-    assert_article_figures(MetricStore.load(engine), engine)
+def test_article_figures_hold_in_the_metric_layer(demo_engine_both):
+    assert_article_figures(MetricStore.load(demo_engine_both), demo_engine_both)
 
 
-def test_a_month_before_launch_is_not_live(engine, small_demo):
-    run(small_demo, engine, progress=False)
-    store = MetricStore.load(engine)
+def test_a_month_before_launch_is_not_live(demo_engine_both):
+    store = MetricStore.load(demo_engine_both)
     before = store.query(["checkin_rate"], ["CITY"], "2023-02").iloc[0]
     assert before["status"] == "not_live" and before["value"] is None
     after = store.query(["checkin_rate"], ["CITY"], "2023-06").iloc[0]
     assert after["status"] == "ok" and 80 < after["value"] <= 100
 
 
+@pytest.mark.slow   # three loads of the small demo on each database
 def test_a_measure_declared_later_reaches_the_history_at_the_next_load(engine, small_demo):
     """Facts of a measure that were never computed (here: removed, as if the measure had been
     declared after the data was loaded) are rolled up in full by the next run — even one
@@ -107,12 +107,14 @@ def _writer_holds_lock(url: str) -> bool:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            return conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                                     "database = (SELECT oid FROM pg_database WHERE datname = current_database())")
                                 ).scalar() > 0
     finally:
         engine.dispose()
 
 
+@pytest.mark.slow   # a load killed in a child process, then two more loads
 def test_kill_9_during_a_load_keeps_the_old_snapshot_and_a_rerun_completes(db_url, small_demo, tmp_path):
     first_year = {p.name for p in small_demo.iterdir() if p.name.startswith("2022")}
     landing = link_months(small_demo, tmp_path / "landing", first_year)

@@ -437,6 +437,7 @@ def test_the_hostile_folder_loads_alike_on_sqlite_and_postgresql(pg_url, tmp_pat
         admin.dispose()
 
 
+@pytest.mark.slow   # three ETL runs in child processes over the hostile files' sandboxes
 @pytest.mark.parametrize("checks", ["dimension-check", "memory-limit-only"])
 def test_etl_run_never_ends_by_a_signal(tmp_path, checks):
     folder = hostile_landing(tmp_path / "landing")

@@ -161,18 +161,18 @@ class Loaded:
     "demo-sqlite", pytest.param("demo-postgresql", marks=pytest.mark.postgres), "hostile-sqlite"])
 def loaded(request, tmp_path_factory):
     """A landing folder loaded by the ETL into a fresh database: the small demo (SQLite and
-    PostgreSQL), and the demo with the hostile files (SQLite)."""
+    PostgreSQL: the session's loads, conftest `demo_db_url` and `demo_pg_url`, only read here),
+    and the demo with the hostile files (SQLite, loaded here)."""
     dataset, db = request.param.split("-")
     landing = request.getfixturevalue("small_demo" if dataset == "demo" else "hostile_landing")
-    schema = admin = None
-    if db == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('recompute') / 'store.db'}"
+    if dataset == "demo":
+        url = request.getfixturevalue("demo_db_url" if db == "sqlite" else "demo_pg_url")
     else:
-        from conftest import _fresh_pg_schema
-        schema, admin, url = _fresh_pg_schema(request.getfixturevalue("pg_url"))
+        url = f"sqlite:///{tmp_path_factory.mktemp('recompute') / 'store.db'}"
     engine = make_engine(url)
     try:
-        run(landing, engine, progress=False)
+        if dataset != "demo":
+            run(landing, engine, progress=False)
         store = MetricStore.load(engine)
         with engine.connect() as conn:
             rejects = pd.DataFrame(conn.execute(text("SELECT file_name, line_no FROM etl_reject")).all(),
@@ -184,10 +184,6 @@ def loaded(request, tmp_path_factory):
         yield Loaded(dataset, landing, store, rejects, ledger, facts, engine)
     finally:
         engine.dispose()
-        if admin is not None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 @dataclass

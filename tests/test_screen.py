@@ -65,6 +65,21 @@ GEOMETRY_JS = """
 """
 
 
+# every row of the 预警 panel and its 另有 N 条 line inside the panel, and no unit, value or bound
+# cut short (an indicator's long name may end in an ellipsis; its full name is the row's title)
+ALERTS_FIT_JS = """
+() => {
+  const box = document.querySelector('#ov-alerts').getBoundingClientRect();
+  const inside = [...document.querySelectorAll('#ov-alerts .scr-alert-row, #ov-alerts .scr-alert-more')]
+    .every(e => { const r = e.getBoundingClientRect(); return r.top >= box.top - 1 && r.bottom <= box.bottom + 1; });
+  const whole = [...document.querySelectorAll('#ov-alerts .scr-alert-unit, #ov-alerts .scr-alert-value, '
+                                            + '#ov-alerts .scr-alert-bound, #ov-alerts .scr-alert-tag')]
+    .every(e => e.scrollWidth <= e.clientWidth + 1);
+  return inside && whole;
+}
+"""
+
+
 @pytest.fixture(scope="module")
 def server_db_url(demo_db_url):
     return demo_db_url
@@ -165,6 +180,11 @@ def test_headline_and_panels_show_the_data(server, open_page):
     feed = s.page.inner_text("#ov-feed")
     assert re.search(r"\d\d-\d\d \d\d:\d\d", feed) and "预警" in feed
     assert len(s.page.query_selector_all("#ov-ranking .scr-rank-row:not(.clone)")) == 13
+    # the 预警 panel: the data month's alerts, six rows and the rest counted, nothing clipped
+    assert len(s.page.query_selector_all("#ov-alerts .scr-alert-row")) == 6
+    assert re.search(r"另有 \d+ 条", s.page.inner_text("#ov-alerts"))
+    assert s.page.inner_text("#ov-alerts-panel-tag").startswith("2024年6月")
+    assert s.page.evaluate(ALERTS_FIT_JS), "the alert rows do not fit their panel"
     s.check_clean()
 
 

@@ -521,6 +521,7 @@ def _jsonable(o):
     return str(o)
 
 
+@pytest.mark.slow   # 330 refreshes of the wall, 300 of them under tracemalloc
 def test_server_memory_is_flat_over_many_refreshes(wall, app_ctx):
     params = ScreenParams().to_dict()
     state = None

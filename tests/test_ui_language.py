@@ -32,6 +32,9 @@ ALLOWED = {
     "XLS",       # likewise
     "Excel",     # the export format, named after the program everybody opens it with
     "MB",        # the unit of the upload size limit, as Windows shows file sizes
+    "KB",        # likewise, the size of a pack's file on /reports
+    "Word",      # the pack's editable format (/reports), named after the program that opens it
+    "PDF",       # the pack's print format (/reports), a file type as Windows names it
     "MIT",       # the map's licence in its credit line (the licence asks for the credit)
     "zhangsan",  # the example in the new-user form: login names are typed in pinyin
 }

@@ -54,6 +54,7 @@ EVENTS = {
     "threshold_deleted": "删除预警阈值",
     "annotation_saved": "记录大事记",
     "annotation_deleted": "删除大事记",
+    "pack_generated": "生成研判会商材料",
     "view_records": "查看明细",
     "access_denied": "越权访问被拒绝",
     "csrf_failed": "表单校验失败（疑似跨站请求）",
@@ -108,6 +109,7 @@ DETAIL_LABELS = {
     "kind": "事件类型",
     "month": "月份",
     "end_month": "结束月份",
+    "job": "任务编号",
 }
 # Coded values of some keys (models.authenticate's reasons, lockout scopes, request methods …).
 VALUE_LABELS = {
@@ -116,7 +118,7 @@ VALUE_LABELS = {
     "scope": {"account": "账户", "address": "地址"},
     "method": {"POST": "提交", "GET": "打开", "PUT": "修改", "DELETE": "删除"},
     "form": {"login": "登录表单"},
-    "format": {"csv": "CSV", "xlsx": "Excel"},
+    "format": {"csv": "CSV", "xlsx": "Excel", "docx": "Word", "pdf": "PDF"},
     "malformed": {"inputs differ from the declared ones": "请求的输入与组件声明不符"},
     "kind": {"launch": "平台上线", "campaign": "专项行动", "definition": "口径变更", "data_gap": "数据缺失",
              "other": "其他"},
@@ -127,6 +129,7 @@ PATH_LABELS = {
     "/logout": "退出登录",
     "/_dash-update-component": "页面数据请求",
     "/_dash-layout": "页面布局请求",
+    "/reports/download": "下载研判会商材料",
 }
 
 

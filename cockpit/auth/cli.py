@@ -9,6 +9,7 @@
     python -m cockpit kiosk revoke ID|LABEL
     python -m cockpit kiosk list
     python -m cockpit audit [--limit N] [--event EVENT]
+    python -m cockpit report [--month YYYY-MM] [--unit CODE] [--out DIR]   monthly pack (cockpit.report)
 
 The database is `--database URL`, else DATABASE_URL, else the embedded SQLite file. Generated
 passwords and kiosk addresses are printed once; only their hashes are stored.
@@ -21,12 +22,13 @@ import sys
 from cockpit.auth import audit, models, roles
 from cockpit.auth.models import fmt_time
 from cockpit.metrics import units as U
+from cockpit.report import cli as report_cli
 
 ROLE_HELP = "、".join(f"{k}（{v}）" for k, v in roles.ROLES.items())
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m cockpit", description="运城检察 数据驾驶舱：账户、大屏令牌与审计")
+    p = argparse.ArgumentParser(prog="python -m cockpit", description="运城检察 数据驾驶舱：账户、大屏令牌、审计与研判会商材料")
     p.add_argument("--database", help="数据库地址（默认 DATABASE_URL 或内置 SQLite）")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -61,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     aud = sub.add_parser("audit", help="查看审计日志（最新在前）")
     aud.add_argument("--limit", type=int, default=50)
     aud.add_argument("--event", choices=list(audit.EVENTS))
+
+    report_cli.add_parser(sub)
     return p
 
 
@@ -71,6 +75,8 @@ def main(argv: list[str] | None = None, engine=None) -> int:
         from cockpit.metrics.engine import make_engine
         engine = make_engine(args.database)
     try:
+        if args.command == "report":
+            return report_cli.run(args, engine)
         models.create_tables(engine)
         return _run(args, engine)
     except models.UserError as err:

@@ -14,6 +14,11 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 LENGTH = 16   # ~94 bits
 MAX_LENGTH = 256
 
+# werkzeug's scrypt at its default cost (N=2**15, r=8, p=1). The in-process tests lower it
+# (tests/conftest.py) so that thousands of sign-ins stay fast; the stored hash names its own
+# parameters, so a check reads whatever cost a hash was made with.
+METHOD = "scrypt"
+
 _DUMMY: list[str] = []
 
 
@@ -26,7 +31,7 @@ def generate(length: int = LENGTH) -> str:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=METHOD)
 
 
 def verify(stored_hash: str, password: str) -> bool:
@@ -41,7 +46,7 @@ def verify(stored_hash: str, password: str) -> bool:
 def verify_dummy(password: str) -> None:
     """Spend the time of a real check (an unknown user name must not answer faster)."""
     if not _DUMMY:
-        _DUMMY.append(generate_password_hash(secrets.token_urlsafe(16)))
+        _DUMMY.append(generate_password_hash(secrets.token_urlsafe(16), method=METHOD))
     check_password_hash(_DUMMY[0], (password or "")[:MAX_LENGTH])
 
 

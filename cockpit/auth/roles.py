@@ -128,6 +128,22 @@ def allowed_record_units(principal, requested: str | Iterable[str] | None) -> li
     return [c for c in codes if c in scope]
 
 
+def pack_scope(principal) -> frozenset[str] | None:
+    """The units whose monthly packs (研判会商材料, /reports) a principal may see and download:
+    None = all (leader, admin, sign-in off); a county user its own unit's and the city's
+    (U.CITY); nobody else any. A pack holds the unit's aggregates and its alerts, no records."""
+    scope = record_scope(principal)
+    return None if scope is None else frozenset(scope | {U.CITY}) if scope else frozenset()
+
+
+def may_generate_pack(principal, unit: str) -> bool:
+    """Who may build (or rebuild) a pack: a leader or an administrator any unit's and the
+    city's; a county user its own unit's only (the city's pack is the city office's material:
+    it may download it, not replace it)."""
+    scope = record_scope(principal)
+    return scope is None or unit in scope
+
+
 def landing_path(principal) -> str | None:
     """Where a person lands on opening the cockpit ("/" after sign-in): a county user on its own
     county's page, not the city overview (which stays one click away); None = the overview."""

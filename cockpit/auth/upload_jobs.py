@@ -1,4 +1,7 @@
-"""Upload jobs: an upload's check, storage and load run in the background, not inside the request.
+"""Background jobs with a status file: an upload's check, storage and load — and the monthly
+pack's build (/reports, `cockpit.components.report_jobs`) — run in the background, not inside
+the request. Each kind of job (`Kind`) has its own folder, its own lock and its own Chinese
+messages; uploads are the default kind.
 
 The upload callback hands the files to `submit`, which writes a job status file and starts a
 worker thread; the callback answers at once with the job's id. The page polls `read` (a
@@ -52,23 +55,36 @@ _live: set[str] = set()          # ids of the jobs whose thread runs in this pro
 _live_lock = threading.Lock()
 
 
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """A kind of job: its folder (under the base folder each call names), what a failed and an
+    interrupted job say, and the exceptions whose own (Chinese) message a failed job shows."""
+    folder: str
+    failed: str
+    interrupted: str
+    expected: tuple[type[Exception], ...] = ()
+
+
+UPLOAD = Kind(JOB_DIR, JOB_FAILED, JOB_INTERRUPTED)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _dir(landing: Path) -> Path:
-    return Path(landing) / JOB_DIR
+def _dir(landing: Path, kind: Kind = UPLOAD) -> Path:
+    return Path(landing) / kind.folder
 
 
-def _path(landing: Path, job_id: str) -> Path | None:
+def _path(landing: Path, job_id: str, kind: Kind = UPLOAD) -> Path | None:
     job_id = str(job_id or "")
     if not job_id or not all(c.isalnum() or c in "-_" for c in job_id) or len(job_id) > 64:
         return None           # an id from the browser: never a path
-    return _dir(landing) / f"{job_id}.json"
+    return _dir(landing, kind) / f"{job_id}.json"
 
 
-def _write(landing: Path, job: dict) -> None:
-    folder = _dir(landing)
+def _write(landing: Path, job: dict, kind: Kind = UPLOAD) -> None:
+    folder = _dir(landing, kind)
     folder.mkdir(parents=True, exist_ok=True)
     job["updated"] = _now()
     fd, tmp = tempfile.mkstemp(prefix=".job-", dir=folder)
@@ -100,9 +116,9 @@ def _interrupted(job: dict) -> bool:
     return not _pid_alive(job.get("pid"))
 
 
-def read(landing: Path, job_id: str) -> dict | None:
+def read(landing: Path, job_id: str, kind: Kind = UPLOAD) -> dict | None:
     """A job's status (a dict) or None when there is no such job."""
-    path = _path(landing, job_id)
+    path = _path(landing, job_id, kind)
     if path is None:
         return None
     job = _load(path)
@@ -111,7 +127,7 @@ def read(landing: Path, job_id: str) -> dict | None:
         # before it exits), so a job that just ended shows its end here, not an interruption
         job = _load(path)
         if job is not None and _interrupted(job):
-            job.update(state=INTERRUPTED, error=JOB_INTERRUPTED)
+            job.update(state=INTERRUPTED, error=kind.interrupted)
     return job
 
 
@@ -122,23 +138,23 @@ def _load(path: Path) -> dict | None:
         return None
 
 
-def recent(landing: Path, limit: int = KEEP) -> list[dict]:
+def recent(landing: Path, limit: int = KEEP, kind: Kind = UPLOAD) -> list[dict]:
     """The latest jobs, newest first."""
-    folder = _dir(landing)
+    folder = _dir(landing, kind)
     if not folder.is_dir():
         return []
     ids = sorted((p.stem for p in folder.glob("*.json") if not p.name.startswith(".")), reverse=True)
-    return [j for j in (read(landing, i) for i in ids[:limit]) if j is not None]
+    return [j for j in (read(landing, i, kind) for i in ids[:limit]) if j is not None]
 
 
-def latest(landing: Path) -> dict | None:
-    jobs = recent(landing, 1)
+def latest(landing: Path, kind: Kind = UPLOAD) -> dict | None:
+    jobs = recent(landing, 1, kind)
     return jobs[0] if jobs else None
 
 
-def active(landing: Path) -> list[dict]:
+def active(landing: Path, kind: Kind = UPLOAD) -> list[dict]:
     """Jobs queued or running, oldest first."""
-    return [j for j in reversed(recent(landing)) if j["state"] in ACTIVE]
+    return [j for j in reversed(recent(landing, kind=kind)) if j["state"] in ACTIVE]
 
 
 def _new(names: list[str], by: str) -> dict:
@@ -148,11 +164,11 @@ def _new(names: list[str], by: str) -> dict:
             "phase": "", "pos": 0, "total": 0, "current": "", "result": None, "error": None}
 
 
-def _prune(landing: Path) -> None:
-    folder = _dir(landing)
+def _prune(landing: Path, kind: Kind = UPLOAD) -> None:
+    folder = _dir(landing, kind)
     files = sorted((p for p in folder.glob("*.json") if not p.name.startswith(".")), reverse=True)
     for old in files[KEEP:]:
-        job = read(landing, old.stem)
+        job = read(landing, old.stem, kind)
         if job is None or job["state"] not in ACTIVE:
             old.unlink(missing_ok=True)
 
@@ -162,64 +178,66 @@ def result_dict(result) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
 
 
-def finished(landing: Path, result, names: list[str], by: str) -> str:
+def finished(landing: Path, result, names: list[str], by: str, kind: Kind = UPLOAD) -> str:
     """A job that is over before it starts (every file refused in the browser): its result is
     shown and kept like any other's. Returns its id."""
     job = _new(names, by)
     job.update(state=DONE, result=result_dict(result))
-    _write(landing, job)
+    _write(landing, job, kind)
     return job["id"]
 
 
-def submit(landing: Path, work, names: list[str], by: str) -> str:
-    """Start `work(report) -> UploadResult` in a worker thread and return the job's id at once.
-    `report(phase, pos, total, name)` updates the job's status file."""
+def submit(landing: Path, work, names: list[str], by: str, kind: Kind = UPLOAD) -> str:
+    """Start `work(report) -> result` (a dataclass, e.g. an UploadResult) in a worker thread and
+    return the job's id at once. `report(phase, pos, total, name)` updates the job's status file."""
     landing = Path(landing)
     job = _new(names, by)
-    _write(landing, job)
-    _prune(landing)
+    _write(landing, job, kind)
+    _prune(landing, kind)
     with _live_lock:
         _live.add(job["id"])
-    thread = threading.Thread(target=_run, args=(landing, job, work), name=f"upload-{job['id']}", daemon=False)
+    thread = threading.Thread(target=_run, args=(landing, job, work, kind), name=f"job-{job['id']}", daemon=False)
     thread.start()
     return job["id"]
 
 
-def _run(landing: Path, job: dict, work) -> None:
+def _run(landing: Path, job: dict, work, kind: Kind = UPLOAD) -> None:
     try:
-        folder = _dir(landing)
+        folder = _dir(landing, kind)
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / LOCK_FILE, "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)        # one job at a time on this host; others stay queued
             try:
                 job.update(state=RUNNING, started=_now())
-                _write(landing, job)
+                _write(landing, job, kind)
 
                 def report(phase: str, pos: int, total: int, name: str) -> None:
                     job.update(phase=str(phase), pos=int(pos), total=int(total), current=str(name))
-                    _write(landing, job)
+                    _write(landing, job, kind)
                 try:
                     result = work(report)
                     job.update(state=DONE, result=result_dict(result), phase="", current="")
+                except kind.expected as err:   # a refusal the user can act on: its own message
+                    job.update(state=FAILED, error=str(err))
                 except Exception:  # noqa: BLE001 - the job fails with a Chinese message, the detail is logged
-                    log.exception("upload job %s failed", job["id"])
-                    job.update(state=FAILED, error=JOB_FAILED)
+                    log.exception("%s job %s failed", kind.folder, job["id"])
+                    job.update(state=FAILED, error=kind.failed)
                 job["finished"] = _now()
-                _write(landing, job)
+                _write(landing, job, kind)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
     except Exception:  # noqa: BLE001 - the status file itself could not be written
-        log.exception("upload job %s: status not written", job["id"])
+        log.exception("%s job %s: status not written", kind.folder, job["id"])
     finally:
         with _live_lock:
             _live.discard(job["id"])
 
 
-def wait(landing: Path, job_id: str, timeout: float = 60.0) -> dict | None:
+def wait(landing: Path, job_id: str, timeout: float = 60.0, kind: Kind = UPLOAD) -> dict | None:
     """Block until the job is no longer active (for tests and scripts); its last status."""
     deadline = time.monotonic() + timeout
     while True:
-        job = read(landing, job_id)
+        job = read(landing, job_id, kind)
         if job is None or job["state"] not in ACTIVE or time.monotonic() > deadline:
             return job
         time.sleep(0.05)

@@ -25,7 +25,7 @@ _BUILT: dict[tuple, dict] = {}
 
 
 def navbar(active: str = "", period: str | None = None):
-    """`active`: overview | county | metric | compare | trends | platform | models | clues.
+    """`active`: overview | county | metric | compare | trends | platform | models | clues | reports.
     Built once per (active, period, path prefix) and kept as its JSON form: every page load
     carries it, and its ~70 menu entries are the same each time."""
     from cockpit.components.plain_html import to_plain
@@ -73,6 +73,7 @@ def _navbar(active: str = "", period: str | None = None) -> dbc.Navbar:
                 menu("平台", platform_items, "platform", "nav-menu-platform"),
                 link("模型与线索", "/models", "models"),
                 link("线索台账", "/clues", "clues"),
+                link("研判材料", "/reports", "reports"),
             ], navbar=True, class_name="cockpit-nav"),
         ], fluid=True),
         color="white", class_name="cockpit-navbar", expand=True,

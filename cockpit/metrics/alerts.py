@@ -117,6 +117,16 @@ class Alert:
     def rule_label(self) -> str:
         return RULE_LABEL[self.rule]
 
+    @property
+    def below(self) -> bool:
+        """The value fell below its lower bound (else it rose above its upper one)."""
+        return self.lower is not None and _shown(self.metric, self.value) < _shown(self.metric, self.lower)
+
+    @property
+    def bound(self) -> float | None:
+        """The bound the value crossed."""
+        return self.lower if self.below else self.upper
+
 
 # --------------------------------------------------------------------------- the rules
 

@@ -13,6 +13,7 @@ from dash import Input, Output, callback, dcc, html
 
 from cockpit import data
 from cockpit.components import formatting as F
+from cockpit.components import narrative as N
 from cockpit.components.cached_queries import by_unit_rows
 from cockpit.components.catalog_groups import DOMAINS, GROUPS
 from cockpit.components.params import PageContext, href
@@ -85,18 +86,6 @@ def _rank_badge(metric, rank, of):
     return el("Span", f"{rank}/{int(of)}", className=f"rank-badge tone-{F.rank_tone(metric, rank, of)}")
 
 
-def _versus_city(m, r) -> tuple[str, str]:
-    """(text, tone) of the 与全市比较 cell: a rate's gap to the city; a count's share of it."""
-    if r["status"] != OK:
-        return "—", "flat"
-    if m.is_ratio:
-        if r["flag"]:                          # 样本少 / 核查中: shown, not compared
-            return F.no_change_text(m, r["flag"]), "flat"
-        gap = r["gap_to_city"]
-        return F.gap_text(m, gap), F.gap_tone(m, gap)
-    return F.share_text(r["share_of_city"]), "flat"
-
-
 def indicator_rows(code: str, period: str, period_q: str | None, drills: bool = True):
     """(table rows, summary) of every indicator for one unit — from the metric layer.
 
@@ -115,11 +104,8 @@ def indicator_rows(code: str, period: str, period_q: str | None, drills: bool = 
             city = frames[mid][U.CITY]
             status = r["status"]
             link = href(f"/metric/{mid}", {"period": period_q, "units": code})
-            if F.is_missing(r["yoy_change"]):
-                yoy_signed, yoy_text = None, F.no_change_text(m, r["flag"])
-            else:
-                yoy_signed, yoy_text = F.change_parts(m, r["yoy_change"], r["yoy_pct"])
-            versus, versus_tone = _versus_city(m, r)
+            yoy_signed, yoy_text = N.change_cell(m, r, "yoy")
+            versus, versus_tone = N.versus_city(m, r)
             rank, of = F.shown_rank(m, r["rank"]), r["rank_of"]
             if rank is not None:
                 ranked += 1

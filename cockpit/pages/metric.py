@@ -20,6 +20,7 @@ from dash import Input, Output, callback, dcc, html
 from cockpit import data
 from cockpit.components import charts as C
 from cockpit.components import formatting as F
+from cockpit.components import narrative as N
 from cockpit.components.cards import flagged
 from cockpit.components.catalog_groups import GROUPS, domain_of
 from cockpit.components.county_map import county_links, county_map
@@ -34,7 +35,7 @@ from cockpit.components.states import guarded
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import METRIC_BY_ID
 from cockpit.metrics.measures import MEASURE_BY_ID
-from cockpit.metrics.periods import Period, month_label, month_ordinal
+from cockpit.metrics.periods import Period, month_label
 from cockpit.metrics.platforms import PLATFORM_BY_ID
 from cockpit.metrics.query import OK, STATUS_LABEL
 
@@ -273,68 +274,8 @@ def unit_table(params):
     return el("Div", table, className="table-scroll")
 
 
-def _signed_with_unit(m, v) -> str:
-    dec = max(1, m.decimals) if m.is_ratio else m.decimals
-    unit = "个百分点" if m.unit == "%" else m.unit
-    return f"{F.signed(v, dec)}{unit}"
-
-
-def _moved(m, change) -> str:
-    """上升 2.3 个百分点 / 下降 120人 / 持平."""
-    dec = max(1, m.decimals) if m.is_ratio else m.decimals
-    r = round(float(change), dec)
-    if r == 0:
-        return "持平"
-    verb = ("上升" if r > 0 else "下降") if m.is_ratio else ("增加" if r > 0 else "减少")
-    unit = " 个百分点" if m.unit == "%" else m.unit
-    return f"{verb} {F.number(abs(r), dec)}{unit}"
-
-
-def change_sentence(m, frame, against: str, base_label: str) -> str:
-    """不捕率较上期（2024年4月）上升 2.3 个百分点，其中盐湖区贡献 +0.8（比率效应 +0.5，结构效应 +0.3）……
-    Every number from the frame of MetricStore.explain_change; the units named are the two with
-    the largest contributions in size (named, not ranked)."""
-    total = frame.iloc[-1]
-    units = frame.iloc[:-1]
-    dec = max(1, m.decimals) if m.is_ratio else m.decimals
-    when = "较上期" if against == "previous" else "较上年同期"
-    text = f"{m.name}{when}（{base_label}）{_moved(m, total['contribution'])}"
-    if round(float(total["contribution"]), dec) != 0 and not units.empty:
-        big = sorted(units.to_dict("records"), key=lambda r: (-abs(float(r["contribution"])), r["unit"]))[:2]
-        parts = []
-        for r in big:
-            if round(float(r["contribution"]), dec) == 0:
-                continue
-            part = f"{r['unit_label']}贡献 {F.signed(r['contribution'], dec)}"
-            if m.is_ratio:
-                part += f"（比率效应 {F.signed(r['rate_effect'], dec)}，结构效应 {F.signed(r['mix_effect'], dec)}）"
-            parts.append(part)
-        if parts:
-            text += "，其中" + "，".join(parts)
-    text += "。"
-    if m.is_ratio:
-        num = MEASURE_BY_ID[m.numerator]
-        text += f"分子{num.name}{F.number(total['num_base'])}→{F.number(total['num_current'])}" \
-                f"（{F.signed(float(total['num_current']) - float(total['num_base']), 0)}）"
-        if m.denominator:
-            den = MEASURE_BY_ID[m.denominator]
-            text += f"，分母{den.name}{F.number(total['den_base'])}→{F.number(total['den_current'])}" \
-                    f"（{F.signed(float(total['den_current']) - float(total['den_base']), 0)}）"
-        else:
-            text += "，分母常住人口不变"
-        text += "。"
-    return text
-
-
-def _pair(a, b, decimals: int = 0) -> str:
-    if F.is_missing(a) and F.is_missing(b):
-        return "—"
-    diff = None if F.is_missing(a) or F.is_missing(b) else float(b) - float(a)
-    return f"{F.number(a, decimals)} → {F.number(b, decimals)}（{F.signed(diff, decimals)}）"
-
-
 def decomposition_table(m, frame) -> html.Div:
-    dec = max(1, m.decimals) if m.is_ratio else m.decimals
+    dec = N.change_decimals(m)
     change_unit = "个百分点" if m.unit == "%" else m.unit
     head = [el("Th", "单位"), el("Th", f"对比期{F.unit_suffix(m)}", className="num"),
             el("Th", f"本期{F.unit_suffix(m)}", className="num"),
@@ -356,8 +297,8 @@ def decomposition_table(m, frame) -> html.Div:
         if m.is_ratio:
             cells += [el("Td", F.signed(r["rate_effect"], dec), className="num"),
                       el("Td", F.signed(r["mix_effect"], dec), className="num"),
-                      el("Td", _pair(r["num_base"], r["num_current"]), className="num"),
-                      el("Td", _pair(r["den_base"], r["den_current"]), className="num")]
+                      el("Td", N.pair_text(r["num_base"], r["num_current"]), className="num"),
+                      el("Td", N.pair_text(r["den_base"], r["den_current"]), className="num")]
         rows.append(el("Tr", cells, className="row-city" if total else None, **{"data-unit": r["unit"]}))
     table = el("Table", [el("Thead", el("Tr", head)), el("Tbody", rows)],
                className="table table-sm cockpit-table decomposition-table", id="met-decomposition-table")
@@ -375,20 +316,11 @@ def decomposition(params):
     if frame.attrs["refused"]:
         return html.Div(f"本期变动不作分解：{frame.attrs['reason']}", className="panel-note decomposition-note",
                         id="met-decomposition-note")
-    base = Period.parse(frame.attrs["base_period"])
-    base_label = base.label
-    latest = store.data_month
-    period = Period.parse(params["period"])
-    if latest and not period.is_complete(latest):   # compared like for like: the same number of months
-        months = month_ordinal(latest) - period.start_ordinal + 1
-        base_label += f"（截至{int(latest[5:])}月）" if against == "year" else f"（前{months}个月）"
-    note = ("比率效应：各单位自身比率变化的影响；结构效应：各单位在全市分母中占比变化的影响"
-            "（占比上升的单位比率高于全市平均时拉高全市，低于平均时拉低全市）。"
-            "两者之和为该单位的贡献，各单位贡献之和等于全市的变动。") if m.is_ratio else \
-        "各单位的贡献为其自身的增减，之和等于全市的变动；数量类指标不评优劣。"
+    base_label = N.base_label(frame, Period.parse(params["period"]), against, store.data_month)
+    note = N.decomposition_note(m)
     fig = C.contribution_figure(m, frame)
     return html.Div([
-        html.P(change_sentence(m, frame, against, base_label), className="decomposition-sentence",
+        html.P(N.change_sentence(m, frame, against, base_label), className="decomposition-sentence",
                id="met-decomposition-sentence"),
         dcc.Graph(id="met-decomposition-chart", figure=fig, config=C.GRAPH_CONFIG,
                   style={"height": f"{fig['layout']['height']}px"}, className="cockpit-graph"),

@@ -5,7 +5,8 @@ dark command-center look: clock, "数据更新至 …" from the last ETL publish
 centre (counties coloured by a core indicator, rippling landmarks, the 13 county offices),
 the headline strip, one panel per platform, the model leaderboard, the suggestion funnel, the
 county comparison (基层院对比: each county against the city and the county median; a ranking
-only when `COCKPIT_RANKING=on`) and the live non-custody warnings. What each block and chart
+only when `COCKPIT_RANKING=on`), the live non-custody warnings and the 预警 panel (the data
+month's alerts, `cockpit.metrics.alerts`). What each block and chart
 shows is `cockpit/screen/spec.py`, its metrics the catalog's wall placements. Three screens: 总览 (overview), 四大平台
 (platforms), 模型与线索 (models and clues).
 

@@ -2,13 +2,13 @@
 
 Server:
 - `refresh` (every `?refresh=` seconds): reads `data.current()`; when the snapshot, the map's
-  indicator or the stale flag changed since the last tick it sends what changed — the chart
-  options as a `Patch` of the `scr-charts` store and the HTML blocks — and `no_update` for the
-  rest. A tick with nothing new costs a dictionary look-up and sends a few bytes. When only
-  the map's indicator moved on, and the wall holds the map part the server would diff from
-  (its version `map_v` in the state), the map's option and blocks go as patches of what
-  changed (`payload.map_delta`: values, labels, bar widths — about 15 KiB instead of 100);
-  after a new snapshot, a stale period, or any doubt, the whole part.
+  indicator, the administrator's alert thresholds or the stale flag changed since the last
+  tick it sends what changed — the chart options as a `Patch` of the `scr-charts` store and
+  the HTML blocks — and `no_update` for the rest. A tick with nothing new costs a dictionary
+  look-up and sends a few bytes. When only the map's indicator moved on, and the wall holds
+  the map part the server would diff from (its version `map_v` in the state), the map's option
+  and blocks go as patches of what changed (`payload.map_delta`: values, labels, bar widths —
+  about 12 KiB instead of 106); after a new snapshot, or any doubt, the whole part.
 - `open_county`: a click on the map (a county, its office or a landmark) opens that county's panel.
 
 Client (assets/screen.js, namespace `screen`):
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 STATIC_IDS = tuple(L.STATIC_BLOCKS)
 MAP_IDS = tuple(L.MAP_BLOCKS)
+ALERT_IDS = tuple(L.ALERT_BLOCKS)
 HEADER_IDS = ("scr-updated", "scr-published")
 
 
@@ -63,9 +64,12 @@ def refresh_outputs(n_intervals, state: dict | None, params_data: dict | None) -
     snap_changed = (prev.get("snapshot") != store.snapshot or not prev.get("complete", False)
                     or prev.get("notes", "-") != st.notes_stamp)   # an administrator's new 大事记
     metric_changed = snap_changed or prev.get("metric") != metric
+    alerts_changed = (prev.get("snapshot") != store.snapshot
+                      or prev.get("thresholds", "-") != st.thresholds_stamp)   # an administrator's new threshold
     stale_changed = prev.get("stale") != st.stale
 
-    out: dict[str, object] = {k: no_update for k in STATIC_IDS + MAP_IDS + HEADER_IDS + ("stale_class", "maps")}
+    out: dict[str, object] = {k: no_update for k in STATIC_IDS + MAP_IDS + ALERT_IDS + HEADER_IDS
+                              + ("stale_class", "maps")}
     first = state is None  # the page has just loaded: its layout is a skeleton without data
     charts = {} if first else Patch()
     touched = False
@@ -100,11 +104,15 @@ def refresh_outputs(n_intervals, state: dict | None, params_data: dict | None) -
             charts["ch-map"]["v"] = moved["chart_v"]
             map_v = moved["v"]
         touched = True
+    if alerts_changed:
+        part = payload.alerts_part(store, st.thresholds)
+        for k in ALERT_IDS:
+            out[k] = L.block(k, part)
     if stale_changed:
         out["stale_class"] = "scr-stale on" if st.stale else "scr-stale"
     out["charts"] = charts if touched else no_update
     new_state = {"snapshot": store.snapshot, "metric": metric, "stale": st.stale, "complete": complete,
-                 "notes": st.notes_stamp, "map_v": map_v}
+                 "notes": st.notes_stamp, "thresholds": st.thresholds_stamp, "map_v": map_v}
     out["state"] = new_state if new_state != prev else no_update
     return out
 
@@ -124,7 +132,7 @@ OUTPUTS = (
     [("scr-charts", "data", "charts"), ("scr-state", "data", "state"),
      ("scr-updated", "children", "scr-updated"), ("scr-published", "children", "scr-published"),
      ("scr-stale", "className", "stale_class"), ("ch-map", "maps", "maps")]
-    + [(k, "children", k) for k in STATIC_IDS + MAP_IDS])
+    + [(k, "children", k) for k in STATIC_IDS + MAP_IDS + ALERT_IDS])
 
 
 def first_fill(params: ScreenParams) -> dict[tuple[str, str], object]:

@@ -74,6 +74,11 @@ STATIC_BLOCKS = {
     "ov-models-panel-tag": lambda b: b["board_tag"],
     "md-board-panel-tag": lambda b: b["board_tag"],
 }
+# the 预警 panel: the data month's alerts (payload.alerts_part)
+ALERT_BLOCKS = {
+    "ov-alerts": lambda d: P.alert_list(d),
+    "ov-alerts-panel-tag": lambda d: P.alert_tag(d),
+}
 MAP_BLOCKS = {
     "ov-map-caption": lambda d: P.map_caption(d),
     "ov-ranking": lambda d: P.ranking_ticker(d),
@@ -82,7 +87,7 @@ MAP_BLOCKS = {
 
 
 def block(bid: str, data: dict):
-    fn = STATIC_BLOCKS.get(bid) or MAP_BLOCKS[bid]
+    fn = STATIC_BLOCKS.get(bid) or ALERT_BLOCKS.get(bid) or MAP_BLOCKS[bid]
     return fn(data)
 
 
@@ -175,6 +180,7 @@ def overview() -> html.Div:
             minis("ov-p04-kpis"),
             chart("ch-p04-juv", "h-juv"),
         ], cls="p-p04"),
+        panel("预警", slot("ov-alerts", "scr-alerts"), cls="p-alerts", tag="", pid="ov-alerts-panel"),
         panel(spec.CHART_BY_ID["ch-models"].heading, [chart("ch-models", "h-board")], cls="p-models", tag="",
               pid="ov-models-panel"),
         panel(spec.CHART_BY_ID["ch-funnel"].heading, [

@@ -177,6 +177,30 @@ def warning_feed(rows: list[dict]) -> list:
     return [html.Ul(items, className="scr-feed-list")]
 
 
+def alert_list(part: dict) -> list:
+    """The 预警 panel: one row per alert (severity, unit, indicator, value, the bound it
+    crossed), the rest counted; 本月无预警 when the month has none. Not links: the wall is
+    not clicked through (it opens no page)."""
+    if not part["rows"]:
+        return [html.Div("本月无预警" if part["month"] else "暂无数据", className="scr-empty scr-alerts-empty")]
+    items = [html.Li(className=f"scr-alert-row {r['severity']}", title=f"{r['unit']} {r['label']} {r['value']}，"
+                     f"{r['bound']}（{r['rule']}）", **{"data-metric": r["metric"], "data-unit": r["unit_code"]},
+                     children=[html.Span(r["tag"], className=f"scr-alert-tag {r['severity']}"),
+                               html.Span(r["unit"], className="scr-alert-unit"),
+                               html.Span(r["label"], className="scr-alert-metric"),
+                               html.Span(r["value"], className="scr-alert-value"),
+                               html.Span(r["bound"], className="scr-alert-bound")])
+             for r in part["rows"]]
+    more = [html.Div(f"另有 {part['more']} 条", className="scr-alert-more")] if part["more"] else []
+    return [html.Ul(items, className="scr-alert-list"), *more]
+
+
+def alert_tag(part: dict) -> str:
+    """The panel's tag: the month and how many alerts of each kind."""
+    counts = [f"{name} {n} 条" for name, n in (("预警", part["warnings"]), ("异常波动", part["fluctuations"])) if n]
+    return " · ".join([part["label"], *counts]) if part["label"] else ""
+
+
 def funnel_rates(rates: list[dict]) -> list:
     return [html.Div(className="scr-rate", title=_title(f), **{"data-metric": f["id"]}, children=[
         html.Div(f["label"], className="scr-rate-label"),

@@ -5,9 +5,12 @@ app's cache, so a refresh with nothing new costs a cache look-up.
 What is drawn is the spec's (`cockpit/screen/spec.py`): each block of tiles with the metrics of
 its catalog placements, each chart by its kind.
 
-Three parts, so that a refresh recomputes only what changed:
+Four parts, so that a refresh recomputes only what changed:
 - `static_part(snapshot)`  headline, platform panels, models, funnel, warnings feed — changes only
                            with a new ETL publish;
+- `alerts_part(snapshot, thresholds)`  the 预警 panel (the data month's alerts) — changes with a
+                           new publish or an administrator's thresholds (`data.StoreState.thresholds`,
+                           re-read at each check; their stamp is part of the key);
 - `map_part(snapshot, metric)`  the map, its caption and the county comparison — changes with the
                            map's indicator (it cycles on every refresh);
 - `county_part(snapshot, code, metric)`  the county panel opened by a click on the map.
@@ -18,12 +21,13 @@ whole map option and ranking.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 
 from plotly.io.json import to_json_plotly
 
+from cockpit.data import stamp
+from cockpit.metrics import alerts as A
 from cockpit.metrics import units as U
 from cockpit.metrics.catalog import METRIC_BY_ID
 from cockpit.metrics.query import MetricStore
@@ -58,8 +62,7 @@ def _cache_set(key, value):
 
 def notes_key(notes) -> str:
     """The part of a cache key that changes with the administrator's annotations (大事记)."""
-    notes = tuple(notes or ())
-    return hashlib.sha1(repr(notes).encode("utf-8")).hexdigest()[:10] if notes else "-"
+    return stamp(notes)
 
 
 def static_part(store: MetricStore, engine, offline: bool = False, notes=()) -> dict:
@@ -73,6 +76,21 @@ def static_part(store: MetricStore, engine, offline: bool = False, notes=()) -> 
     part = _build_static(store, engine, offline, notes)
     if part["complete"]:
         _cache_set(key, part)
+    return part
+
+
+def alerts_part(store: MetricStore, thresholds=()) -> dict:
+    """(cached) the 预警 panel: the data month's alerts under the administrator's thresholds
+    (`alerts.evaluate`, which obeys each indicator's maturity and minimum sample), shaped
+    for the wall (`shaping.alert_rows`)."""
+    thresholds = tuple(thresholds or ())
+    key = f"{CACHE_PREFIX}:alerts:{snapshot_key(store)}:{stamp(thresholds)}"
+    hit = _cache_get(key)
+    if hit is not None:
+        return hit
+    month = store.data_month
+    part = S.alert_rows(A.evaluate(store, month, thresholds) if month else [], month)
+    _cache_set(key, part)
     return part
 
 
@@ -158,7 +176,7 @@ class _Context:
         if kind == "rings":
             return C.rings_option([S.current_figure(self.store, m, self.period) for m in c.metrics])
         if kind == "leaderboard":
-            return (C.leaderboard_option(self.board, top=8, label_width=150) if c.compact
+            return (C.leaderboard_option(self.board, top=5, label_width=150) if c.compact
                     else C.leaderboard_option(self.board, label_width=230))
         if kind == "funnel":
             return C.funnel_option(self.funnel["stages"])

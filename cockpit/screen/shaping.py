@@ -37,6 +37,7 @@ import weakref
 from datetime import date, datetime
 
 from cockpit.components import formatting as F
+from cockpit.metrics import alerts as A
 from cockpit.metrics import units as U
 from cockpit.metrics.annotations import applicable, platform_launches
 from cockpit.metrics.catalog import METRIC_BY_ID, METRICS, Metric, on_wall
@@ -465,6 +466,28 @@ def warning_rows(rows: list[dict]) -> list[dict]:
                     "took": None if took is None else (f"{took}分钟" if took < 60 else
                                                        f"{took // 60}小时{took % 60:02d}分")})
     return out
+
+
+# what an alert's bound is called on the wall: (below a lower bound, above an upper one)
+ALERT_BOUND = {A.THRESHOLD: ("下限", "上限"), A.TARGET: ("目标", "目标"), A.CONTROL: ("控制限", "控制限")}
+
+
+def alert_rows(alerts: list[A.Alert], month: str | None, limit: int = spec.ALERT_ROWS) -> dict:
+    """The 预警 panel: one month's alerts (`alerts.evaluate`, most serious first) as short rows —
+    severity (预警 / 异常波动), unit, indicator, value and the bound it crossed — at most `limit`,
+    the rest counted. Aggregates only: an alert is a unit's month of an indicator."""
+    rows = []
+    for a in alerts[:limit]:
+        m = a.metric
+        low, high = ALERT_BOUND[a.rule]
+        bound = a.bound
+        crossed = f"{'低于' if a.below else '高于'}{low if a.below else high}"
+        rows.append({"metric": a.metric_id, "unit_code": a.unit, "severity": a.severity, "tag": a.severity_label,
+                     "unit": a.unit_label, "label": m.short, "value": A.fmt(m, a.value),
+                     "bound": crossed + ("" if bound is None else f" {A.fmt(m, bound)}"), "rule": a.rule_label})
+    n_warn = sum(1 for a in alerts if a.severity == A.WARNING)
+    return {"month": month, "label": month_label(month) if month else "", "rows": rows,
+            "more": max(0, len(alerts) - limit), "warnings": n_warn, "fluctuations": len(alerts) - n_warn}
 
 
 def _dt(v) -> datetime | None:

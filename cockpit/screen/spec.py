@@ -145,3 +145,7 @@ CLUE_FUNNEL_MATURITY = "clue_case_rate"
 # the ledger's indicators on the wall (cockpit.metrics.ledger.LEDGER_INDICATORS): stocks as of
 # the data date, counts only — never a clue's number or summary
 LEDGER_FIGURES: tuple[str, ...] = ("clue_overdue_open",)
+# The overview's 预警 panel (cockpit.metrics.alerts.evaluate for the data month, most serious
+# first): at most this many rows, legible at wall distance in the right column, the rest
+# counted (另有 N 条).
+ALERT_ROWS = 6
