@@ -65,7 +65,7 @@ _OVERFLOW_JS = """
   const grids = [];
   for (const g of document.querySelectorAll('.cockpit-grid')) {
     if (!g.getBoundingClientRect().width) continue;
-    const cols = getComputedStyle(g).gridTemplateColumns.trim().split(/\s+/).length;
+    const cols = getComputedStyle(g).gridTemplateColumns.trim().split(/\\s+/).length;
     if (cols > 1) grids.push(name(g) + ' (' + cols + ' columns)');
   }
   // charts (Plotly's and ECharts') narrower than most of the window
