@@ -205,18 +205,6 @@ def _with_raw(rejects: pd.DataFrame, landing: Path) -> pd.DataFrame:
     rejects = rejects.copy()
     rejects["raw"] = rejects["raw"].astype(object)
     for name, idx in rejects[missing].groupby("file_name", observed=True).groups.items():
-        lines = _lines_of(landing / name)
+        lines = reader.raw_rows(landing / name)
         rejects.loc[idx, "raw"] = [lines.get(n) for n in rejects.loc[idx, "line_no"]]
     return rejects
-
-
-def _lines_of(path: Path) -> dict[int, str]:
-    """Line number -> raw text of a file's rows (a workbook's rows as the reader joins them)."""
-    data = path.read_bytes()
-    if reader.is_workbook(path, data):
-        try:
-            table = reader.read_file(path, data)
-        except reader.Unreadable:
-            return {}
-        return dict(zip(table.line_no, table.raw))
-    return dict(enumerate(reader.physical_lines(reader.decode(data)[0]), start=1))
