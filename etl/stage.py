@@ -122,6 +122,10 @@ class Stager:
     # ---------------------------------------------------------------- after the last batch
     def finish(self) -> None:
         """Index the fresh tables and settle the duplicates across their batches."""
+        with _small_sort_memory(self.conn):
+            self._index_fresh()
+
+    def _index_fresh(self) -> None:
         for source_id in sorted(self.fresh):
             staging = STAGING[source_id]
             t0 = time.perf_counter()
@@ -162,6 +166,26 @@ class Stager:
                 "file_name": dups["file_name"].to_numpy(), "line_no": dups["line_no"].to_numpy(),
                 "reason": duplicate_reasons(source, first["file_name"], first["line_no"], [True] * len(first)),
                 "raw": None})])
+
+
+SQLITE_SORT_CACHE_KB = 32 * 1024   # SQLite's page cache while the indexes are built
+
+
+@contextmanager
+def _small_sort_memory(conn):
+    """On SQLite, a smaller page cache while the indexes of fresh tables are built: an index
+    sort takes as much memory again as the cache before it spills to a file (13 M rows: 274 MB
+    with a 128 MB cache, 79 MB with 32 MB, as fast)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    dbapi = conn.connection.driver_connection
+    was = dbapi.execute("PRAGMA cache_size").fetchone()[0]
+    dbapi.execute(f"PRAGMA cache_size = -{SQLITE_SORT_CACHE_KB}")
+    try:
+        yield
+    finally:
+        dbapi.execute(f"PRAGMA cache_size = {was}")
 
 
 @contextmanager
