@@ -339,9 +339,17 @@ def read_xlsx(data: bytes) -> Table:
     return _table(source, headers, rows, line_no, raw, encoding="xlsx")
 
 
-def decoded_lines(path: Path) -> list[str]:
-    """The lines of a CSV file as text (for showing a rejected row as it came)."""
-    return physical_lines(_decode(path.read_bytes())[0])
+def raw_rows(path: Path) -> dict[int, str]:
+    """Line number -> raw text of a file's rows, for showing a rejected row as it came (a
+    workbook's rows as `read_xlsx` joins them, read by the sandboxed worker)."""
+    data = path.read_bytes()
+    if is_workbook(path, data):
+        try:
+            table = read_file(path, data)
+        except Unreadable:
+            return {}
+        return dict(zip(table.line_no, table.raw))
+    return dict(enumerate(physical_lines(_decode(data)[0]), start=1))
 
 
 def is_workbook(path: Path, data: bytes) -> bool:

@@ -5,7 +5,7 @@ commit and the new one after it, never a mix; a run killed half-way leaves the p
 snapshot untouched, and the next run loads the same files again from scratch.
 
 The load streams: files are read in landing order (month folder by month folder); once
-BATCH_ROWS rows are held, the rows of the source with the most of them are validated here and
+BATCH_CELLS cells are held, the rows of the source with the most are validated here and
 handed to `etl.stage`, which writes them to staging on a thread of its own while reading goes
 on. Memory holds about two batches whatever the landing folder holds (plus the largest single
 file, which is read whole); see etl/stage.py for duplicates across batches.
@@ -41,7 +41,7 @@ from etl.validate import printable, validate
 _log = logging.getLogger(__name__)
 
 SHEETS_AHEAD = 8   # workbooks read ahead by the sandboxed reader while the CSV files are read
-BATCH_ROWS = 200_000   # rows read before they are validated and handed to the writing thread
+BATCH_CELLS = 2_600_000   # cells (rows x columns) read before they are validated and handed over
 PG_LOCK_ID = 1408_0001  # one writer at a time on PostgreSQL (SQLite: BEGIN IMMEDIATE)
 SQLITE_CACHE_KB = 128 * 1024   # the load's page cache on SQLite
 PG_SORT_MEMORY = "256MB"  # the load's work_mem and maintenance_work_mem on PostgreSQL (server side)
@@ -231,7 +231,7 @@ def _run(conn, landing, today, progress, log, started, on_file=None, on_source=N
                 continue
             res.source = table.source.id
             _take_table(name, table, res, batch.pending, batch.rejects)
-            batch.rows[table.source.id] += res.rows_read
+            batch.size[table.source.id] += _cells(table.source, res.rows_read)
             log(f"[{pos}/{len(paths)}] {name}: {table.source.name} {res.rows_read} 行")
 
     def hand_over(source_ids) -> None:
@@ -292,16 +292,16 @@ def _run(conn, landing, today, progress, log, started, on_file=None, on_source=N
                     if table.extra_columns:
                         res.notes.append("已忽略接口中未定义的列：" + "、".join(table.extra_columns))
                     batch.deferred.setdefault((table.source.id, table.headers), []).append((name, table))
-                    batch.rows[table.source.id] += table.n_rows
+                    batch.size[table.source.id] += _cells(table.source, table.n_rows)
                 else:
                     in_order.append((i + 1, name, res, table))
                     take(SHEETS_AHEAD)
             del data
-            while batch.total() >= BATCH_ROWS:   # the source with the most rows goes first
-                hand_over([max(batch.rows, key=batch.rows.get)])
+            while batch.total() >= BATCH_CELLS:   # the source with the most cells goes first
+                hand_over([max(batch.size, key=batch.size.get)])
         take(0)
         if batch.total() or batch.deferred or batch.pending or batch.rejects:
-            hand_over(list(batch.rows))
+            hand_over(list(batch.size))
         if writing:
             writing.pop().result()
     finally:
@@ -365,6 +365,12 @@ def _release_memory() -> None:
         _malloc_trim(0)
 
 
+def _cells(source, rows: int) -> int:
+    """What a source's rows cost to validate: memory goes with rows x columns (each column is
+    copied, typed and checked), not with the bytes of the text."""
+    return rows * (len(source.columns) + 4)   # + file name, line, shape, raw
+
+
 class _ReadBatch:
     """What was read and not yet handed over: well-formed CSV bodies by layout, other files'
     rows by source, and the rows of files rejected as a whole. A batch holds one or more sources:
@@ -375,10 +381,10 @@ class _ReadBatch:
         self.deferred: dict[tuple, list] = {}
         self.pending: dict[str, _Batch] = {}
         self.rejects: list[pd.DataFrame] = []
-        self.rows: Counter = Counter()        # source id -> rows held
+        self.size: Counter = Counter()        # source id -> cells held (see _cells)
 
     def total(self) -> int:
-        return sum(self.rows.values())
+        return sum(self.size.values())
 
     def split(self, source_ids) -> _ReadBatch:
         """A batch of these sources' rows (and the whole-file rejects), taken out of this one."""
@@ -388,7 +394,7 @@ class _ReadBatch:
         for source_id in source_ids:
             if source_id in self.pending:
                 out.pending[source_id] = self.pending.pop(source_id)
-            self.rows.pop(source_id, None)
+            self.size.pop(source_id, None)
         out.rejects, self.rejects = self.rejects, []
         return out
 

@@ -122,6 +122,10 @@ class Stager:
     # ---------------------------------------------------------------- after the last batch
     def finish(self) -> None:
         """Index the fresh tables and settle the duplicates across their batches."""
+        with _small_sort_memory(self.conn):
+            self._index_fresh()
+
+    def _index_fresh(self) -> None:
         for source_id in sorted(self.fresh):
             staging = STAGING[source_id]
             t0 = time.perf_counter()
@@ -162,6 +166,26 @@ class Stager:
                 "file_name": dups["file_name"].to_numpy(), "line_no": dups["line_no"].to_numpy(),
                 "reason": duplicate_reasons(source, first["file_name"], first["line_no"], [True] * len(first)),
                 "raw": None})])
+
+
+SQLITE_SORT_CACHE_KB = 32 * 1024   # SQLite's page cache while the indexes are built
+
+
+@contextmanager
+def _small_sort_memory(conn):
+    """On SQLite, a smaller page cache while the indexes of fresh tables are built: an index
+    sort takes as much memory again as the cache before it spills to a file (13 M rows: 274 MB
+    with a 128 MB cache, 79 MB with 32 MB, as fast)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    dbapi = conn.connection.driver_connection
+    was = dbapi.execute("PRAGMA cache_size").fetchone()[0]
+    dbapi.execute(f"PRAGMA cache_size = -{SQLITE_SORT_CACHE_KB}")
+    try:
+        yield
+    finally:
+        dbapi.execute(f"PRAGMA cache_size = {was}")
 
 
 @contextmanager
@@ -205,18 +229,6 @@ def _with_raw(rejects: pd.DataFrame, landing: Path) -> pd.DataFrame:
     rejects = rejects.copy()
     rejects["raw"] = rejects["raw"].astype(object)
     for name, idx in rejects[missing].groupby("file_name", observed=True).groups.items():
-        lines = _lines_of(landing / name)
+        lines = reader.raw_rows(landing / name)
         rejects.loc[idx, "raw"] = [lines.get(n) for n in rejects.loc[idx, "line_no"]]
     return rejects
-
-
-def _lines_of(path: Path) -> dict[int, str]:
-    """Line number -> raw text of a file's rows (a workbook's rows as the reader joins them)."""
-    data = path.read_bytes()
-    if reader.is_workbook(path, data):
-        try:
-            table = reader.read_file(path, data)
-        except reader.Unreadable:
-            return {}
-        return dict(zip(table.line_no, table.raw))
-    return dict(enumerate(reader.physical_lines(reader.decode(data)[0]), start=1))

@@ -1,5 +1,5 @@
 """Issue 14: the load streams in batches — and a row's fate does not depend on the batch it
-fell into. With a batch of two rows every file below is a batch of its own; duplicates across
+fell into. With a batch of one cell every file below is a batch of its own; duplicates across
 batches are found both when the staging table was empty before the load (settled after the
 last batch) and when it was not (looked up before each insert) — on SQLite and PostgreSQL.
 """
@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import text
 
 import etl.run
+import exports as X
 from exports import ARREST_HEADERS, arrest_row, write_csv, write_xlsx
 from test_etl_bad_input import assert_reconciles, fact, ledger, load, rejects, staged
 
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    monkeypatch.setattr(etl.run, "BATCH_ROWS", 2)
+    monkeypatch.setattr(etl.run, "BATCH_CELLS", 1)   # every file a batch of its own
 
 
 def test_a_duplicate_in_a_later_batch_of_a_first_load_is_quarantined(engine, landing, small_batches):
@@ -67,10 +68,9 @@ def test_rejects_of_several_batches_belong_to_one_run(engine, landing, small_bat
 
 
 def test_a_batch_holds_the_sources_with_many_rows_and_the_rest_waits(engine, landing, monkeypatch):
-    """The source with the most rows read goes first; a few rows of another source wait for the
+    """The source with the most cells read goes first; a few rows of another source wait for the
     end of the load (each validation has a fixed cost), and both are loaded."""
     from exports import prosecution_row, write_source
-    monkeypatch.setattr(etl.run, "BATCH_ROWS", 4)
     handed: list[list[str]] = []
     real_stage = etl.run.Stager.stage
 
@@ -79,8 +79,11 @@ def test_a_batch_holds_the_sources_with_many_rows_and_the_rest_waits(engine, lan
         return real_stage(self, parts, rejects)
     monkeypatch.setattr(etl.run.Stager, "stage", stage)
     write_source(landing, "prosecution", [prosecution_row(1)], name="a_prosecution.csv")
-    write_csv(landing / "b.csv", ARREST_HEADERS, [arrest_row(i) for i in range(1, 4)])
-    write_csv(landing / "c.csv", ARREST_HEADERS, [arrest_row(i) for i in range(4, 6)])
+    write_csv(landing / "b.csv", ARREST_HEADERS, [arrest_row(i) for i in range(1, 5)])
+    write_csv(landing / "c.csv", ARREST_HEADERS, [arrest_row(5)])
+    one = {s: len(X.SOURCE_BY_ID[s].columns) + 4 for s in ("prosecution", "arrest")}   # cells of a row
+    monkeypatch.setattr(etl.run, "BATCH_CELLS", one["prosecution"] + 4 * one["arrest"])   # reached with b.csv
+    assert one["prosecution"] + one["arrest"] < etl.run.BATCH_CELLS                       # not again with c.csv
     summary = load(engine, landing)
     assert handed == [["arrest"], ["arrest", "prosecution"]]
     assert summary.rows_loaded == 6
@@ -95,7 +98,7 @@ def _table(engine, sql: str) -> list[tuple]:
 def test_the_demo_loaded_in_small_batches_gives_the_facts_of_one_batch(engine, small_demo, demo_engine, monkeypatch):
     """The small demo (one batch by default) loaded 5,000 rows at a time: the same facts, the
     same ledger, nothing quarantined."""
-    monkeypatch.setattr(etl.run, "BATCH_ROWS", 5_000)
+    monkeypatch.setattr(etl.run, "BATCH_CELLS", 65_000)   # ~5,000 event rows
     summary = etl.run.run(small_demo, engine, progress=False)
     with demo_engine.connect() as conn:
         total = conn.execute(text("SELECT SUM(rows_read) FROM etl_file")).scalar()
