@@ -118,15 +118,16 @@ def _complete_month(demo: Path) -> str:
 
 def _demo(size: str, work: Path | None) -> Path:
     """The demo of this size, generated once (kept in the work folder between runs)."""
-    from etl.demo import generate
     demo = (work / size if work else Path(tempfile.gettempdir()) / f"cockpit-bench-{size}") / "demo"
     if not (demo / ".complete").exists():
         shutil.rmtree(demo, ignore_errors=True)
         t0 = time.perf_counter()
-        summary = generate(demo, size=size)
-        (demo / ".complete").write_text(json.dumps(summary, ensure_ascii=False, default=str))
-        print(f"demo ({size}): {summary['files']} files, {summary['rows']:,} rows, "
-              f"generated in {time.perf_counter() - t0:.1f} s")
+        # In a child process: on Linux a process's peak RSS survives fork and exec, so a parent
+        # that had generated the demo itself would lend its peak to every measurement after it.
+        subprocess.run([sys.executable, "-m", "etl", "demo", "--out", str(demo), "--size", size],
+                       check=True, stdout=subprocess.DEVNULL)
+        (demo / ".complete").write_text(size)
+        print(f"demo ({size}) generated in {time.perf_counter() - t0:.1f} s")
     return demo
 
 
