@@ -27,7 +27,6 @@ from cockpit.components.shell import TITLE, browser_page, safe_layout
 from cockpit.components.memo import cached_output
 from cockpit.components.states import guarded
 from cockpit.metrics import units as U
-from cockpit.metrics.alerts import load_thresholds
 from cockpit.metrics.catalog import CORE_METRICS, GROUPS, METRIC_BY_ID
 
 dash.register_page(__name__, path="/", name="总览", title=TITLE, order=0)
@@ -99,9 +98,11 @@ def core_cards(params):
 @callback(Output("home-alerts", "children"), Input("home-params", "data"))
 @guarded("children")
 def alerts_list(params):
-    """Not cached with the snapshot: the thresholds change without a new load (the panel
-    memoizes the evaluation per thresholds itself)."""
-    return alerts_panel(data.current().store, load_thresholds(data.engine()), params["period"])
+    """Not cached with the snapshot: the thresholds change without a new load. They come from
+    the store provider (re-read every few seconds, as for the wall), not a query per request;
+    the panel memoizes the evaluation per thresholds itself."""
+    state = data.current()
+    return alerts_panel(state.store, state.thresholds, params["period"])
 
 
 @callback(Output("home-stale", "children"), Input("home-params", "data"))
