@@ -1,6 +1,12 @@
 """The app's view of the store: the current MetricStore, reloaded when a new snapshot is
 published, kept when the database is unreachable.
 
+Two engines: `engine()` is the primary (users, sessions, the audit log, the administrators'
+settings, uploads — everything the cockpit writes, read back at once); `read_engine()` reads
+the facts and the records — a read replica when `DATABASE_READ_URL` is set, else the primary.
+The snapshot check runs on the read engine, so a worker switches when the replica has the
+new publish.
+
 Every page and the wall ask `current()`; it costs a dictionary lookup most of the time, one
 `SELECT MAX(run_id)` every few seconds, and a reload (~0.3 s) only after an ETL publish.
 If the database cannot be reached, the last good store is served with `stale=True` (the wall
@@ -10,6 +16,7 @@ by itself when the database returns.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import hashlib
 import time
@@ -19,7 +26,7 @@ from sqlalchemy import Engine
 
 from cockpit.metrics.alerts import load_thresholds
 from cockpit.metrics.annotations import applicable, platform_launches, stored_annotations
-from cockpit.metrics.engine import shared_engine
+from cockpit.metrics.engine import read_database_url, shared_engine
 from cockpit.metrics.query import MetricStore
 
 log = logging.getLogger(__name__)
@@ -44,8 +51,9 @@ def stamp(items) -> str:
 
 
 class StoreProvider:
-    def __init__(self, engine: Engine, check_every: float = CHECK_EVERY_SECONDS):
-        self.engine = engine
+    def __init__(self, engine: Engine, check_every: float = CHECK_EVERY_SECONDS, read_engine: Engine | None = None):
+        self.engine = engine                          # the primary
+        self.read_engine = read_engine or engine      # facts and records (a replica, or the primary)
         self.check_every = check_every
         self._lock = threading.Lock()
         self._state = StoreState(MetricStore.from_frames(None), stale=False, error=None)
@@ -62,9 +70,9 @@ class StoreProvider:
 
     def _refresh(self) -> None:
         try:
-            snapshot = MetricStore.current_snapshot(self.engine)
+            snapshot = MetricStore.current_snapshot(self.read_engine)
             if snapshot != self._snapshot or self._state.stale:
-                store = MetricStore.load(self.engine) if snapshot != self._snapshot else self._state.store
+                store = MetricStore.load(self.read_engine) if snapshot != self._snapshot else self._state.store
                 self._snapshot = snapshot
                 self._state = replace(self._state, store=store, stale=False, error=None)
             self._refresh_settings()
@@ -92,9 +100,16 @@ class StoreProvider:
 _provider: StoreProvider | None = None
 
 
-def init(engine: Engine | None = None, check_every: float = CHECK_EVERY_SECONDS) -> StoreProvider:
+def init(engine: Engine | None = None, check_every: float = CHECK_EVERY_SECONDS,
+         read_engine: Engine | None = None) -> StoreProvider:
+    """The provider on `engine` (default: `DATABASE_URL`'s) and, for the facts and records,
+    `read_engine` (default: `DATABASE_READ_URL`'s when no engine is given and it is set)."""
     global _provider
-    _provider = StoreProvider(engine or shared_engine(), check_every)
+    if engine is None:
+        engine = shared_engine()
+        if read_engine is None and os.environ.get("DATABASE_READ_URL"):
+            read_engine = shared_engine(read_database_url())
+    _provider = StoreProvider(engine, check_every, read_engine)
     return _provider
 
 
@@ -106,9 +121,18 @@ def current() -> StoreState:
 
 
 def engine() -> Engine:
+    """The primary: what the cockpit writes and must read back at once (users, sessions, audit,
+    settings, uploads)."""
     if _provider is None:
         init()
     return _provider.engine
+
+
+def read_engine() -> Engine:
+    """Where the facts and the records are read (a replica when `DATABASE_READ_URL` is set)."""
+    if _provider is None:
+        init()
+    return _provider.read_engine
 
 
 def annotations(metric_id: str | None = None, unit=None, months=None) -> list:

@@ -266,6 +266,7 @@ def wall(demo_store, demo_engine, monkeypatch):
     w = Wall()
     monkeypatch.setattr(data, "current", lambda: StoreState(w.store, w.stale, "down" if w.stale else None))
     monkeypatch.setattr(data, "engine", lambda: demo_engine)
+    monkeypatch.setattr(data, "read_engine", lambda: demo_engine)
     return w
 
 

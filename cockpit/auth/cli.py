@@ -72,8 +72,9 @@ def main(argv: list[str] | None = None, engine=None) -> int:
     args = _parser().parse_args(argv)
     own = engine is None
     if own:
-        from cockpit.metrics.engine import make_engine
-        engine = make_engine(args.database)
+        from cockpit.metrics.engine import make_engine, read_database_url
+        # the pack only reads facts: from the replica when DATABASE_READ_URL is set
+        engine = make_engine(args.database or (read_database_url() if args.command == "report" else None))
     try:
         if args.command == "report":
             return report_cli.run(args, engine)

@@ -55,7 +55,7 @@ def records_for(source_id: str, units=U.CITY, period=None, *, principal=_NO_USER
                                           "period": str(period) if period else None, "total": 0},
                          subject=source_id, actor=principal)
         return empty_page(source_id, page_size)
-    page = R.list_records(engine or data.engine(), source_id, allowed, period, **kwargs)
+    page = R.list_records(engine or data.read_engine(), source_id, allowed, period, **kwargs)
     if audit_view and source_id not in roles.UNRESTRICTED_SOURCES and (principal is None or principal.kind != "open"):
         audit.record("view_records", {
             "source": source_id, "units": _as_list(units), "granted": allowed if len(allowed) < 14 else ["CITY"],

@@ -250,10 +250,12 @@ class use_engine:
 
         with use_engine(app, engine, landing=tmp_path / "landing"):
             client = app.server.test_client()
+
+    `read_engine` (optional) is where the facts and records are read, as with DATABASE_READ_URL.
     """
 
-    def __init__(self, app, engine: Engine, landing=None):
-        self.app, self.engine, self.landing = app, engine, landing
+    def __init__(self, app, engine: Engine, landing=None, read_engine: Engine | None = None):
+        self.app, self.engine, self.landing, self.read_engine = app, engine, landing, read_engine
 
     def __enter__(self):
         from cockpit import data
@@ -261,7 +263,7 @@ class use_engine:
         self.saved_provider = data._provider  # noqa: SLF001 - restored on exit
         self.state = self.app.server.extensions[EXTENSION]
         self.saved_landing = self.state.settings.landing
-        data.init(self.engine, check_every=0.0)
+        data.init(self.engine, check_every=0.0, read_engine=self.read_engine)
         models.create_tables(self.engine)
         if self.landing is not None:
             self.state.settings.landing = self.landing

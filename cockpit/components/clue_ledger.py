@@ -174,7 +174,7 @@ def as_of() -> dt.date:
 
 @memoized
 def _paths(_snapshot: int, units: tuple[str, ...], on: str, details: bool) -> pd.DataFrame:
-    frame = L.load_clues(data.engine(), list(units))
+    frame = L.load_clues(data.read_engine(), list(units))
     if not details:   # counts only: nothing personal is kept
         frame = frame.drop(columns=[c for c in ("summary", "record_keys") if c in frame.columns])
     return L.clue_path(frame, dt.date.fromisoformat(on))
@@ -185,7 +185,7 @@ def paths(units, *, details: bool) -> pd.DataFrame:
     summaries and record keys — only for units the user may see)."""
     codes = tuple(sorted({c for u in ([units] if isinstance(units, str) else units) for c in U.members(u)}))
     if not codes:
-        return L.clue_path(L.load_clues(data.engine(), []), as_of())
+        return L.clue_path(L.load_clues(data.read_engine(), []), as_of())
     return _paths(data.current().store.snapshot, codes, as_of().isoformat(), details)
 
 

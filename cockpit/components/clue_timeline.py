@@ -83,7 +83,7 @@ def evidence_table(row: dict, allowed: list[str]) -> html.Div:
     if not keys:
         return state_block("无关联记录", "该线索没有登记模型比对的关联记录。")
     unit = str(row.get("unit_code"))
-    found = L.evidence(data.engine(), keys, [u for u in allowed if u == unit] or [])
+    found = L.evidence(data.read_engine(), keys, [u for u in allowed if u == unit] or [])
     head = el("Tr", [el("Th", h) for h in ("记录编号", "数据来源单位", "记录类型", "记录日期", "当事人", "记录内容")])
     body = [el("Tr", [el("Td", r["record_no"]), el("Td", r["provider"] or ""), el("Td", r["record_kind"] or ""),
                       el("Td", r["record_date"] or ""), el("Td", r["person_name"] or ""),

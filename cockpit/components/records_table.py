@@ -144,7 +144,7 @@ def model_names() -> dict[str, str]:
 
 @memoized
 def _model_names(_snapshot: int) -> dict[str, str]:
-    page = R.list_records(data.engine(), "registry", U.CITY, None, sort="item_id", descending=False,
+    page = R.list_records(data.read_engine(), "registry", U.CITY, None, sort="item_id", descending=False,
                           page_size=200)
     return {r.item_id: r.item_name for r in page.rows.itertuples() if str(r.item_id).startswith("M")}
 
@@ -281,7 +281,7 @@ def _cell(source_id: str, col: str, value) -> str:
 def fetch_page(_snapshot: int, source: str, units: tuple[str, ...], period: str, measure: str | None, sort: str,
                desc: bool, q_col: str | None, q: str, equals: tuple[tuple[str, str], ...], page: int,
                page_size: int) -> R.RecordPage:
-    return R.list_records(data.engine(), source, list(units), period, measure_id=measure, sort=sort,
+    return R.list_records(data.read_engine(), source, list(units), period, measure_id=measure, sort=sort,
                           descending=desc, filters={q_col: q} if q_col and q else None, page=page,
                           page_size=page_size, equals=dict(equals))
 

@@ -28,6 +28,13 @@ def database_url() -> str:
     return f"sqlite:///{DATA_DIR / 'cockpit.db'}"
 
 
+def read_database_url() -> str:
+    """`DATABASE_READ_URL` — where the cockpit reads facts and records (a read replica of the
+    primary) — or, when unset, `database_url()`. Users, sessions, the audit log, the
+    administrators' settings and uploads always go to the primary (docs/scaling.md)."""
+    return os.environ.get("DATABASE_READ_URL") or database_url()
+
+
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     url = url or database_url()
     if url.startswith("postgresql://"):

@@ -89,7 +89,7 @@ def fill(params):
     if not units:
         empty = state_block("无权查看", "当前账号没有可查看的单位。")
         return empty, empty, empty, empty, empty
-    engine = data.engine()
+    engine = data.read_engine()
     month, source = params["month"], params["source"]
     months = month_range(add_months(month, -(STRIP_MONTHS - 1)), month)
     everyone = len(units) == len(U.UNIT_CODES)

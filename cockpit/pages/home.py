@@ -110,7 +110,7 @@ def alerts_list(params):
 def stale_sources(params):
     """Administrators only (the layout is shared by every role: decided here, per request)."""
     from cockpit.auth.context import current_principal
-    return admin_stale_notice(current_principal(), data.engine(), data.current().store.data_month)
+    return admin_stale_notice(current_principal(), data.read_engine(), data.current().store.data_month)
 
 
 @callback(Output("home-digital", "children"), Input("home-params", "data"))

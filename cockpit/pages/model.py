@@ -47,7 +47,7 @@ UNIT_MEASURES = (("clue_found", "线索"), ("clue_verified", "已核查"), ("clu
 
 @memoized
 def registry(_snapshot) -> dict[str, dict]:
-    page = R.list_records(data.engine(), "registry", U.CITY, None, sort="item_id", descending=False, page_size=500)
+    page = R.list_records(data.read_engine(), "registry", U.CITY, None, sort="item_id", descending=False, page_size=500)
     return {r.item_id: r._asdict() for r in page.rows.itertuples(index=False)}
 
 
@@ -89,7 +89,7 @@ def _count(value, to: str | None, unit: str = "条"):
 
 @memoized
 def _stats(_snapshot, model_id, unit, period, data_month):
-    return W.model_stats(data.engine(), model_id, [unit], period, data_month)
+    return W.model_stats(data.read_engine(), model_id, [unit], period, data_month)
 
 
 def _facts(row: dict) -> html.Div:

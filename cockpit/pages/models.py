@@ -84,13 +84,13 @@ def layout(period=None, unit=None, **query):
 
 @memoized
 def registry(_snapshot) -> list[dict]:
-    page = R.list_records(data.engine(), "registry", U.CITY, None, sort="item_id", descending=False, page_size=500)
+    page = R.list_records(data.read_engine(), "registry", U.CITY, None, sort="item_id", descending=False, page_size=500)
     return [r._asdict() for r in page.rows.itertuples(index=False)]
 
 
 @memoized
 def _clue_outcomes(_snapshot, units, period):
-    return R.group_counts(data.engine(), "clue", ["status", "outcome"], list(units), period)
+    return R.group_counts(data.read_engine(), "clue", ["status", "outcome"], list(units), period)
 
 
 def _live(period: Period) -> bool:
@@ -211,7 +211,7 @@ def registry_table(params):
 
 @memoized
 def _days(_snapshot, unit, period, data_month):
-    return W.all_days_to_case(data.engine(), [unit], period, data_month)
+    return W.all_days_to_case(data.read_engine(), [unit], period, data_month)
 
 
 def _rate_cell(metric, r, compared: bool, median):

@@ -49,19 +49,19 @@ def layout(period=None, unit=None, rank=None, **query):
 
 @memoized
 def _scores(_snapshot, units, period):
-    return R.group_counts(data.engine(), "arrest", ["risk_score", "risk_band"], list(units), period,
+    return R.group_counts(data.read_engine(), "arrest", ["risk_score", "risk_band"], list(units), period,
                           measure_id="arrest_assessed")
 
 
 @memoized
 def _bands(_snapshot, units, period):
-    return R.group_counts(data.engine(), "arrest", ["risk_band", "decision"], list(units), period,
+    return R.group_counts(data.read_engine(), "arrest", ["risk_band", "decision"], list(units), period,
                           measure_id="arrest_assessed")
 
 
 @memoized
 def _items(_snapshot, units, period):
-    return R.item_frequencies(data.engine(), list(units), period)
+    return R.item_frequencies(data.read_engine(), list(units), period)
 
 
 def _not_live_or_empty(period: Period, height: int):

@@ -40,7 +40,7 @@ def layout(period=None, unit=None, rank=None, **query):
 
 @memoized
 def _outcomes(_snapshot, units, period):
-    return R.group_counts(data.engine(), "juvenile", ["outcome", "social_survey"], list(units), period)
+    return R.group_counts(data.read_engine(), "juvenile", ["outcome", "social_survey"], list(units), period)
 
 
 @callback(Output("pj-outcomes", "figure"), Output("pj-survey", "figure"), Input("pj-params", "data"))

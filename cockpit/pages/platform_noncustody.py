@@ -44,13 +44,13 @@ def layout(period=None, unit=None, rank=None, **query):
 
 @memoized
 def _warnings(_snapshot, units, period):
-    return R.group_counts(data.engine(), "nc_event", ["warning_type", "handling"], list(units), period,
+    return R.group_counts(data.read_engine(), "nc_event", ["warning_type", "handling"], list(units), period,
                           measure_id="nc_warnings")
 
 
 @memoized
 def _handle_minutes(_snapshot, units, period):
-    return R.group_counts(data.engine(), "nc_event", ["handle_minutes"], list(units), period,
+    return R.group_counts(data.read_engine(), "nc_event", ["handle_minutes"], list(units), period,
                           measure_id="nc_warnings")
 
 

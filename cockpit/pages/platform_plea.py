@@ -41,12 +41,12 @@ def layout(period=None, unit=None, rank=None, **query):
 
 @memoized
 def _modes(_snapshot, period):
-    return R.group_counts(data.engine(), "plea", ["unit_code", "hearing_mode"], U.CITY, period)
+    return R.group_counts(data.read_engine(), "plea", ["unit_code", "hearing_mode"], U.CITY, period)
 
 
 @memoized
 def _flags(_snapshot, units, period):
-    return R.group_counts(data.engine(), "plea", ["recorded", "efp_returned"], list(units), period)
+    return R.group_counts(data.read_engine(), "plea", ["recorded", "efp_returned"], list(units), period)
 
 
 @callback(Output("pp-modes", "figure"), Output("pp-flags", "figure"), Input("pp-params", "data"))

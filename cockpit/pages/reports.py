@@ -97,7 +97,7 @@ def generate(n_clicks, month, unit):
     if unit not in {o["value"] for o in V.unit_options(principal)}:
         return no_update, dbc.Alert("您的账户只能生成本院的研判会商材料；全市材料由市院生成，可在下方列表下载。",
                                     color="warning", class_name="mt-3"), True
-    job_id = RJ.submit(store, data.engine(), month, unit, _by(principal))
+    job_id = RJ.submit(store, data.read_engine(), month, unit, _by(principal))
     audit.record("pack_generated", {"month": month, "unit": unit}, subject=RJ.stem(month, unit))
     return job_id, no_update, False
 

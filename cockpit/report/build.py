@@ -83,8 +83,8 @@ def build_pack(store: MetricStore, month: str | None, unit: str | None, out_dir:
     unit = check_unit(unit)
     cjk_family()                              # fail early, in Chinese, without a CJK font
     if engine is None:
-        from cockpit.metrics.engine import shared_engine
-        engine = shared_engine()
+        from cockpit.metrics.engine import read_database_url, shared_engine
+        engine = shared_engine(read_database_url())
     generated_at = (generated_at or dt.datetime.now()).replace(microsecond=0)
     ctx = Context(store, engine, month, unit, generated_at)
     total = len(content.sections(ctx)) + len(content.county_codes(ctx)) + 2

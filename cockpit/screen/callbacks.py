@@ -175,7 +175,7 @@ def county_of_click(click: dict | None) -> str | None:
 
 
 def _engine():
-    return data.engine()
+    return data.read_engine()
 
 
 # --------------------------------------------------------------------------- wiring
