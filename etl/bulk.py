@@ -75,10 +75,9 @@ def _py_values(arr: pa.Array) -> list:
             else _py_values(arr.chunk(0))
     if pa.types.is_dictionary(arr.type):
         enc = arr
-    elif (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) and len(arr) >= 1000:
+    elif (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) and len(arr) >= 1000 \
+            and pc.count_distinct(arr[:1000]).as_py() <= 250:   # not mostly distinct (names, numbers)
         enc = pc.dictionary_encode(arr)
-        if len(enc.dictionary) * 4 > len(arr):   # mostly distinct (names, case numbers)
-            return arr.to_pylist()
     else:
         return arr.to_pylist()
     values = np.array(enc.dictionary.to_pylist() + [None], dtype=object)

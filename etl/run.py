@@ -4,11 +4,13 @@ The whole run is one database transaction: a reader sees the previous snapshot u
 commit and the new one after it, never a mix; a run killed half-way leaves the previous
 snapshot untouched, and the next run loads the same files again from scratch.
 
-The load streams: files are read in landing order (month folder by month folder); once
-BATCH_CELLS cells are held, the rows of the source with the most are validated here and
-handed to `etl.stage`, which writes them to staging on a thread of its own while reading goes
-on. Memory holds about two batches whatever the landing folder holds (plus the largest single
-file, which is read whole); see etl/stage.py for duplicates across batches.
+The load streams: files are read in landing order (month folder by month folder); once a
+source holds SOURCE_CELLS cells (rows x columns), or would with the next file, or all the
+sources together hold BATCH_CELLS, the rows of the source with the most are validated here
+and handed to `etl.stage`, which writes them to staging on a thread of its own while reading
+goes on. A batch is thus at most SOURCE_CELLS or one file whatever the landing folder holds,
+and memory about two batches (plus the largest single file, which is read whole); see
+etl/stage.py for duplicates across batches.
 
 Every row of every new file ends up either in staging or in `etl_reject` with a reason; the
 ledger `etl_file` records each file with rows_read = rows_loaded + rows_rejected.
@@ -169,6 +171,8 @@ def run(landing: Path, engine: Engine, today: dt.date | None = None, progress: b
                     conn.execute(text(f"SET LOCAL work_mem = '{PG_SORT_MEMORY}'"))
                 migrate.upgrade(conn)   # schema changes by migrations (docs/decisions.md)
                 summary = _run(conn, landing, today, progress, log, started, on_file, on_source)
+                committing = time.perf_counter()
+            summary.phases["commit"] = time.perf_counter() - committing   # SQLite: with the checkpoint
         finally:
             conn.info.pop("writer", None)
             if sqlite:
