@@ -3,6 +3,8 @@
 SQLAlchemy's executemany is correct but slow for a million rows, so for the two databases we
 run on we hand the rows to the driver in the same transaction: `executemany` on sqlite3 and
 `COPY … FROM STDIN` on PostgreSQL (psycopg 3). Any other dialect uses SQLAlchemy's insert.
+On SQLite the rows are Python objects, and text with few distinct values (units, enumerations,
+dates, the file name) comes as one shared str per value (`_py_values`).
 """
 from __future__ import annotations
 
