@@ -3,14 +3,18 @@
 SQLAlchemy's executemany is correct but slow for a million rows, so for the two databases we
 run on we hand the rows to the driver in the same transaction: `executemany` on sqlite3 and
 `COPY … FROM STDIN` on PostgreSQL (psycopg 3). Any other dialect uses SQLAlchemy's insert.
+On SQLite the rows are Python objects, and text with few distinct values (units, enumerations,
+dates, the file name) comes as one shared str per value (`_py_values`).
 """
 from __future__ import annotations
 
 import io
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Table, text
 
@@ -63,6 +67,25 @@ def insert_frame(conn: Connection, table: Table, df: pd.DataFrame) -> int:
     return len(df)
 
 
+def _py_values(arr: pa.Array) -> list:
+    """The array's values as Python objects. A text column with few distinct values (units,
+    enumerations, dates, the file name) gets one str object per distinct value, shared by its
+    rows: fewer objects to make, and sqlite3 encodes each to UTF-8 once (CPython caches a
+    str's UTF-8 form) instead of once a row."""
+    if isinstance(arr, pa.ChunkedArray):
+        return [v for chunk in arr.chunks for v in _py_values(chunk)] if arr.num_chunks != 1 \
+            else _py_values(arr.chunk(0))
+    if pa.types.is_dictionary(arr.type):
+        enc = arr
+    elif (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) and len(arr) >= 1000 \
+            and pc.count_distinct(arr[:1000]).as_py() <= 250:   # not mostly distinct (names, numbers)
+        enc = pc.dictionary_encode(arr)
+    else:
+        return arr.to_pylist()
+    values = np.array(enc.dictionary.to_pylist() + [None], dtype=object)
+    return values[enc.indices.fill_null(len(enc.dictionary)).to_numpy()].tolist()
+
+
 def _sqlite_insert(dbapi, table: str, names: list[str], df: pd.DataFrame) -> None:
     """executemany, chunk by chunk: Python objects for one chunk at a time (memory stays flat),
     built while the previous chunk is being written (sqlite3 releases the GIL while it steps).
@@ -72,7 +95,7 @@ def _sqlite_insert(dbapi, table: str, names: list[str], df: pd.DataFrame) -> Non
         keep = [i for i, a in enumerate(arrays) if a.null_count < len(a)]
         cols = ", ".join(f'"{names[i]}"' for i in keep)
         sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" for _ in keep)})'
-        return sql, list(zip(*[arrays[i].to_pylist() for i in keep]))
+        return sql, list(zip(*[_py_values(arrays[i]) for i in keep]))
 
     def write(sql, rows):
         cur = dbapi.cursor()

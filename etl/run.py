@@ -4,11 +4,13 @@ The whole run is one database transaction: a reader sees the previous snapshot u
 commit and the new one after it, never a mix; a run killed half-way leaves the previous
 snapshot untouched, and the next run loads the same files again from scratch.
 
-The load streams: files are read in landing order (month folder by month folder); once
-BATCH_CELLS cells are held, the rows of the source with the most are validated here and
-handed to `etl.stage`, which writes them to staging on a thread of its own while reading goes
-on. Memory holds about two batches whatever the landing folder holds (plus the largest single
-file, which is read whole); see etl/stage.py for duplicates across batches.
+The load streams: files are read in landing order (month folder by month folder); once a
+source holds SOURCE_CELLS cells (rows x columns), or would with the next file, or all the
+sources together hold BATCH_CELLS, the rows of the source with the most are validated here
+and handed to `etl.stage`, which writes them to staging on a thread of its own while reading
+goes on. A batch is thus at most SOURCE_CELLS or one file whatever the landing folder holds,
+and memory about two batches (plus the largest single file, which is read whole); see
+etl/stage.py for duplicates across batches.
 
 Every row of every new file ends up either in staging or in `etl_reject` with a reason; the
 ledger `etl_file` records each file with rows_read = rows_loaded + rows_rejected.
@@ -41,7 +43,8 @@ from etl.validate import printable, validate
 _log = logging.getLogger(__name__)
 
 SHEETS_AHEAD = 8   # workbooks read ahead by the sandboxed reader while the CSV files are read
-BATCH_CELLS = 2_600_000   # cells (rows x columns) read before they are validated and handed over
+SOURCE_CELLS = 1_300_000  # a source's rows are handed over once they cost this many cells (see _cells)
+BATCH_CELLS = 2_600_000   # ... or once all the sources' rows read and not handed over cost this many
 PG_LOCK_ID = 1408_0001  # one writer at a time on PostgreSQL (SQLite: BEGIN IMMEDIATE)
 SQLITE_CACHE_KB = 128 * 1024   # the load's page cache on SQLite
 PG_SORT_MEMORY = "256MB"  # the load's work_mem and maintenance_work_mem on PostgreSQL (server side)
@@ -168,6 +171,8 @@ def run(landing: Path, engine: Engine, today: dt.date | None = None, progress: b
                     conn.execute(text(f"SET LOCAL work_mem = '{PG_SORT_MEMORY}'"))
                 migrate.upgrade(conn)   # schema changes by migrations (docs/decisions.md)
                 summary = _run(conn, landing, today, progress, log, started, on_file, on_source)
+                committing = time.perf_counter()
+            summary.phases["commit"] = time.perf_counter() - committing   # SQLite: with the checkpoint
         finally:
             conn.info.pop("writer", None)
             if sqlite:
@@ -230,9 +235,18 @@ def _run(conn, landing, today, progress, log, started, on_file=None, on_source=N
                 log(f"[{pos}/{len(paths)}] {name}: 无法读取 — {'；'.join(res.notes)}")
                 continue
             res.source = table.source.id
+            make_room(table.source, len(table))
             _take_table(name, table, res, batch.pending, batch.rejects)
             batch.size[table.source.id] += _cells(table.source, res.rows_read)
             log(f"[{pos}/{len(paths)}] {name}: {table.source.name} {res.rows_read} 行")
+
+    def make_room(source, rows: int) -> None:
+        """Hand over the source's rows read so far if this file's rows would take them past
+        SOURCE_CELLS: a batch is at most SOURCE_CELLS or one file, whatever the files' sizes
+        (ten times the rows come in files ten times as large)."""
+        held = batch.size.get(source.id, 0)
+        if held and held + _cells(source, rows) > SOURCE_CELLS:
+            hand_over([source.id])
 
     def hand_over(source_ids) -> None:
         """Validate these sources' rows read so far and give them to the writing thread (once
@@ -289,6 +303,7 @@ def _run(conn, landing, today, progress, log, started, on_file=None, on_source=N
                 if isinstance(table, reader.CsvBody):
                     res.source = table.source.id
                     res.rows_read = table.n_rows
+                    make_room(table.source, table.n_rows)
                     if table.extra_columns:
                         res.notes.append("已忽略接口中未定义的列：" + "、".join(table.extra_columns))
                     batch.deferred.setdefault((table.source.id, table.headers), []).append((name, table))
@@ -297,8 +312,8 @@ def _run(conn, landing, today, progress, log, started, on_file=None, on_source=N
                     in_order.append((i + 1, name, res, table))
                     take(SHEETS_AHEAD)
             del data
-            while batch.total() >= BATCH_CELLS:   # the source with the most cells goes first
-                hand_over([max(batch.size, key=batch.size.get)])
+            while batch.size and (max(batch.size.values()) >= SOURCE_CELLS or batch.total() >= BATCH_CELLS):
+                hand_over([max(batch.size, key=batch.size.get)])   # the source with the most cells
         take(0)
         if batch.total() or batch.deferred or batch.pending or batch.rejects:
             hand_over(list(batch.size))

@@ -107,3 +107,26 @@ def test_the_demo_loaded_in_small_batches_gives_the_facts_of_one_batch(engine, s
                 "SELECT model_id, unit_code, month, measure_id, value FROM fact_model_measure",
                 "SELECT file_name, source, rows_read, rows_loaded, rows_rejected, status FROM etl_file"):
         assert _table(engine, sql) == _table(demo_engine, sql), sql
+
+
+def test_a_source_is_handed_over_before_a_file_would_take_it_past_its_bound(engine, landing, monkeypatch):
+    """A batch holds at most SOURCE_CELLS of a source, or one file: the rows read so far go
+    before a file that would take them past the bound (ten times the rows come in files ten
+    times as large, and the batches — and memory — stay the same)."""
+    handed: list[int] = []
+    real_stage = etl.run.Stager.stage
+
+    def stage(self, parts, rejects):
+        handed.append(sum(len(good) for _, good, _ in parts))
+        return real_stage(self, parts, rejects)
+    monkeypatch.setattr(etl.run.Stager, "stage", stage)
+    write_csv(landing / "a.csv", ARREST_HEADERS, [arrest_row(1), arrest_row(2)])
+    write_csv(landing / "b.csv", ARREST_HEADERS, [arrest_row(3), arrest_row(4), arrest_row(5)])
+    write_xlsx(landing / "c.xlsx", ARREST_HEADERS, [arrest_row(6)])
+    write_csv(landing / "d.csv", ARREST_HEADERS, [arrest_row(7)])
+    row = len(X.SOURCE_BY_ID["arrest"].columns) + 4   # cells of a row
+    monkeypatch.setattr(etl.run, "SOURCE_CELLS", 4 * row)
+    summary = load(engine, landing)
+    assert handed == [2, 4, 1]   # a | b + c (4 rows, at the bound: handed over) | d at the end
+    assert summary.rows_loaded == 7
+    assert_reconciles(engine)
