@@ -18,6 +18,12 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:      # not POSIX: every worker builds its own
+    fcntl = None
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -91,6 +97,8 @@ def pg_url():
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            if os.environ.get("TEST_PG_SYNC_COMMIT") != "on":
+                conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except Exception:  # noqa: BLE001 - no CREATEDB right: share the given database
         admin.dispose()
         yield PG_URL
@@ -144,24 +152,52 @@ def landing(tmp_path):
 SMALL_DEMO = {"size": "small", "start": "2022-01", "end": "2024-06"}
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """A folder `build(folder)` fills once per run, for every xdist worker: under the run's
+    basetemp root (the workers' basetemps are its children), its building guarded by a file lock
+    — the first worker builds, the others wait and take it. In one process (or without fcntl)
+    it is built in the session's own basetemp."""
+    base = tmp_path_factory.getbasetemp()
+    if not os.environ.get("PYTEST_XDIST_WORKER") or fcntl is None:
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    folder = base.parent / f"shared-{name}"
+    with open(base.parent / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (base.parent / f"shared-{name}.done").exists():
+                shutil.rmtree(folder, ignore_errors=True)   # a half-built one (a worker that died)
+                folder.mkdir()
+                build(folder)
+                (base.parent / f"shared-{name}.done").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory):
-    """The small demo's export files (2022-01..2024-06), written once per session."""
+    """The small demo's export files (2022-01..2024-06), written once per run and shared by the
+    xdist workers (read only: a test that changes a landing copies it first)."""
     from etl.demo import generate
-    out = tmp_path_factory.mktemp("demo") / "landing"
-    generate(out, **SMALL_DEMO)
-    return out
+    return built_once(tmp_path_factory, "demo", lambda folder: generate(folder / "landing", **SMALL_DEMO)) / "landing"
 
 
 @pytest.fixture(scope="session")
 def demo_db_url(small_demo, tmp_path_factory):
-    """An SQLite store with the small demo loaded, shared by the browser tests (read only)."""
+    """An SQLite store with the small demo loaded (read only). Loaded once per run; each xdist
+    worker reads its own copy of the file, so a worker's connections never meet another's."""
     from etl.run import run
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo-db') / 'cockpit.db'}"
-    engine = make_engine(url)
-    run(small_demo, engine, progress=False)
-    engine.dispose()
-    return url
+
+    def load(folder):
+        engine = make_engine(f"sqlite:///{folder / 'cockpit.db'}")
+        run(small_demo, engine, progress=False)
+        engine.dispose()
+    loaded = built_once(tmp_path_factory, "demo-db", load)
+    folder = tmp_path_factory.mktemp("demo-db")
+    shutil.copyfile(loaded / "cockpit.db", folder / "cockpit.db")
+    return f"sqlite:///{folder / 'cockpit.db'}"
 
 
 @pytest.fixture(scope="session")

@@ -228,12 +228,15 @@ def assert_all_equal(checks: list[Check], what: str, pending: str | None = None,
 
 
 _EXPORTS: dict[Path, object] = {}
+_FILES: dict = {}
 
 
 @pytest.fixture(scope="module")
 def exports(loaded):
-    if loaded.landing not in _EXPORTS:   # the demo's files are read once for both databases
-        _EXPORTS[loaded.landing] = read_exports(loaded.landing)
+    # the demo's files are read once for both databases, and once for the hostile landing too
+    # (the demo's files copied, four added: only those four are read again)
+    if loaded.landing not in _EXPORTS:
+        _EXPORTS[loaded.landing] = read_exports(loaded.landing, _FILES)
     return _EXPORTS[loaded.landing]
 
 
