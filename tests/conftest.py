@@ -62,6 +62,22 @@ def cheap_password_hashes():
     passwords.METHOD = saved
 
 
+def pytest_sessionfinish(session):
+    """The controller of an xdist run drops the run's shared demo database (`demo_pg_url`) once
+    every worker has finished."""
+    if hasattr(session.config, "workerinput") or not hasattr(session.config, "_tmp_path_factory"):
+        return
+    root = session.config._tmp_path_factory.getbasetemp()
+    if not (root / "shared-demo-pg").exists():
+        return
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{_shared_demo_pg(root)}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 def need(what: str, reason: str) -> None:
     """Skip for a missing service — or fail under CI, where every test must run."""
     if IN_CI:
@@ -200,10 +216,37 @@ def demo_db_url(small_demo, tmp_path_factory):
     return f"sqlite:///{folder / 'cockpit.db'}"
 
 
+def _shared_demo_pg(root: Path) -> str:
+    """The name of the database holding the small demo for all workers of the run in `root`."""
+    import hashlib
+    return "cockpit_demo_" + hashlib.sha256(str(root).encode()).hexdigest()[:12]
+
+
 @pytest.fixture(scope="session")
-def demo_pg_url(small_demo, pg_url):
-    """A PostgreSQL schema with the small demo loaded, once per session (read only)."""
+def demo_pg_url(small_demo, pg_url, tmp_path_factory):
+    """The small demo loaded on PostgreSQL (read only): under xdist once per run, into a database
+    of its own that every worker reads (dropped by the controller at the end of the run,
+    `pytest_sessionfinish`); in one process a schema of the session's database."""
     from etl.run import run
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None and pg_url != PG_URL:
+        from sqlalchemy.engine import make_url
+        name = _shared_demo_pg(tmp_path_factory.getbasetemp().parent)
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+        def load(folder):
+            admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # a half-built one
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                if os.environ.get("TEST_PG_SYNC_COMMIT") != "on":
+                    conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+            admin.dispose()
+            engine = make_engine(url)
+            run(small_demo, engine, progress=False)
+            engine.dispose()
+        built_once(tmp_path_factory, "demo-pg", load)
+        yield url
+        return
     schema, admin, url = _fresh_pg_schema(pg_url)
     engine = make_engine(url)
     run(small_demo, engine, progress=False)
