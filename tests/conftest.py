@@ -18,6 +18,12 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:      # not POSIX: every worker builds its own
+    fcntl = None
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -56,6 +62,22 @@ def cheap_password_hashes():
     passwords.METHOD = saved
 
 
+def pytest_sessionfinish(session):
+    """The controller of an xdist run drops the run's shared demo database (`demo_pg_url`) once
+    every worker has finished."""
+    if hasattr(session.config, "workerinput") or not hasattr(session.config, "_tmp_path_factory"):
+        return
+    root = session.config._tmp_path_factory.getbasetemp()
+    if not (root / "shared-demo-pg").exists():
+        return
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{_shared_demo_pg(root)}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 def need(what: str, reason: str) -> None:
     """Skip for a missing service — or fail under CI, where every test must run."""
     if IN_CI:
@@ -91,6 +113,8 @@ def pg_url():
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            if os.environ.get("TEST_PG_SYNC_COMMIT") != "on":
+                conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except Exception:  # noqa: BLE001 - no CREATEDB right: share the given database
         admin.dispose()
         yield PG_URL
@@ -144,30 +168,85 @@ def landing(tmp_path):
 SMALL_DEMO = {"size": "small", "start": "2022-01", "end": "2024-06"}
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """A folder `build(folder)` fills once per run, for every xdist worker: under the run's
+    basetemp root (the workers' basetemps are its children), its building guarded by a file lock
+    — the first worker builds, the others wait and take it. In one process (or without fcntl)
+    it is built in the session's own basetemp."""
+    base = tmp_path_factory.getbasetemp()
+    if not os.environ.get("PYTEST_XDIST_WORKER") or fcntl is None:
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    folder = base.parent / f"shared-{name}"
+    with open(base.parent / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (base.parent / f"shared-{name}.done").exists():
+                shutil.rmtree(folder, ignore_errors=True)   # a half-built one (a worker that died)
+                folder.mkdir()
+                build(folder)
+                (base.parent / f"shared-{name}.done").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory):
-    """The small demo's export files (2022-01..2024-06), written once per session."""
+    """The small demo's export files (2022-01..2024-06), written once per run and shared by the
+    xdist workers (read only: a test that changes a landing copies it first)."""
     from etl.demo import generate
-    out = tmp_path_factory.mktemp("demo") / "landing"
-    generate(out, **SMALL_DEMO)
-    return out
+    return built_once(tmp_path_factory, "demo", lambda folder: generate(folder / "landing", **SMALL_DEMO)) / "landing"
 
 
 @pytest.fixture(scope="session")
 def demo_db_url(small_demo, tmp_path_factory):
-    """An SQLite store with the small demo loaded, shared by the browser tests (read only)."""
+    """An SQLite store with the small demo loaded (read only). Loaded once per run; each xdist
+    worker reads its own copy of the file, so a worker's connections never meet another's."""
     from etl.run import run
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo-db') / 'cockpit.db'}"
-    engine = make_engine(url)
-    run(small_demo, engine, progress=False)
-    engine.dispose()
-    return url
+
+    def load(folder):
+        engine = make_engine(f"sqlite:///{folder / 'cockpit.db'}")
+        run(small_demo, engine, progress=False)
+        engine.dispose()
+    loaded = built_once(tmp_path_factory, "demo-db", load)
+    folder = tmp_path_factory.mktemp("demo-db")
+    shutil.copyfile(loaded / "cockpit.db", folder / "cockpit.db")
+    return f"sqlite:///{folder / 'cockpit.db'}"
+
+
+def _shared_demo_pg(root: Path) -> str:
+    """The name of the database holding the small demo for all workers of the run in `root`."""
+    import hashlib
+    return "cockpit_demo_" + hashlib.sha256(str(root).encode()).hexdigest()[:12]
 
 
 @pytest.fixture(scope="session")
-def demo_pg_url(small_demo, pg_url):
-    """A PostgreSQL schema with the small demo loaded, once per session (read only)."""
+def demo_pg_url(small_demo, pg_url, tmp_path_factory):
+    """The small demo loaded on PostgreSQL (read only): under xdist once per run, into a database
+    of its own that every worker reads (dropped by the controller at the end of the run,
+    `pytest_sessionfinish`); in one process a schema of the session's database."""
     from etl.run import run
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None and pg_url != PG_URL:
+        from sqlalchemy.engine import make_url
+        name = _shared_demo_pg(tmp_path_factory.getbasetemp().parent)
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+        def load(folder):
+            admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # a half-built one
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                if os.environ.get("TEST_PG_SYNC_COMMIT") != "on":
+                    conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+            admin.dispose()
+            engine = make_engine(url)
+            run(small_demo, engine, progress=False)
+            engine.dispose()
+        built_once(tmp_path_factory, "demo-pg", load)
+        yield url
+        return
     schema, admin, url = _fresh_pg_schema(pg_url)
     engine = make_engine(url)
     run(small_demo, engine, progress=False)

@@ -36,6 +36,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import hashlib
 import io
 import math
 import os
@@ -134,9 +135,9 @@ def _decode(data: bytes) -> str:
         return data.decode("gb18030")
 
 
-def _rows(path: Path) -> list[tuple[int, list]]:
+def _rows(path: Path, data: bytes | None = None) -> list[tuple[int, list]]:
     """(line number, cells) of every row: CSV physical line of the row's start, XLSX sheet row."""
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     if data[:4] == b"PK\x03\x04":
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
         return [(i + 1, list(r)) for i, r in enumerate(sheet)]
@@ -163,36 +164,55 @@ class Exports:
     files: int
 
 
-def read_exports(folder: Path) -> Exports:
+def _read_file(path: Path, name: str, data: bytes) -> tuple[str, dict[str, list]]:
+    """One export file: its source and its rows as text columns (with file name and line)."""
+    rows = _rows(path, data)
+    found = None
+    for k, (_, cells) in enumerate(rows[:HEADER_ROWS]):
+        found = _identify(cells)
+        if found:
+            break
+    if not found:
+        raise AssertionError(f"oracle: no known header in {path}")
+    src, positions = found
+    missing = set(EXPORTS[src][1].values()) - set(positions.values()) - OPTIONAL
+    if missing:
+        raise AssertionError(f"oracle: {path} lacks columns {sorted(missing)}")
+    cols: dict[str, list] = {c: [] for c in (*EXPORTS[src][1].values(), "file_name", "line_no")}
+    for line, cells in rows[k + 1:]:
+        texts = [_text(c) for c in cells]
+        if not any(texts):
+            continue
+        for i, c in positions.items():
+            cols[c].append(texts[i] if i < len(texts) else "")
+        for c in set(EXPORTS[src][1].values()) - set(positions.values()):
+            cols[c].append("")     # an optional column the older export lacks
+        cols["file_name"].append(name)
+        cols["line_no"].append(line)
+    return src, cols
+
+
+def read_exports(folder: Path, cache: dict | None = None) -> Exports:
+    """Every export file under `folder`, read row by row. `cache`: a dict kept by the caller —
+    a file already read under the same relative name with the same bytes (a landing copied from
+    another and added to) is not read again."""
     folder = Path(folder)
     acc: dict[str, dict[str, list]] = {}
     n_files = 0
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".xlsx")):
-        rows = _rows(path)
-        found = None
-        for k, (_, cells) in enumerate(rows[:HEADER_ROWS]):
-            found = _identify(cells)
-            if found:
-                break
-        if not found:
-            raise AssertionError(f"oracle: no known header in {path}")
-        src, positions = found
-        missing = set(EXPORTS[src][1].values()) - set(positions.values()) - OPTIONAL
-        if missing:
-            raise AssertionError(f"oracle: {path} lacks columns {sorted(missing)}")
-        n_files += 1
         name = path.relative_to(folder).as_posix()
-        cols = acc.setdefault(src, {c: [] for c in (*EXPORTS[src][1].values(), "file_name", "line_no")})
-        for line, cells in rows[k + 1:]:
-            texts = [_text(c) for c in cells]
-            if not any(texts):
-                continue
-            for i, c in positions.items():
-                cols[c].append(texts[i] if i < len(texts) else "")
-            for c in set(EXPORTS[src][1].values()) - set(positions.values()):
-                cols[c].append("")     # an optional column the older export lacks
-            cols["file_name"].append(name)
-            cols["line_no"].append(line)
+        data = path.read_bytes()
+        key = (name, hashlib.sha256(data).digest())
+        if cache is not None and key in cache:
+            src, cols = cache[key]
+        else:
+            src, cols = _read_file(path, name, data)
+            if cache is not None:
+                cache[key] = (src, cols)
+        n_files += 1
+        into = acc.setdefault(src, {c: [] for c in cols})
+        for c, values in cols.items():
+            into[c].extend(values)
     return Exports({src: pd.DataFrame(cols) for src, cols in acc.items()}, n_files)
 
 

@@ -160,6 +160,7 @@ def test_file_names_follow_the_layout(root):
         assert path.parent.name == f"{m.group(4)[:4]}-{m.group(4)[4:]}"
 
 
+@pytest.mark.slow   # the whole small demo (2021-01..today) generated a second time, and a third seed
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(root, tmp_path):
     again = tmp_path / "again"
     generate(again, size="small", seed=SEED)

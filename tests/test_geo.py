@@ -157,6 +157,7 @@ def _load_builder():
     return module
 
 
+@pytest.mark.slow   # downloads the sdist from PyPI (pip, a child process) and rebuilds the file
 def test_build_script_reproduces_the_committed_file(tmp_path):
     builder = _load_builder()
     local = os.environ.get("ECCP_SDIST")  # optional: a local copy of the sdist
