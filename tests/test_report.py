@@ -228,6 +228,7 @@ def test_progress_is_reported_section_by_section_and_county_by_county(city_pack)
     assert "总体态势" in whats and "盐湖区" in whats and whats[-1] == "PDF"
 
 
+@pytest.mark.slow   # three whole builds of a pack: in the full suite, not the fast lane
 def test_the_same_month_gives_the_same_bytes(demo_store, demo_engine, tmp_path):
     a = build_pack(demo_store, "2024-05", COUNTY, tmp_path / "a", engine=demo_engine, generated_at=WHEN)
     b = build_pack(demo_store, "2024-05", COUNTY, tmp_path / "b", engine=demo_engine, generated_at=WHEN)
