@@ -7,7 +7,9 @@ The database must hold a loaded store (`python -m etl run --landing DIR` with DA
 The command:
 1. starts gunicorn with benchmarks/gunicorn.conf.py (4 workers × 4 threads) on that database and
    Redis (`--redis`, a database of the benchmark's own: it is flushed first, so every run starts
-   from an empty cache);
+   from an empty cache) and waits until its readiness check `/readyz` answers 200: the cache
+   warmed for the snapshot (cockpit.warm), as a deployment waits before sending users
+   (`--cold`: no warm-up, the load meets an empty cache);
 2. issues one kiosk token per wall and opens (or resets) a leader account;
 3. for `--minutes`, runs
    - the walls: each a session of its own, signed in with its own token (/screen?token=…), its
@@ -55,15 +57,19 @@ WARM_SECONDS = 30          # memory "at start" is read after this much load: the
 
 # --------------------------------------------------------------------------- the server
 
-def start_gunicorn(database: str, redis_url: str, port: int):
-    """gunicorn with benchmarks/gunicorn.conf.py; (process, base URL, log) once its workers are up."""
+def start_gunicorn(database: str, redis_url: str, port: int, warm: bool = True):
+    """gunicorn with benchmarks/gunicorn.conf.py; (process, base URL, log, seconds to ready) once
+    its workers are up and — as a deployment's readiness check would — `/readyz` answers 200:
+    the store loaded and the snapshot's cache warm-up done (cockpit.warm). `warm` False:
+    COCKPIT_WARM=off (a cold start, for comparison)."""
     env = dict(os.environ, DATABASE_URL=database, REDIS_URL=redis_url, COCKPIT_BIND=f"127.0.0.1:{port}",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", COCKPIT_WARM="on" if warm else "off")
     base = f"http://127.0.0.1:{port}"
+    t0 = time.monotonic()
     proc, log = server.start([sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn.conf.py"), "app:server"],
-                             env, "soak_bench_gunicorn", base + "/login", timeout=180,
+                             env, "soak_bench_gunicorn", base + "/readyz", timeout=900,
                              ready=lambda p: len(server_pids(p.pid)) > 1)
-    return proc, base, log
+    return proc, base, log, time.monotonic() - t0
 
 
 def server_pids(master: int) -> list[int]:
@@ -213,9 +219,10 @@ def run(args) -> dict:
     redis.Redis.from_url(args.redis).flushdb()
     tokens, password = accounts(args.database, args.walls)
     port = args.port or server.free_port()
-    proc, base, log = start_gunicorn(args.database, args.redis, port)
+    proc, base, log, ready_s = start_gunicorn(args.database, args.redis, port, warm=not args.cold)
     pids = server_pids(proc.pid)
-    out: dict = {"base": base, "server_log": log.name, "workers": len(pids) - 1}
+    out: dict = {"base": base, "server_log": log.name, "workers": len(pids) - 1, "ready_seconds": ready_s,
+                 "warm": not args.cold}
     try:
         rec = Record()
         ready = threading.Barrier(args.walls + args.leaders + 1)
@@ -296,6 +303,8 @@ def report(args, out: dict) -> str:
         f"soak: {args.walls} walls (refresh every {args.refresh:g} s) + {args.leaders} leaders for "
         f"{out['elapsed'] / 60:.1f} min on gunicorn ({out['workers']} workers) + PostgreSQL + Redis",
         f"database {args.database}; load average {out['load'][0]:.1f} → {out['load'][1]:.1f} ({cores} cores)",
+        f"server ready (/readyz 200{', cache warm' if out.get('warm') else ', cold: COCKPIT_WARM=off'}) "
+        f"{out.get('ready_seconds', float('nan')):.0f} s after gunicorn's start",
         f"requests: {len(rows)} ({len(rows) / out['elapsed']:.0f}/s), errors: {len(errors)}",
         line("wall refresh, all", walls),
         line(f"…after the first {WARM_SECONDS} s (warm caches)", [r for r in walls if r[5] >= WARM_SECONDS]),
@@ -303,6 +312,10 @@ def report(args, out: dict) -> str:
         line("leaders' callbacks, all", leaders),
         line(f"…after the first {WARM_SECONDS} s (warm caches)", [r for r in leaders if r[5] >= WARM_SECONDS]),
         *[line(k, by_kind[k]) for k in ("leader router", "leader callback", "leader paging") if by_kind.get(k)],
+        "  p95 per 30 s (walls / leaders' callbacks, ms): " + ", ".join(
+            f"{int(t)}–{int(t) + 30} s {pct([r[1] for r in walls if t <= r[5] < t + 30], 95):.0f} / "
+            f"{pct([r[1] for r in leaders if t <= r[5] < t + 30], 95):.0f}"
+            for t in range(0, int(out["elapsed"]), 30)),
         f"  wall tick size, map moved on: p50 {pct([r[3] for r in moved], 50) / 1024:.1f} KiB, "
         f"max {tick_max / 1024:.1f} KiB" + (
             f"; nothing new: {pct([r[3] for r in quiet], 50):.0f} bytes" if quiet else ""),
@@ -344,6 +357,8 @@ def main(argv=None) -> int:
     ap.add_argument("--refresh", type=float, default=3, help="seconds between a wall's refreshes")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--json", default=None, help="also write the raw figures here")
+    ap.add_argument("--cold", action="store_true",
+                    help="COCKPIT_WARM=off: no warm-up of the cache before the load (the cold start, for comparison)")
     args = ap.parse_args(argv)
     out = run(args)
     text = report(args, out)
