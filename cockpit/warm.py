@@ -166,8 +166,24 @@ def run(server) -> dict:
     return report
 
 
+def extra_paths() -> list[str]:
+    """COCKPIT_WARM_PATHS: more views to warm besides the defaults (paths with their query,
+    separated by commas or newlines, or `@FILE` for a file of them, one a line) — the views an
+    office's leaders open every day, e.g. the previous year's figures."""
+    value = os.environ.get("COCKPIT_WARM_PATHS", "").strip()
+    if value.startswith("@"):
+        try:
+            with open(value[1:], encoding="utf-8") as f:
+                value = f.read()
+        except OSError as err:
+            log.warning("COCKPIT_WARM_PATHS: %s", err)
+            return []
+    return [p.strip() for p in value.replace(",", "\n").splitlines() if p.strip().startswith("/")]
+
+
 def page_paths() -> list[str]:
-    """The paths a leader may open: each page's path, a templated page's `warm` list."""
+    """The paths a leader may open: each page's path, a templated page's `warm` list, then
+    `extra_paths()`."""
     import dash
     out = []
     for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") if p.get("order") is not None else 999):
@@ -175,6 +191,7 @@ def page_paths() -> list[str]:
         for path in paths:
             if path not in (roles.SCREEN_PATH, "/404") and roles.page_allowed(WARM_LEADER.role, path):
                 out.append(path)
+    out += [p for p in extra_paths() if p not in out and roles.page_allowed(WARM_LEADER.role, p.partition("?")[0])]
     return out
 
 

@@ -70,6 +70,24 @@ def test_the_warm_up_makes_the_default_views_hits(app, counted):
     assert counted == []
 
 
+def test_more_views_to_warm_come_from_the_setting(app, tmp_path, monkeypatch, counted):
+    monkeypatch.setenv("COCKPIT_WARM_PATHS", "/compare?period=2023, /admin/users,/trends?span=2")
+    paths = warm.page_paths()
+    assert paths[-2:] == ["/compare?period=2023", "/trends?span=2"] and "/admin/users" not in paths
+    listed = tmp_path / "views.txt"
+    listed.write_text("/models?period=2023\n\n/metric/plea_rate?period=2023Q4\n", encoding="utf-8")
+    monkeypatch.setenv("COCKPIT_WARM_PATHS", f"@{listed}")
+    assert warm.extra_paths() == ["/models?period=2023", "/metric/plea_rate?period=2023Q4"]
+    # a view with its query is warmed like a default one: the next visit computes nothing
+    with app.server.app_context():
+        cache.clear()
+    client = warm._Client(app.server, warm.WARM_LEADER, {"requests": 0, "errors": 0})
+    warm.visit(client, "/compare?period=2023")
+    counted.clear()
+    warm.visit(client, "/compare?period=2023")
+    assert counted == []
+
+
 def test_the_warm_ups_requests_leave_no_audit_entry(demo_copy, monkeypatch):
     from cockpit.auth import audit, csrf
     from cockpit.auth.models import Principal
