@@ -15,11 +15,12 @@ from cockpit.cache import cache, init_cache
 
 
 @pytest.fixture
-def app(demo_engine):
+def app(demo_copy):
     """The process's app with sign-in on (cockpit.auth.testing.shared_app: a second app in one
-    process would lack the callbacks), on the small demo."""
+    process would lack the callbacks), on a copy of the small demo (the accounts' tables are
+    created in it: the shared demo store stays as it is)."""
     from cockpit.auth.testing import shared_app, use_engine
-    with use_engine(shared_app(), demo_engine) as application:
+    with use_engine(shared_app(), demo_copy) as application:
         yield application
 
 
