@@ -21,8 +21,12 @@ def post_worker_init(worker):
     Dash finishes setting up its routes (and Dash Pages its router and validation layout) on a
     worker's first request; two threads doing that at the same time can fail with
     "RuntimeError: dictionary changed size during iteration" (a 500 for the unlucky request).
-    One request here, single-threaded, does it once — and loads the metric store."""
+    One request here, single-threaded, does it once — and loads the metric store. Loading it
+    also starts the warm-up of the shared cache for the snapshot in the background, in the one
+    worker that claims it (cockpit.warm; with REDIS_URL set): `/readyz` answers 200 once it is
+    done — the readiness check to wait for before sending users (docs/deployment.md)."""
     response = worker.wsgi.test_client().get("/")     # sign-in on: a redirect, but Dash is set up
     from cockpit import data
     store = data.current().store                       # the metric store, loaded before any user
-    worker.log.info("worker %s warmed: GET / -> %s, %r", worker.pid, response.status_code, store)
+    worker.log.info("worker %s started: GET / -> %s, %r, cache warm-up %s", worker.pid, response.status_code,
+                    store, "on" if data.provider().warmer is not None else "off")

@@ -7,7 +7,9 @@ The database must hold a loaded store (`python -m etl run --landing DIR` with DA
 The command:
 1. starts gunicorn with benchmarks/gunicorn.conf.py (4 workers × 4 threads) on that database and
    Redis (`--redis`, a database of the benchmark's own: it is flushed first, so every run starts
-   from an empty cache);
+   from an empty cache) and waits until its readiness check `/readyz` answers 200: the cache
+   warmed for the snapshot (cockpit.warm), as a deployment waits before sending users
+   (`--cold`: no warm-up, the load meets an empty cache);
 2. issues one kiosk token per wall and opens (or resets) a leader account;
 3. for `--minutes`, runs
    - the walls: each a session of its own, signed in with its own token (/screen?token=…), its
@@ -47,7 +49,7 @@ sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(BENCH))
 
 import server  # noqa: E402
-from load_bench import THINK_SECONDS, Client, pct, views  # noqa: E402
+from load_bench import THINK_SECONDS, Client, pct, short, views  # noqa: E402
 
 LEADER = "soak_leader"
 WARM_SECONDS = 30          # memory "at start" is read after this much load: the caches filled
@@ -55,15 +57,22 @@ WARM_SECONDS = 30          # memory "at start" is read after this much load: the
 
 # --------------------------------------------------------------------------- the server
 
-def start_gunicorn(database: str, redis_url: str, port: int):
-    """gunicorn with benchmarks/gunicorn.conf.py; (process, base URL, log) once its workers are up."""
+def start_gunicorn(database: str, redis_url: str, port: int, warm: bool = True, warm_views: bool = False):
+    """gunicorn with benchmarks/gunicorn.conf.py; (process, base URL, log, seconds to ready) once
+    its workers are up and — as a deployment's readiness check would — `/readyz` answers 200:
+    the store loaded and the snapshot's cache warm-up done (cockpit.warm). `warm` False:
+    COCKPIT_WARM=off (a cold start, for comparison). `warm_views`: the leaders' whole view set
+    (queries included) is warmed too (COCKPIT_WARM_PATHS), not only each page's default view."""
     env = dict(os.environ, DATABASE_URL=database, REDIS_URL=redis_url, COCKPIT_BIND=f"127.0.0.1:{port}",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", COCKPIT_WARM="on" if warm else "off")
+    if warm_views:
+        env["COCKPIT_WARM_PATHS"] = ",".join(views())
     base = f"http://127.0.0.1:{port}"
+    t0 = time.monotonic()
     proc, log = server.start([sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn.conf.py"), "app:server"],
-                             env, "soak_bench_gunicorn", base + "/login", timeout=180,
+                             env, "soak_bench_gunicorn", base + "/readyz", timeout=900,
                              ready=lambda p: len(server_pids(p.pid)) > 1)
-    return proc, base, log
+    return proc, base, log, time.monotonic() - t0
 
 
 def server_pids(master: int) -> list[int]:
@@ -198,13 +207,14 @@ def leader(i: int, base: str, password: str, stop: list, rec: Record, ready: thr
     time.sleep(rnd.uniform(0, THINK_SECONDS[1]))
     with ThreadPoolExecutor(max_workers=6) as pool:
         while time.monotonic() < stop[0]:
-            samples = client.visit(rnd.choice(all_views), "soak", pool)
+            view = rnd.choice(all_views)
+            samples = client.visit(view, "soak", pool)
             if "rec-page" in getattr(client, "last_layout", {}) and rnd.random() < 0.3:
                 samples += client.page_records("soak")
             for s in samples:
                 kind = ("router" if s.callback.startswith("router") else
                         "paging" if s.callback.endswith("(paging)") else "callback")
-                rec.add("leader " + kind, s.ms, s.ok, 0, s.note)
+                rec.add("leader " + kind, s.ms, s.ok, 0, s.note or f"{view} {short(s.callback)}")
             time.sleep(rnd.uniform(*THINK_SECONDS))
 
 
@@ -213,9 +223,12 @@ def run(args) -> dict:
     redis.Redis.from_url(args.redis).flushdb()
     tokens, password = accounts(args.database, args.walls)
     port = args.port or server.free_port()
-    proc, base, log = start_gunicorn(args.database, args.redis, port)
+    proc, base, log, ready_s = start_gunicorn(args.database, args.redis, port, warm=not args.cold,
+                                             warm_views=args.warm_views)
     pids = server_pids(proc.pid)
-    out: dict = {"base": base, "server_log": log.name, "workers": len(pids) - 1}
+    out: dict = {"base": base, "server_log": log.name, "workers": len(pids) - 1, "ready_seconds": ready_s,
+                 "warm": not args.cold,
+                 "warm_views": args.warm_views}
     try:
         rec = Record()
         ready = threading.Barrier(args.walls + args.leaders + 1)
@@ -296,6 +309,9 @@ def report(args, out: dict) -> str:
         f"soak: {args.walls} walls (refresh every {args.refresh:g} s) + {args.leaders} leaders for "
         f"{out['elapsed'] / 60:.1f} min on gunicorn ({out['workers']} workers) + PostgreSQL + Redis",
         f"database {args.database}; load average {out['load'][0]:.1f} → {out['load'][1]:.1f} ({cores} cores)",
+        f"server ready (/readyz 200{', cache warm' if out.get('warm') else ', cold: COCKPIT_WARM=off'}"
+        f"{' incl. every view of the leaders (--warm-views)' if out.get('warm_views') else ''}) "
+        f"{out.get('ready_seconds', float('nan')):.0f} s after gunicorn's start",
         f"requests: {len(rows)} ({len(rows) / out['elapsed']:.0f}/s), errors: {len(errors)}",
         line("wall refresh, all", walls),
         line(f"…after the first {WARM_SECONDS} s (warm caches)", [r for r in walls if r[5] >= WARM_SECONDS]),
@@ -303,6 +319,10 @@ def report(args, out: dict) -> str:
         line("leaders' callbacks, all", leaders),
         line(f"…after the first {WARM_SECONDS} s (warm caches)", [r for r in leaders if r[5] >= WARM_SECONDS]),
         *[line(k, by_kind[k]) for k in ("leader router", "leader callback", "leader paging") if by_kind.get(k)],
+        "  p95 per 30 s (walls / leaders' callbacks, ms): " + ", ".join(
+            f"{int(t)}–{int(t) + 30} s {pct([r[1] for r in walls if t <= r[5] < t + 30], 95):.0f} / "
+            f"{pct([r[1] for r in leaders if t <= r[5] < t + 30], 95):.0f}"
+            for t in range(0, int(out["elapsed"]), 30)),
         f"  wall tick size, map moved on: p50 {pct([r[3] for r in moved], 50) / 1024:.1f} KiB, "
         f"max {tick_max / 1024:.1f} KiB" + (
             f"; nothing new: {pct([r[3] for r in quiet], 50):.0f} bytes" if quiet else ""),
@@ -326,6 +346,10 @@ def report(args, out: dict) -> str:
         f"  {'met' if moved and tick_max <= 20 * 1024 else 'NOT met'}: a tick where the map moved on ≤ 20 KiB "
         f"(max {tick_max / 1024:.1f} KiB)",
     ]
+    first = sorted((r for r in leaders if r[5] < WARM_SECONDS and r[2]), key=lambda r: -r[1])[:8]
+    if first:
+        lines.append(f"slowest leaders' requests of the first {WARM_SECONDS} s (ms, at s, view and callback):")
+        lines += [f"  {r[1]:7.0f} at {r[5]:4.1f} s  {r[4]}" for r in first]
     if errors:
         lines.append("errors (first 10):")
         lines += [f"  {r[0]}: {r[4]}" for r in errors[:10]]
@@ -344,6 +368,10 @@ def main(argv=None) -> int:
     ap.add_argument("--refresh", type=float, default=3, help="seconds between a wall's refreshes")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--json", default=None, help="also write the raw figures here")
+    ap.add_argument("--warm-views", action="store_true",
+                    help="warm the leaders' whole view set (COCKPIT_WARM_PATHS), not only each page's default")
+    ap.add_argument("--cold", action="store_true",
+                    help="COCKPIT_WARM=off: no warm-up of the cache before the load (the cold start, for comparison)")
     args = ap.parse_args(argv)
     out = run(args)
     text = report(args, out)

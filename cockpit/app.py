@@ -16,7 +16,7 @@ import flask
 from dash import dcc, html
 from dash._pages import _parse_query_string
 
-from cockpit import auth, data
+from cockpit import auth, data, warm
 from cockpit.auth import roles
 from cockpit.report import download as report_download
 from cockpit.cache import init_cache
@@ -128,4 +128,5 @@ def create_app(engine=None) -> dash.Dash:
     init_cache(app.server)
     report_download.install(app.server)   # /reports/download: a pack's file, behind the guard
     auth.init_app(app)  # sign-in, roles, audit, security headers (COCKPIT_AUTH=off: none)
+    warm.install(app)   # the cache warm-up of each snapshot (COCKPIT_WARM), and /readyz
     return app

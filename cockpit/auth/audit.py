@@ -156,6 +156,8 @@ def record(event: str, detail=None, *, subject: str | None = None, actor: Princi
            engine: Engine | None = None, required: bool = False, at: datetime | None = None) -> bool:
     """Write one audit entry. Returns whether it was written."""
     actor = actor or context.current_principal()
+    if actor is not None and actor.kind == "warm":
+        return False      # the cache warm-up (cockpit.warm) is nobody: it looks at nothing
     try:
         with writing(engine or _engine()) as conn:
             conn.execute(audit_log.insert().values(

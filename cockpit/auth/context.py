@@ -6,6 +6,9 @@ from flask import current_app, g, has_request_context, request
 from cockpit.auth.models import OPEN, Principal
 
 EXTENSION = "cockpit_auth"
+# The WSGI environ key of an in-process identity (cockpit.warm's requests through the test
+# client). Only code in the process can set it: HTTP headers reach the environ as HTTP_* keys.
+INTERNAL_PRINCIPAL = "cockpit.internal_principal"
 
 
 def state():
@@ -30,6 +33,10 @@ def current_principal() -> Principal | None:
         return OPEN
     if "cockpit_principal" in g:
         return g.cockpit_principal
+    internal = request.environ.get(INTERNAL_PRINCIPAL)
+    if isinstance(internal, Principal):
+        g.cockpit_principal = internal
+        return internal
     from flask_login import current_user
     user = current_user
     principal = getattr(user, "principal", None) if user is not None and user.is_authenticated else None

@@ -1,12 +1,14 @@
 """The gate every request passes (a Flask `before_request`), and the headers every response gets.
 
 Order of checks in `before_request`:
-1. public routes: /login, /logout, /auth/login.css, /_favicon.ico — nothing else;
+1. public routes: /login, /logout, /auth/login.css, /_favicon.ico, /readyz (the readiness check:
+   says only whether the worker is warm) — nothing else;
 2. `/screen?token=…`: the wall signs in with its kiosk token (a session is set, the token is
    taken out of the address and the browser is sent on to /screen);
 3. no session → 401 JSON for Dash endpoints, 401 for static files, a redirect to
    /login?next=… for pages;
-4. unsafe methods (POST …) must carry the session's CSRF token (`X-CSRFToken` for callbacks);
+4. unsafe methods (POST …) must carry the session's CSRF token (`X-CSRFToken` for callbacks),
+   except the cache warm-up's (an in-process identity, cockpit.warm: no browser);
 5. `/_dash-update-component`: the callback named by the request's `output` must be allowed to
    the role (roles.callback_allowed, by the module defining it); Dash Pages' routing callback is
    allowed when the page it asks for is (roles.page_allowed on its pathname input);
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 DASH_CALLBACK = "/_dash-update-component"
 DASH_DATA = ("/_dash-layout", "/_dash-dependencies")
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
-PUBLIC = frozenset({"/login", "/logout", "/auth/login.css", "/_favicon.ico"})
+PUBLIC = frozenset({"/login", "/logout", "/auth/login.css", "/_favicon.ico", "/readyz"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The Dash renderer calls `request_refresh_jwt` on a 401 whose body contains this text
 # (dash-renderer: "JWT Expired"); our hook then reloads into the login page.
@@ -198,7 +200,8 @@ def before_request(state):
             request.max_content_length = limit + 1
             if len(request.get_data(cache=True)) > limit:
                 return _too_big(principal)
-    if request.method not in SAFE_METHODS and not csrf.valid():
+    # the cache warm-up's requests come from inside the process (cockpit.warm), not a browser
+    if request.method not in SAFE_METHODS and principal.kind != "warm" and not csrf.valid():
         audit.record("csrf_failed", {"path": path[:200], "method": request.method})
         if path.startswith("/_dash"):
             return json_error(403, "请求校验失败（CSRF）：请刷新页面后重试。")

@@ -14,7 +14,10 @@ import threading
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from cockpit import flight
+from cockpit.components.memo import CODE_VERSION
 from cockpit.components.params import href
+from cockpit.data import stamp
 from cockpit.components.states import state_block
 from cockpit.metrics import alerts as A
 from cockpit.metrics import units as U
@@ -36,7 +39,8 @@ def alert_month(store: MetricStore, period: str | Period | None) -> str | None:
 
 
 def month_alerts(store: MetricStore, month: str | None, thresholds) -> list[A.Alert]:
-    """evaluate() memoized per store snapshot, month and thresholds (a few recent keys)."""
+    """evaluate() memoized per store snapshot, month and thresholds (a few recent keys in the
+    worker, and in the shared cache)."""
     if month is None:
         return []
     key = (id(store), store.snapshot, month, tuple(thresholds))
@@ -44,7 +48,10 @@ def month_alerts(store: MetricStore, month: str | None, thresholds) -> list[A.Al
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    out = A.evaluate(store, month, thresholds)
+    # shared by the workers (Redis) and computed once (cockpit.flight): the warm-up of one worker
+    # serves them all
+    shared = f"alerts:{CODE_VERSION}:{store.snapshot}:{month}:{stamp(thresholds)}"
+    out = flight.once(shared, lambda: A.evaluate(store, month, thresholds))
     with _CACHE_LOCK:
         if len(_CACHE) > 16:
             _CACHE.clear()

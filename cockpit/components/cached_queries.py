@@ -10,11 +10,9 @@ production): the first worker to need it computes it, the others read it.
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 
-from cockpit import data
-from cockpit.cache import cache
+from cockpit import data, flight
 from cockpit.components.memo import CODE_VERSION, _cache_ready
 from cockpit.metrics.catalog import METRICS
 
@@ -63,45 +61,12 @@ def by_unit_rows(period: str, metrics: tuple[str, ...] | list[str] | None = None
     return out
 
 
-_flights: dict[tuple, threading.Lock] = {}
-
-
 def _shared_period(store, period: str) -> Rows:
-    """Every metric's by_unit rows of a period, computed once for all workers: the first to ask
-    takes a short lock in the cache and computes; the others wait for its result (at most a few
-    seconds, then compute themselves). Threads of one worker wait for each other likewise."""
+    """Every metric's by_unit rows of a period, computed once for all threads and workers
+    (cockpit.flight: the first to ask computes, the others wait for its result)."""
     skey = f"by_unit_rows:{CODE_VERSION}:{store.snapshot}:{period}"
-    with _lock:
-        if len(_flights) > 1000:
-            _flights.clear()
-        flight = _flights.setdefault((store.snapshot, period), threading.Lock())
-    with flight:
-        try:
-            shared = cache.get(skey)
-        except Exception:  # noqa: BLE001 - a cache outage only costs time
-            shared = None
-        if shared is not None:
-            return shared
-        try:
-            mine = cache.add(skey + ":lock", 1, timeout=10)
-        except Exception:  # noqa: BLE001
-            mine = True
-        if not mine:
-            deadline = time.monotonic() + 5.0
-            while time.monotonic() < deadline:
-                time.sleep(0.02)
-                try:
-                    shared = cache.get(skey)
-                except Exception:  # noqa: BLE001
-                    break
-                if shared is not None:
-                    return shared
-        shared = {m: {r["unit"]: r for r in store.by_unit(m, period).to_dict("records")} for m in ALL_METRICS}
-        try:
-            cache.set(skey, shared)
-        except Exception:  # noqa: BLE001
-            pass
-        return shared
+    return flight.once(skey, lambda: {m: {r["unit"]: r for r in store.by_unit(m, period).to_dict("records")}
+                                      for m in ALL_METRICS})
 
 
 def clear() -> None:

@@ -6,7 +6,9 @@
 - `cached_output`: the whole return value of a callback, keyed by the callback, its arguments
   and the snapshot, stored as plain JSON-ready data (cockpit.components.plain_html.to_plain):
   a warm hit costs one cache read, no component building. Exceptions are not cached (they
-  propagate to `guarded`). In production the cache is Redis, shared by all workers.
+  propagate to `guarded`). In production the cache is Redis, shared by all workers. A miss is
+  computed once (cockpit.flight): the other threads and workers asking for the same key at
+  the same moment wait for that result instead of computing it too.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import logging
 
 from flask import current_app, has_app_context
 
-from cockpit import data
+from cockpit import data, flight
 from cockpit.cache import DEFAULT_TIMEOUT, cache
 from cockpit.components.plain_html import to_plain
 
@@ -79,20 +81,11 @@ def cached_output(fn=None, *, timeout: int = DEFAULT_TIMEOUT):
                 return f(*args)
             state = data.current()
             key = output_key(name, f"{state.store.snapshot}.{state.notes_stamp}", args)
-            try:
-                hit = cache.get(key)
-            except Exception as err:  # noqa: BLE001 - a cache outage only costs time
-                log.warning("cache read failed (%s): %s", key, err)
-                hit = None
-            if hit is not None:
-                return hit          # a multi-output value comes back as a list: Dash takes lists too
-            out = f(*args)
-            multi = isinstance(out, tuple)
-            plain = [to_plain(o) for o in out] if multi else to_plain(out)
-            try:
-                cache.set(key, plain, timeout=timeout)
-            except Exception as err:  # noqa: BLE001
-                log.warning("cache write failed (%s): %s", key, err)
-            return plain
+
+            def build():
+                out = f(*args)
+                # a multi-output value is stored (and comes back) as a list: Dash takes lists too
+                return [to_plain(o) for o in out] if isinstance(out, tuple) else to_plain(out)
+            return flight.once(key, build, timeout=timeout)   # computed once for all threads and workers
         return wrapper
     return deco(fn) if fn is not None else deco

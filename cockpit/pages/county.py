@@ -37,7 +37,9 @@ def _title(code=None, **_):
     return f"{u.short} · {TITLE}" if u else f"页面未找到 · {TITLE}"
 
 
-dash.register_page(__name__, path_template="/county/<code>", name="县区", title=_title, order=2)
+# warm: the paths the cache warm-up opens (cockpit.warm): every unit's page
+dash.register_page(__name__, path_template="/county/<code>", name="县区", title=_title, order=2,
+                   warm=[f"/county/{u.code}" for u in U.UNITS])
 
 RECORD_VIEWS = ("clue", "suggestion", "warning", "arrest")
 TREND_MONTHS = 24

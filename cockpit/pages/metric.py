@@ -45,7 +45,9 @@ def _title(metric_id=None, **_):
     return f"{m.name} · {TITLE}" if m else f"页面未找到 · {TITLE}"
 
 
-dash.register_page(__name__, path_template="/metric/<metric_id>", name="指标", title=_title, order=3)
+# warm: the paths the cache warm-up opens (cockpit.warm): every indicator's page
+dash.register_page(__name__, path_template="/metric/<metric_id>", name="指标", title=_title, order=3,
+                   warm=[f"/metric/{m}" for m in METRIC_BY_ID])
 
 TREND_YEARS = 3
 AGAINST = {"previous": "环比（较上期）", "year": "同比（较上年同期）"}

@@ -26,6 +26,7 @@ import logging
 
 from plotly.io.json import to_json_plotly
 
+from cockpit import flight
 from cockpit.data import stamp
 from cockpit.metrics import alerts as A
 from cockpit.metrics import units as U
@@ -52,12 +53,9 @@ def snapshot_key(store: MetricStore) -> str:
     return f"{store.snapshot}@{published}"
 
 
-def _cache_get(key):
-    return sources._cache_get(key)
-
-
-def _cache_set(key, value):
-    sources._cache_set(key, value)
+def _once(key, build, cacheable=lambda v: True):
+    """The cached part, else built once for every thread and worker asking (cockpit.flight)."""
+    return flight.once(key, build, timeout=sources.CACHE_TIMEOUT, cacheable=cacheable)
 
 
 def notes_key(notes) -> str:
@@ -70,13 +68,7 @@ def static_part(store: MetricStore, engine, offline: bool = False, notes=()) -> 
     a record look-up failed or was skipped (database down): such a part is not cached. `notes`:
     the stored annotations drawn on the trends (the platform launches are always drawn)."""
     key = f"{CACHE_PREFIX}:static:{snapshot_key(store)}:{notes_key(notes)}"
-    hit = _cache_get(key)
-    if hit is not None:
-        return hit
-    part = _build_static(store, engine, offline, notes)
-    if part["complete"]:
-        _cache_set(key, part)
-    return part
+    return _once(key, lambda: _build_static(store, engine, offline, notes), cacheable=lambda p: p["complete"])
 
 
 def alerts_part(store: MetricStore, thresholds=()) -> dict:
@@ -85,13 +77,8 @@ def alerts_part(store: MetricStore, thresholds=()) -> dict:
     for the wall (`shaping.alert_rows`)."""
     thresholds = tuple(thresholds or ())
     key = f"{CACHE_PREFIX}:alerts:{snapshot_key(store)}:{stamp(thresholds)}"
-    hit = _cache_get(key)
-    if hit is not None:
-        return hit
     month = store.data_month
-    part = S.alert_rows(A.evaluate(store, month, thresholds) if month else [], month)
-    _cache_set(key, part)
-    return part
+    return _once(key, lambda: S.alert_rows(A.evaluate(store, month, thresholds) if month else [], month))
 
 
 def _build_static(store: MetricStore, engine, offline: bool = False, notes=()) -> dict:
@@ -210,9 +197,10 @@ def county_title(data: dict, with_city_office: bool = False) -> str:
 
 def map_part(store: MetricStore, metric_id: str) -> dict:
     key = f"{CACHE_PREFIX}:map:{snapshot_key(store)}:{metric_id}"
-    hit = _cache_get(key)
-    if hit is not None:
-        return hit
+    return _once(key, lambda: _build_map(store, metric_id))
+
+
+def _build_map(store: MetricStore, metric_id: str) -> dict:
     period = S.screen_period(store)
     data = S.by_county(store, metric_id, period)
     figures = _county_figures(store)
@@ -221,7 +209,6 @@ def map_part(store: MetricStore, metric_id: str) -> dict:
     # `v`: the part's content version; a wall holding this version can take a delta from it
     part = {"metric": metric_id, "data": data, "chart": chart, "blocks": blocks,
             "v": C.version({"chart": chart["v"], "blocks": blocks})}
-    _cache_set(key, part)
     return part
 
 
@@ -235,33 +222,28 @@ def map_delta(store: MetricStore, old_metric: str, new_metric: str) -> dict:
     {"chart": [(location in the option, value)], "blocks": {block id: [(location, value)]},
     "v": the new part's version}."""
     key = f"{CACHE_PREFIX}:delta:{snapshot_key(store)}:{old_metric}:{new_metric}"
-    hit = _cache_get(key)
-    if hit is not None:
-        return hit
-    old, new = map_part(store, old_metric), map_part(store, new_metric)
-    out = {"chart": delta.changes(old["chart"]["o"], new["chart"]["o"]),
-           "blocks": {bid: delta.changes(old["blocks"][bid], new["blocks"][bid]) for bid in L.MAP_BLOCKS},
-           "chart_v": new["chart"]["v"], "from": old["v"], "v": new["v"]}
-    _cache_set(key, out)
-    return out
+
+    def build():
+        old, new = map_part(store, old_metric), map_part(store, new_metric)
+        return {"chart": delta.changes(old["chart"]["o"], new["chart"]["o"]),
+                "blocks": {bid: delta.changes(old["blocks"][bid], new["blocks"][bid]) for bid in L.MAP_BLOCKS},
+                "chart_v": new["chart"]["v"], "from": old["v"], "v": new["v"]}
+    return _once(key, build)
 
 
 def _county_figures(store: MetricStore) -> dict:
     key = f"{CACHE_PREFIX}:figures:{snapshot_key(store)}"
-    hit = _cache_get(key)
-    if hit is None:
-        hit = S.county_figures(store, S.screen_period(store))
-        _cache_set(key, hit)
-    return hit
+    return _once(key, lambda: S.county_figures(store, S.screen_period(store)))
 
 
 def county_part(store: MetricStore, code: str, metric_id: str, notes=()) -> dict | None:
     if code not in U.UNIT_BY_CODE:
         return None
     key = f"{CACHE_PREFIX}:county:{snapshot_key(store)}:{notes_key(notes)}:{code}:{metric_id}"
-    hit = _cache_get(key)
-    if hit is not None:
-        return hit
+    return _once(key, lambda: _build_county(store, code, metric_id, notes))
+
+
+def _build_county(store: MetricStore, code: str, metric_id: str, notes=()) -> dict:
     figures = _county_figures(store).get(code, [])
     m = METRIC_BY_ID[metric_id]
     months = spec.CHART_BY_ID["ch-county-trend"].months
@@ -273,7 +255,6 @@ def county_part(store: MetricStore, code: str, metric_id: str, notes=()) -> dict
         option = C.bars_option(dict(trend_c, name=f"{U.label(code)} {m.short}"), color=T.GOLD)
     part = {"code": code, "metric": metric_id, "figures": figures, "title": f"{m.name} · 近{months}个月",
             "chart": C.packed(option)}
-    _cache_set(key, part)
     return part
 
 
