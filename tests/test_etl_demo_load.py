@@ -73,6 +73,17 @@ def test_article_figures_hold_in_the_metric_layer(demo_engine_both):
     assert_article_figures(MetricStore.load(demo_engine_both), demo_engine_both)
 
 
+def test_a_sparse_measure_has_its_partial_index_after_a_load(demo_engine_both):
+    """nc_warnings is declared `sparse`: the load (which drops a fresh table's indexes and
+    builds them at the end) leaves its partial index, and the demo has warnings for it to hold."""
+    from sqlalchemy import inspect
+    names = {i["name"] for i in inspect(demo_engine_both).get_indexes("stg_nc_event")}
+    assert "ix_stg_nc_event_nc_warnings" in names
+    with demo_engine_both.connect() as conn:
+        warnings = conn.execute(text("SELECT COUNT(*) FROM stg_nc_event WHERE kind = '预警'")).scalar()
+    assert warnings > 0
+
+
 def test_a_month_before_launch_is_not_live(demo_engine_both):
     store = MetricStore.load(demo_engine_both)
     before = store.query(["checkin_rate"], ["CITY"], "2023-02").iloc[0]

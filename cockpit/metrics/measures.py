@@ -15,6 +15,9 @@ recomputes the months after it (see `etl.rollup.affected_cells`).
 The ETL materialises every measure into `fact_measure(unit_code, month, measure_id, value)`
 (and, for sources that carry a model id, also per model into `fact_model_measure`) from these
 declarations; the drill-down lists select the records behind a measure with the same `where`.
+A measure declared `sparse` (a few rows in a big table, e.g. the warnings among millions of
+check-ins) gets a partial index in staging, so its records for a quarter are found without
+reading the quarter's other rows (cockpit.metrics.schema).
 Plain data only: this module imports nothing from the app or the ETL.
 """
 from __future__ import annotations
@@ -37,6 +40,8 @@ class Measure:
     time_agg: str = "sum"     # sum | last | cumulative
     by_model: bool = False    # also materialised per model (fact_model_measure)
     reads_back: int = 0       # months of earlier records the `where` reads (0: only its own row)
+    sparse: bool = False      # a rare subset of a big source that pages list and group by period:
+                              # staged with a partial index over (unit, month) for its `where`
 
 
 def _m(*args, **kwargs) -> Measure:
@@ -104,7 +109,7 @@ MEASURES: tuple[Measure, ...] = (
     _m("nc_checkin_done", "实际打卡次数", "次", "nc_event", "occurred_month", "kind = '打卡' AND result = '已打卡'"),
     _m("nc_summons", "在线传唤次数", "次", "nc_event", "occurred_month", "kind = '传唤'"),
     _m("nc_summons_on_time", "按时到案次数", "次", "nc_event", "occurred_month", "kind = '传唤' AND result = '按时到案'"),
-    _m("nc_warnings", "预警数", "条", "nc_event", "occurred_month", "kind = '预警'"),
+    _m("nc_warnings", "预警数", "条", "nc_event", "occurred_month", "kind = '预警'", sparse=True),
     _m("nc_warnings_in_time", "规定时限内处置的预警数", "条", "nc_event", "occurred_month",
        f"kind = '预警' AND handle_minutes IS NOT NULL AND handle_minutes <= {WARNING_DEADLINE_MINUTES}"),
     _m("nc_warnings_abscond", "脱管预警数", "条", "nc_event", "occurred_month",

@@ -15,9 +15,10 @@ other tools read them, so their names and columns stay (columns may only be adde
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Column, Date, DateTime, Float, Index, Integer, MetaData,
-                        SmallInteger, String, Table, Text)
+                        SmallInteger, String, Table, Text, text)
 
 from cockpit.metrics.contracts import SOURCES, Source, month_column
+from cockpit.metrics.measures import MEASURES
 
 metadata = MetaData()
 
@@ -127,7 +128,18 @@ def _staging_table(source: Source) -> Table:
         {"stat_month"} if any(c.name == "stat_month" for c in source.columns) else set())
     for mc in sorted(month_cols):
         indexes.append(Index(f"ix_{source.table}_{mc}", "unit_code", mc))
+    indexes += [sparse_index(m) for m in MEASURES if m.sparse and m.source == source.id]
     return Table(source.table, metadata, *columns, *indexes)
+
+
+def sparse_index(measure) -> Index:
+    """The partial index of a `sparse` measure: (unit, month) over the rows of its `where`."""
+    where = text(measure.where)
+    return Index(f"ix_{SOURCE_TABLE[measure.source]}_{measure.id}", "unit_code", measure.month,
+                 postgresql_where=where, sqlite_where=where)
+
+
+SOURCE_TABLE = {s.id: s.table for s in SOURCES}
 
 
 STAGING: dict[str, Table] = {s.id: _staging_table(s) for s in SOURCES}
