@@ -197,6 +197,7 @@ def check_change_cells(place, metric, flag, texts, problems):
 PERIODS = ("2024-06", "2024Q1")    # the data month (immature cohorts), a complete quarter
 
 
+@pytest.mark.slow   # every indicator through every page, twice: in the full suite
 def test_every_indicator_in_every_place(pages, store, ranking):
     from cockpit import exports
     from cockpit.components import compare_view as V

@@ -71,6 +71,11 @@ def in_pdf(cell: str, text: str) -> bool:
     return re.sub(r"\s+", "", cell) in re.sub(r"\s+", "", text)
 
 
+# the whole city pack (13 county pages, the PDF) is built once for these tests: in the full
+# suite; the fast lane keeps the county packs, the command line, the charts and the errors
+CITY_PACK = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def city_pack(demo_store, demo_engine, tmp_path_factory):
     out = tmp_path_factory.mktemp("pack")
@@ -96,6 +101,7 @@ def county_section(text: str, code: str) -> str:
     return text[start:min(ends) if ends else len(text)]
 
 
+@CITY_PACK
 def test_the_city_pack_is_a_docx_and_a_pdf_named_by_month_and_unit(demo_store, city_pack):
     (docx_path, pdf_path), _ = city_pack
     stem = pack_name(demo_store.data_month, None)
@@ -107,6 +113,7 @@ def test_the_city_pack_is_a_docx_and_a_pdf_named_by_month_and_unit(demo_store, c
     assert sorted(p.name for p in docx_path.parent.iterdir()) == sorted([docx_path.name, pdf_path.name])
 
 
+@CITY_PACK
 def test_the_docx_and_the_pdf_carry_the_citys_core_values(demo_store, city_texts):
     word, text = city_texts
     month = demo_store.data_month
@@ -115,6 +122,7 @@ def test_the_docx_and_the_pdf_carry_the_citys_core_values(demo_store, city_texts
         assert in_pdf(cell, text), cell
 
 
+@CITY_PACK
 def test_a_county_page_carries_the_countys_core_values(demo_store, city_texts):
     word, text = city_texts
     page = county_section(text, COUNTY)
@@ -125,6 +133,7 @@ def test_a_county_page_carries_the_countys_core_values(demo_store, city_texts):
         assert cell in word_page
 
 
+@CITY_PACK
 def test_the_pdf_text_is_chinese_not_boxes(city_texts):
     _, text = city_texts
     assert "不捕率" in text
@@ -133,6 +142,7 @@ def test_the_pdf_text_is_chinese_not_boxes(city_texts):
     assert "\ufffd" not in text       # no glyph pdftotext could not map back to a character
 
 
+@CITY_PACK
 def test_the_pdf_embeds_its_chinese_fonts(city_pack):
     """Charts are images; the text's fonts are embedded (subsets) with a Unicode map."""
     (_, pdf_path), _ = city_pack
@@ -142,6 +152,7 @@ def test_the_pdf_embeds_its_chinese_fonts(city_pack):
     assert all(f[-5:-2] == ["yes", "yes", "yes"] for f in fonts), out     # emb, sub, uni
 
 
+@CITY_PACK
 def test_the_city_pack_has_a_page_per_county(city_texts):
     _, text = city_texts
     pages = text.split("\f")
@@ -157,6 +168,7 @@ def test_the_city_pack_has_a_page_per_county(city_texts):
         assert len(heads) == 1 and heads == captions, (unit.short, heads, captions)
 
 
+@CITY_PACK
 def test_the_analysis_explains_the_city_change_by_its_units(demo_store, demo_engine, city_texts):
     """不捕率 …，同比上升 … 个百分点，主要来自X（…）: the units named are those of explain_change."""
     word, _ = city_texts
@@ -174,6 +186,7 @@ def test_the_analysis_explains_the_city_change_by_its_units(demo_store, demo_eng
         assert any(r["unit_label"] in phrase for r in top)
 
 
+@CITY_PACK
 def test_no_ranks_and_no_judgement_of_counts(city_texts):
     word, text = city_texts
     for bad in ("排名第", "位列", "前三", "后三", "最好", "最差"):
@@ -196,6 +209,7 @@ def test_the_pack_does_not_rank_even_with_ranking_on(demo_store, demo_engine, mo
     assert "排名" not in off and "前三" not in off
 
 
+@CITY_PACK
 def test_immature_values_are_marked_and_not_compared(city_texts):
     """线索成案率 (maturity 3 months) in the data month: shown with 核查中, no 同比/环比."""
     word, _ = city_texts
@@ -214,12 +228,14 @@ def test_a_platform_not_yet_live_says_so(demo_store, demo_engine):
     assert "2023年5月该平台尚未上线：其指标为“未上线”，不是0。" in text
 
 
+@CITY_PACK
 def test_no_personal_data_in_the_pack(city_texts):
     word, text = city_texts
     assert "**" not in word and "**" not in text                # masked names
     assert not re.search(r"\d{17}[\dXx]", word + text)          # ID numbers
 
 
+@CITY_PACK
 def test_progress_is_reported_section_by_section_and_county_by_county(city_pack):
     _, steps = city_pack
     total = steps[0][1]

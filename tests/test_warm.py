@@ -48,6 +48,7 @@ def _wall_and_home(server) -> None:
     assert report["errors"] == 0
 
 
+@pytest.mark.slow   # drives every page of the app once: in the full suite
 def test_the_warm_up_makes_the_default_views_hits(app, counted):
     server = app.server
     with server.app_context():
