@@ -37,6 +37,9 @@ from dataclasses import dataclass, field
 
 import requests
 
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+from cockpit import dash_layout as L  # noqa: E402  (reading layouts as the renderer does)
+
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 # What a failed callback looks like in its response (the pages' Chinese error messages, as JSON
 # escapes them, and anything resembling a traceback).
@@ -72,37 +75,6 @@ def views(latest_year: int = 2026) -> list[str]:
 
 # --------------------------------------------------------------------------- a tiny Dash client
 
-def _id_key(cid) -> str:
-    return json.dumps(cid, sort_keys=True, separators=(",", ":")) if isinstance(cid, dict) else str(cid)
-
-
-def _walk(node, found: dict):
-    """Collect {id key: (id, props)} of every component in a layout (JSON form)."""
-    if isinstance(node, list):
-        for n in node:
-            _walk(n, found)
-        return
-    if not isinstance(node, dict):
-        return
-    if "props" in node and "type" in node:
-        props = node["props"] or {}
-        if "id" in props:
-            found[_id_key(props["id"])] = (props["id"], props)
-        for v in props.values():
-            if isinstance(v, (dict, list)):
-                _walk(v, found)
-
-
-def _parse_dep_id(text: str):
-    return json.loads(text) if text.startswith("{") else text
-
-
-def _matches(pattern: dict, cid) -> bool:
-    if not isinstance(cid, dict) or set(pattern) != set(cid):
-        return False
-    return all(v == ["ALL"] or v == ["MATCH"] or v == ["ALLSMALLER"] or cid[k] == v for k, v in pattern.items())
-
-
 @dataclass
 class Callback:
     output: str
@@ -120,7 +92,7 @@ class Callback:
         outputs = []
         for p in parts:
             cid, prop = p.rsplit(".", 1)
-            outputs.append({"id": _parse_dep_id(cid), "property": prop.split("@")[0]})
+            outputs.append({"id": L.dep_id(cid), "property": prop.split("@")[0]})
         return cls(out, outputs, dep["inputs"], dep.get("state", []), bool(dep.get("prevent_initial_call")), multi)
 
 
@@ -180,7 +152,7 @@ class Client:
                              timeout=60)
         r.raise_for_status()
         comps: dict = {}
-        _walk(r.json(), comps)
+        L.walk(r.json(), comps)
         return {k: props for k, (_, props) in comps.items()}
 
     def call(self, cb: Callback, inputs: list, state: list, changed: list[str], parse: bool = False
@@ -218,23 +190,6 @@ class Client:
             return ms, False, None, "error message in response", len(content)
         return ms, True, (r.json() if parse else None), "", len(content)
 
-    def _values(self, spec_list, comps) -> list | None:
-        """Inputs/state values from the layout; None when a (non-wildcard) component is missing."""
-        out = []
-        for spec in spec_list:
-            cid = _parse_dep_id(spec["id"])
-            prop = spec["property"]
-            if isinstance(cid, dict):
-                items = [{"id": c, "property": prop, "value": p.get(prop)}
-                         for c, p in comps.values() if _matches(cid, c)]
-                out.append(items)
-            else:
-                hit = comps.get(cid)
-                if hit is None:
-                    return None
-                out.append({"id": cid, "property": prop, "value": hit[1].get(prop)})
-        return out
-
     def visit(self, path: str, phase: str, pool: ThreadPoolExecutor) -> list[Sample]:
         """One page view: the router, then the layout's initial callbacks (in parallel)."""
         samples = []
@@ -248,22 +203,22 @@ class Client:
         if not ok or body is None:
             return samples
         comps: dict = {}
-        _walk(body["response"]["_pages_content"]["children"], comps)
+        L.walk(body["response"]["_pages_content"]["children"], comps)
         todo = []
         for cb in self.deps:
             if cb.output == ROUTER_OUTPUT or cb.prevent_initial_call:
                 continue
             in_layout = False
             for spec in cb.inputs:
-                cid = _parse_dep_id(spec["id"])
+                cid = L.dep_id(spec["id"])
                 if isinstance(cid, dict):
-                    in_layout |= any(_matches(cid, c) for c, _ in comps.values())
+                    in_layout |= any(L.matches(cid, c) for c, _ in comps.values())
                 else:
                     in_layout |= cid in comps
             if not in_layout:
                 continue
-            iv = self._values(cb.inputs, comps)
-            sv = self._values(cb.state, comps)
+            iv = L.values(cb.inputs, comps)
+            sv = L.values(cb.state, comps)
             if iv is None or sv is None:
                 continue
             todo.append((cb, iv, sv))
@@ -280,8 +235,8 @@ class Client:
         cb = next((c for c in self.deps if c.output.startswith("..rec-table.children")), None)
         if cb is None or "rec-page" not in comps:
             return []
-        iv = self._values(cb.inputs, comps)
-        sv = self._values(cb.state, comps)
+        iv = L.values(cb.inputs, comps)
+        sv = L.values(cb.state, comps)
         if iv is None or sv is None:
             return []
         for item in iv:

@@ -38,6 +38,7 @@ import time
 
 from cockpit.auth.models import Principal
 from cockpit.auth import roles
+from cockpit import dash_layout as L
 from cockpit.cache import DEFAULT_TIMEOUT, cache
 
 log = logging.getLogger(__name__)
@@ -201,7 +202,7 @@ def warm_wall(client: _Client) -> None:
     from cockpit.screen.params import MAP_CYCLE
     r = client.get("/_dash-layout", headers={"Referer": HOST + roles.SCREEN_PATH})
     comps: dict = {}
-    _walk(r.get_json(), comps)
+    L.walk(r.get_json(), comps)
     state = (comps.get("scr-state", (None, {}))[1]).get("data")
     params = (comps.get("scr-params", (None, {}))[1]).get("data")
     cb = next(c for c in client.deps() if any(i["id"] == "scr-refresh" for i in c["inputs"]))
@@ -224,13 +225,13 @@ def visit(client: _Client, path: str) -> None:
                     [], ["_pages_location.pathname", "_pages_location.search"])
     body = r.get_json(silent=True) or {}
     comps: dict = {}
-    _walk(((body.get("response") or {}).get("_pages_content") or {}).get("children"), comps)
+    L.walk(((body.get("response") or {}).get("_pages_content") or {}).get("children"), comps)
     for cb in client.deps():
         if cb is router or cb["prevent_initial_call"]:
             continue
-        if not any(_present(_dep_id(spec["id"]), comps) for spec in cb["inputs"]):
+        if not any(L.present(L.dep_id(spec["id"]), comps) for spec in cb["inputs"]):
             continue
-        inputs, state = _values(cb["inputs"], comps), _values(cb["state"], comps)
+        inputs, state = L.values(cb["inputs"], comps), L.values(cb["state"], comps)
         if inputs is None or state is None:
             continue
         client.post(cb, inputs, state, [])
@@ -244,59 +245,9 @@ def _callback(dep: dict) -> dict:
     outputs = []
     for part in (out.strip(".").split("...") if multi else [out]):
         cid, prop = part.rsplit(".", 1)
-        outputs.append({"id": _dep_id(cid), "property": prop.split("@")[0]})
+        outputs.append({"id": L.dep_id(cid), "property": prop.split("@")[0]})
     return {"output": out, "outputs": outputs, "multi": multi, "inputs": dep["inputs"],
             "state": dep.get("state", []), "prevent_initial_call": bool(dep.get("prevent_initial_call"))}
-
-
-def _dep_id(text: str):
-    return json.loads(text) if text.startswith("{") else text
-
-
-def _key(cid) -> str:
-    return json.dumps(cid, sort_keys=True, separators=(",", ":")) if isinstance(cid, dict) else str(cid)
-
-
-def _walk(node, found: dict) -> None:
-    """{id key: (id, props)} of every component of a layout (Dash's JSON form)."""
-    if isinstance(node, list):
-        for n in node:
-            _walk(n, found)
-    elif isinstance(node, dict) and "props" in node and "type" in node:
-        props = node["props"] or {}
-        if "id" in props:
-            found[_key(props["id"])] = (props["id"], props)
-        for v in props.values():
-            if isinstance(v, (dict, list)):
-                _walk(v, found)
-
-
-def _matches(pattern: dict, cid) -> bool:
-    if not isinstance(cid, dict) or set(pattern) != set(cid):
-        return False
-    return all(v in (["ALL"], ["MATCH"], ["ALLSMALLER"]) or cid[k] == v for k, v in pattern.items())
-
-
-def _present(cid, comps: dict) -> bool:
-    if isinstance(cid, dict):
-        return any(_matches(cid, c) for c, _ in comps.values())
-    return cid in comps
-
-
-def _values(specs: list, comps: dict) -> list | None:
-    """The inputs' (or state's) values in the layout; None when a component is missing."""
-    out = []
-    for spec in specs:
-        cid, prop = _dep_id(spec["id"]), spec["property"]
-        if isinstance(cid, dict):
-            out.append([{"id": c, "property": prop, "value": p.get(prop)} for c, p in comps.values()
-                        if _matches(cid, c)])
-        else:
-            hit = comps.get(cid)
-            if hit is None:
-                return None
-            out.append({"id": cid, "property": prop, "value": hit[1].get(prop)})
-    return out
 
 
 # --------------------------------------------------------------------------- wiring
