@@ -9,6 +9,7 @@ dates, the file name) comes as one shared str per value (`_py_values`).
 from __future__ import annotations
 
 import io
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -121,17 +122,32 @@ def analyze(conn: Connection, table_name: str) -> None:
         conn.execute(text(f'ANALYZE "{table_name}"'))
 
 
+KEYS_PER_QUERY = 50_000   # keys looked up by one statement (one parameter: an array or a JSON list)
+
+
 def existing_keys(conn: Connection, table: Table, column: str, keys: pd.Series) -> pd.DataFrame:
-    """Rows already staged under any of these keys (in `column`): key, file_name, line_no."""
+    """Rows already staged under any of these keys (in `column`): key, file_name, line_no.
+    The keys go to the database as one parameter per statement — an array on PostgreSQL, a
+    JSON list on SQLite — each looked up through the key index (a one-month load asks for tens
+    of thousands of keys: a statement per 900 of them cost most of its writing time)."""
     if conn.execute(text(f'SELECT 1 FROM "{table.name}" LIMIT 1')).first() is None:
         return pd.DataFrame(columns=["key", "file_name", "line_no"])
-    unique = pd.unique(keys.to_numpy())
+    unique = [str(k) for k in pd.unique(keys.to_numpy())]
+    select = f'SELECT "{column}", file_name, line_no FROM "{table.name}" WHERE "{column}" IN '
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        sql, per, arg = select + "(SELECT unnest(CAST(:keys AS text[])))", KEYS_PER_QUERY, list
+    elif dialect == "sqlite":
+        sql, per, arg = select + "(SELECT value FROM json_each(:keys))", KEYS_PER_QUERY, json.dumps
+    else:
+        sql, per, arg = None, 900, None
     found = []
-    for start in range(0, len(unique), 900):
-        chunk = [str(k) for k in unique[start:start + 900]]
+    for start in range(0, len(unique), per):
+        chunk = unique[start:start + per]
+        if sql is not None:
+            found.extend(conn.execute(text(sql), {"keys": arg(chunk)}).all())
+            continue
         params = {f"k{i}": k for i, k in enumerate(chunk)}
         marks = ", ".join(f":k{i}" for i in range(len(chunk)))
-        found.extend(conn.execute(
-            text(f'SELECT "{column}", file_name, line_no FROM "{table.name}" WHERE "{column}" IN ({marks})'),
-            params).all())
+        found.extend(conn.execute(text(f"{select}({marks})"), params).all())
     return pd.DataFrame(found, columns=["key", "file_name", "line_no"])

@@ -39,7 +39,7 @@ def header_row(path: Path, source_id: str) -> list[str] | None:
         if path.suffix.lower() in (".xlsx", ".xls") or data[:4] == b"PK\x03\x04":
             rows = reader.sheet_rows(data, nrows=reader.HEADER_SCAN_ROWS)[1]  # in the sandboxed worker
         else:
-            text = "\n".join(reader.physical_lines(reader.decode(data[:65536])[0])[:reader.HEADER_SCAN_ROWS])
+            text = "\n".join(reader.first_lines(reader.decode(data[:65536])[0], reader.HEADER_SCAN_ROWS))
             rows = list(csv.reader(io.StringIO(text)))
     except Exception:  # noqa: BLE001 - the file is gone or unreadable
         return None

@@ -41,6 +41,16 @@ def physical_lines(text: str) -> list[str]:
     return lines
 
 
+def first_lines(text: str, n: int) -> list[str]:
+    """The first `n` of `physical_lines(text)`, without splitting the rest of the text."""
+    lines = _LINE_BREAK.split(text, maxsplit=n)
+    if len(lines) > n:
+        return lines[:n]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 class Unreadable(Exception):
     """The file as a whole cannot be read; the message is for a data clerk."""
 
@@ -200,7 +210,7 @@ def read_csv(data: bytes, defer: bool = False) -> Table | CsvBody:
     if not text.strip():
         raise Unreadable("文件为空：没有表头，也没有数据行")
     _check_line_lengths(data)
-    head_lines = physical_lines(text[:65536])[:HEADER_SCAN_ROWS]
+    head_lines = first_lines(text[:65536], HEADER_SCAN_ROWS)
     try:
         head = list(csv.reader(head_lines))
     except csv.Error:
@@ -208,13 +218,17 @@ def read_csv(data: bytes, defer: bool = False) -> Table | CsvBody:
     hdr, source = _header_row(head)
     headers = head[hdr]
     if defer and not truncated:
-        body = text[_body_start(text, hdr + 1):]
+        start = _body_start(text, hdr + 1)
+        if encoding == "gb18030":
+            body = text[start:].encode("utf-8")
+        else:  # the file's own bytes: no second encoding of the text
+            body = data[len(text[:start].encode("utf-8")) + (3 if encoding == "utf-8-sig" else 0):]
         _, missing, extra = _map_columns(source, headers)
-        if body and not missing and body[0] not in "\n \t" and '"' not in body and "\r" not in body \
-                and "\n\n" not in body:
-            if not body.endswith("\n"):
-                body += "\n"
-            return CsvBody(source, tuple(headers), body.encode("utf-8"), hdr + 2, body.count("\n"), encoding, extra)
+        if body and not missing and body[:1] not in b"\n \t" and b'"' not in body and b"\r" not in body \
+                and b"\n\n" not in body:
+            if not body.endswith(b"\n"):
+                body += b"\n"
+            return CsvBody(source, tuple(headers), body, hdr + 2, body.count(b"\n"), encoding, extra)
     lines = physical_lines(text)
     body = lines[hdr + 1:]
     try:

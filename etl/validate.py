@@ -85,13 +85,11 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
     filled = pc.not_equal(arr, "")
     todo = int(pc.sum(filled).as_py() or 0)
     out = pa.nulls(len(arr), pa.timestamp("s"))
-    used: list[str] = []
     if todo:
         sample = arr.filter(filled)[:: max(1, todo // 3000)]
         hits = {fmt: len(sample) - pc.strptime(sample, format=fmt, unit="s", error_is_null=True).null_count
                 for fmt in _FORMATS}
         for fmt in sorted((f for f in _FORMATS if hits[f]), key=lambda f: -hits[f]):
-            used.append(fmt)
             out = pc.coalesce(out, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
             if len(out) - out.null_count == todo:
                 break
@@ -99,15 +97,8 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
     year = pc.year(out)
     out = pc.if_else(pc.and_(pc.greater_equal(year, YEARS[0]), pc.less_equal(year, YEARS[1])), out,
                      pa.scalar(None, out.type))
+    out = _refuse_rolled_days(arr, out)
     result = pd.Series(out.to_pandas(), index=s.index).astype("datetime64[ns]")
-    # Arrow rolls impossible days over (2024-02-30 → 2024-03-01): a parsed day of 1–3 may be
-    # such a roll-over, so those rows are parsed again by pandas, which refuses them.
-    rolled = (result.dt.day <= 3).fillna(False).to_numpy()
-    if rolled.any():
-        strict = pd.Series(pd.NaT, index=s.index[rolled], dtype="datetime64[ns]")
-        for fmt in used:
-            strict = strict.fillna(pd.to_datetime(s[rolled], format=fmt, errors="coerce"))
-        result[rolled] = strict.to_numpy()
     rest = (result.isna() & (s != "")).to_numpy()
     if rest.any():
         parts = s[rest].str.strip().str.extract(_DATE_RE)
@@ -116,6 +107,28 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
         result[rest] = pd.to_datetime(parts[["year", "month", "day", "hour", "minute", "second"]],
                                       errors="coerce").to_numpy()
     return result
+
+
+def _refuse_rolled_days(text: pa.Array, parsed: pa.Array) -> pa.Array:
+    """Arrow rolls impossible days over (2024-02-30 → 2024-03-01): a parsed day of 1–3 may be
+    such a roll-over, so those rows' year, month and day are read from their text (a regular
+    expression in Arrow) and must be the parsed ones, or the date is refused. A text the
+    expression does not read (no spelling the formats accept) keeps its parse."""
+    maybe = pc.indices_nonzero(pc.fill_null(pc.less_equal(pc.day(parsed), 3), False))
+    if not len(maybe):
+        return parsed
+    parts = pc.extract_regex(pc.utf8_trim_whitespace(text.take(maybe)), _DATE_RE)
+    got = parsed.take(maybe)
+    same = pc.and_(pc.and_(
+        pc.equal(pc.cast(pc.struct_field(parts, "year"), pa.int64()), pc.year(got)),
+        pc.equal(pc.cast(pc.struct_field(parts, "month"), pa.int64()), pc.month(got))),
+        pc.equal(pc.cast(pc.struct_field(parts, "day"), pa.int64()), pc.day(got)))
+    rolled = pc.invert(pc.fill_null(same, True))
+    if not pc.any(rolled).as_py():
+        return parsed
+    refuse = np.zeros(len(parsed), dtype=bool)
+    refuse[maybe.to_numpy()[rolled.to_numpy(zero_copy_only=False)]] = True
+    return pc.if_else(pa.array(refuse), pa.scalar(None, parsed.type), parsed)
 
 
 def parse_months(s: pd.Series) -> pd.Series:
@@ -186,15 +199,16 @@ def validate(source: Source, frame: pd.DataFrame, today: dt.date) -> tuple[pd.Da
     _duplicates(source, frame, rec_key, reasons)
     if source.key_column == "rec_key":
         good_frame["rec_key"] = rec_key.to_numpy()
-    good_frame["file_name"] = frame["file_name"].to_numpy()
-    good_frame["line_no"] = frame["line_no"].to_numpy()
-    good_frame["raw"] = frame["raw"].to_numpy()
+    # the lineage as it came (the file name is categorical from the bulk parse: a million Python
+    # strings for it would cost more than the rest of the validation)
+    for name in ("file_name", "line_no", "raw"):
+        good_frame[name] = frame[name].array
     bad = reasons.bad
     rejects = pd.DataFrame({
-        "file_name": frame["file_name"].to_numpy()[bad],
+        "file_name": np.asarray(frame["file_name"].array[bad], dtype=object),
         "line_no": frame["line_no"].to_numpy()[bad],
         "reason": [reasons.text(i) for i in np.flatnonzero(bad)],
-        "raw": frame["raw"].to_numpy()[bad],
+        "raw": np.asarray(frame["raw"].array[bad], dtype=object),
     })
     return (good_frame[~bad].reset_index(drop=True) if bad.any() else good_frame), rejects
 

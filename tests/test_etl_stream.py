@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+import etl.bulk
 import etl.run
 import exports as X
 from exports import ARREST_HEADERS, arrest_row, write_csv, write_xlsx
@@ -51,6 +52,21 @@ def test_a_duplicate_in_a_later_batch_of_a_later_load_is_quarantined(engine, lan
     assert "与文件「b.csv」第3行相同" in rejects(engine, "c.csv")[0]["reason"]
     assert summary.rows_loaded == 2 and summary.rows_rejected == 2
     assert fact(engine, "arrest_concluded") == 4
+    assert_reconciles(engine)
+
+
+def test_keys_already_staged_are_found_whatever_the_lookup_chunk(engine, landing, monkeypatch):
+    """The keys of a later load are looked up in chunks (one parameter per statement): with a
+    chunk of one key every chunk must still find its row."""
+    monkeypatch.setattr(etl.bulk, "KEYS_PER_QUERY", 1)
+    write_csv(landing / "a.csv", ARREST_HEADERS, [arrest_row(i) for i in (1, 2, 3)])
+    load(engine, landing)
+    write_csv(landing / "b.csv", ARREST_HEADERS, [arrest_row(i) for i in (3, 4, 1, 5)])
+    summary = load(engine, landing)
+    assert [(r["file_name"], r["line_no"]) for r in rejects(engine)] == [("b.csv", 2), ("b.csv", 4)]
+    assert "已由文件「a.csv」第4行导入" in rejects(engine, "b.csv")[0]["reason"]
+    assert "已由文件「a.csv」第2行导入" in rejects(engine, "b.csv")[1]["reason"]
+    assert summary.rows_loaded == 2 and summary.rows_rejected == 2
     assert_reconciles(engine)
 
 

@@ -20,6 +20,14 @@ def test_impossible_days_are_refused_not_rolled_over():
         None, None, None, "2024-02-29 00:00:00", "2024-03-01 00:00:00"]
 
 
+def test_impossible_days_are_refused_in_every_spelling():
+    assert parsed("2023年2月30日", "20230230", "2023/2/30 10:00", " 2023.4.31 ", "2023-06-31 08:00:00") == [None] * 5
+    # real first days of a month, in the same spellings, stay
+    assert parsed("2023年3月2日", "20230301", "2023/3/3 10:00", " 2023.5.1 ", "2023-07-01 08:00:00") == [
+        "2023-03-02 00:00:00", "2023-03-01 00:00:00", "2023-03-03 10:00:00", "2023-05-01 00:00:00",
+        "2023-07-01 08:00:00"]
+
+
 def test_empty_and_garbage_are_missing():
     assert parsed("", "三月一日", "2023-13-01") == [None, None, None]
 
