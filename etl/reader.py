@@ -9,6 +9,7 @@ together, one pyarrow call per layout; the rest come back as plain lists.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import re
 import unicodedata
@@ -167,6 +168,13 @@ def _map_columns(source: Source, headers: list[str]) -> tuple[dict[str, int], li
     return positions, missing, extra
 
 
+@functools.lru_cache(maxsize=512)
+def _layout(source_id: str, headers: tuple[str, ...]) -> tuple[dict[str, int], list[str], list[str]]:
+    """`_map_columns` of a header row seen before (thousands of files share a few): do not
+    change what it returns."""
+    return _map_columns(next(s for s in SOURCES if s.id == source_id), list(headers))
+
+
 def _table(source, headers, rows: list[list[str]], line_no, raw, **kw) -> Table:
     """Rows (lists of strings) → a Table of the contract's columns."""
     width = len(headers)
@@ -223,7 +231,7 @@ def read_csv(data: bytes, defer: bool = False) -> Table | CsvBody:
             body = text[start:].encode("utf-8")
         else:  # the file's own bytes: no second encoding of the text
             body = data[len(text[:start].encode("utf-8")) + (3 if encoding == "utf-8-sig" else 0):]
-        _, missing, extra = _map_columns(source, headers)
+        _, missing, extra = _layout(source.id, tuple(headers))
         if body and not missing and body[:1] not in b"\n \t" and b'"' not in body and b"\r" not in body \
                 and b"\n\n" not in body:
             if not body.endswith(b"\n"):
@@ -274,7 +282,7 @@ def parse_bodies(bodies: list[tuple[str, CsvBody]]) -> pd.DataFrame | None:
                                              strings_can_be_null=False, quoted_strings_can_be_null=False))
     if invalid or table.num_rows != sum(b.n_rows for _, b in bodies):
         return None
-    positions, _, _ = _map_columns(source, list(headers))
+    positions, _, _ = _layout(source.id, tuple(headers))
     to_str = {pa.string(): STR, pa.large_string(): STR}.get
     frame = pd.DataFrame({c.name: table.column(positions[c.name]).to_pandas(types_mapper=to_str)
                           if c.name in positions else pd.Series([""] * table.num_rows, dtype=STR)
