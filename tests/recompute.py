@@ -225,8 +225,17 @@ _MONTH = r"^(?P<y>\d{4})\s*[-/.年]?\s*(?P<m>\d{1,2})\s*月?$"
 
 
 def parse_dates(s: pd.Series) -> tuple[pd.Series, int]:
-    """datetime64 (NaT for empty) and the number of non-empty values that could not be read."""
+    """datetime64 (NaT for empty) and the number of non-empty values that could not be read.
+    Each distinct spelling is read once (a column repeats its dates many times)."""
     s = s.fillna("").astype(str).str.strip()
+    codes, distinct = pd.factorize(s)
+    read = _parse_distinct_dates(pd.Series(distinct, dtype=object)).to_numpy()
+    out = pd.Series(read[codes] if len(codes) else read[:0], index=s.index, dtype="datetime64[ns]")
+    bad = int((out.isna() & (s != "")).sum())
+    return out, bad
+
+
+def _parse_distinct_dates(s: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     for rx in (_SEP_DATE, _COMPACT_DATE):
         todo = out.isna() & (s != "")
@@ -242,8 +251,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, int]:
     if todo.any():
         n = s[todo].str.extract(_SERIAL)["n"].astype("float64")
         out[todo] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(n, unit="D")).to_numpy()
-    bad = int((out.isna() & (s != "")).sum())
-    return out, bad
+    return out
 
 
 def parse_months(s: pd.Series) -> tuple[pd.Series, int]:
@@ -725,13 +733,25 @@ def booked_months(ledger: pd.DataFrame, booked: str) -> pd.Series:
     return _BOOKED_MONTHS[key][1]
 
 
+_CLUES_OF: dict[tuple[int, str], tuple[pd.DataFrame, pd.Series, pd.DataFrame]] = {}
+
+
+def _clues_of(ledger: pd.DataFrame, unit: str) -> tuple[pd.Series, pd.DataFrame]:
+    """The mask and the rows of `ledger` whose clues belong to the unit or group, picked once per
+    ledger and unit (asked for every indicator and period)."""
+    key = (id(ledger), unit)
+    if key not in _CLUES_OF or _CLUES_OF[key][0] is not ledger:
+        mine = ledger["unit"].isin(U.members(unit))
+        _CLUES_OF[key] = (ledger, mine, ledger[mine])
+    return _CLUES_OF[key][1], _CLUES_OF[key][2]
+
+
 def ledger_value(ledger: pd.DataFrame, indicator: str, unit: str, start: str | None = None,
                  end: str | None = None) -> int:
     """A ledger indicator of a unit or group: a stock as of the ledger's date; a count of the
     months start..end (every month when None)."""
     kind, booked = LEDGER_RECIPES[indicator]
-    mine = ledger["unit"].isin(U.members(unit))
-    rows = ledger[mine]
+    mine, rows = _clues_of(ledger, unit)
     if indicator == "clue_open":
         return int((~rows["closed"]).sum())
     if indicator == "clue_overdue_open":

@@ -158,11 +158,17 @@ class Loaded:
 
 
 @pytest.fixture(scope="module", params=[
-    "demo-sqlite", pytest.param("demo-postgresql", marks=pytest.mark.postgres), "hostile-sqlite"])
+    "demo-sqlite", pytest.param("demo-postgresql", marks=pytest.mark.postgres),
+    pytest.param("hostile-sqlite", marks=pytest.mark.slow)])
 def loaded(request, tmp_path_factory):
     """A landing folder loaded by the ETL into a fresh database: the small demo (SQLite and
     PostgreSQL: the session's loads, conftest `demo_db_url` and `demo_pg_url`, only read here),
-    and the demo with the hostile files (SQLite, loaded here)."""
+    and the demo with the hostile files (SQLite, loaded here).
+
+    The hostile landing is `slow` (CI runs it): a second whole load of the demo and a second
+    recomputation of it, a quarter of the fast lane's longest file. The fast lane keeps every
+    check on the demo (SQLite and PostgreSQL) and the hostile spellings, quarantines and
+    line breaks through the ETL (tests/test_etl_hostile.py, tests/test_etl_bad_input.py)."""
     dataset, db = request.param.split("-")
     landing = request.getfixturevalue("small_demo" if dataset == "demo" else "hostile_landing")
     if dataset == "demo":
