@@ -24,13 +24,9 @@ def post_worker_init(worker):
     One request here, single-threaded, does it once — and loads the metric store. Loading it
     also starts the warm-up of the shared cache for the snapshot in the background, in the one
     worker that claims it (cockpit.warm; with REDIS_URL set): `/readyz` answers 200 once it is
-    done — the readiness check to wait for before sending users (docs/deployment.md).
-    Then the heap is frozen (cockpit.heap; COCKPIT_GC_FREEZE=off: not): a full garbage
-    collection no longer stops the worker's threads for ~0.1 s."""
+    done — the readiness check to wait for before sending users (docs/deployment.md)."""
     response = worker.wsgi.test_client().get("/")     # sign-in on: a redirect, but Dash is set up
-    from cockpit import data, heap
+    from cockpit import data
     store = data.current().store                       # the metric store, loaded before any user
-    # what is alive now lives as long as the worker: out of the full collections' way (cockpit.heap)
-    frozen = heap.freeze() if os.environ.get("COCKPIT_GC_FREEZE", "on").lower() not in ("off", "0", "no") else None
-    worker.log.info("worker %s started: GET / -> %s, %r, cache warm-up %s, heap frozen %s", worker.pid,
-                    response.status_code, store, "on" if data.provider().warmer is not None else "off", frozen)
+    worker.log.info("worker %s started: GET / -> %s, %r, cache warm-up %s", worker.pid, response.status_code,
+                    store, "on" if data.provider().warmer is not None else "off")

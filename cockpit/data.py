@@ -31,7 +31,6 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 
-from cockpit import heap
 from cockpit.metrics.alerts import load_thresholds
 from cockpit.metrics.annotations import applicable, platform_launches, stored_annotations
 from cockpit.metrics.engine import read_database_url, shared_engine
@@ -40,7 +39,6 @@ from cockpit.metrics.query import MetricStore
 log = logging.getLogger(__name__)
 CHECK_EVERY_SECONDS = 5.0
 WARM_TIMEOUT_SECONDS = 60.0   # a new snapshot is served after its warm-up, or after this long
-SETTLE_AFTER_SECONDS = 5.0    # after a switch, the heap is settled (cockpit.heap) this much later
 _local = threading.local()    # `serving`: the state one thread (the warm-up) reads instead
 
 
@@ -112,16 +110,9 @@ class StoreProvider:
             self._checked = time.monotonic()
 
     def _switch(self, snapshot, store: MetricStore) -> None:
-        replaced = self._snapshot is not None and snapshot != self._snapshot
         self._snapshot = snapshot
         self._state = replace(self._state, store=store, stale=False, error=None)
         self._pending = None
-        if replaced and heap.frozen():
-            # the old store's garbage collected and the new one frozen (cockpit.heap), once the
-            # requests still reading the old store are done
-            timer = threading.Timer(SETTLE_AFTER_SECONDS, heap.settle)
-            timer.daemon = True
-            timer.start()
 
     def _new_snapshot(self, snapshot) -> None:
         """A snapshot other than the one served: served now (no warmer, nothing served yet, or
