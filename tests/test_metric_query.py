@@ -446,3 +446,17 @@ def test_measure_total_sums_flows_takes_a_stocks_last_month_and_starts_at_launch
     assert s.measure_total("arrest_decided", YANHU, "2024-04", "2024-05") == 10
     assert s.measure_total("nc_under_supervision", YANHU, "2024-04", "2024-05") == 35   # a stock: not 65
     assert s.measure_total("nc_under_supervision", YANHU, "2023-01", "2023-02") is None  # not live yet
+
+
+@pytest.mark.parametrize("period", ["2024-06", "2024Q2", "2023", "2024-05:ytd", "2021-01"])
+def test_cells_are_the_querys_values_statuses_and_flags(demo_store, period):
+    """`cells` (the alerts' month-by-month reads) answers exactly what `query` does, cell by cell."""
+    from cockpit.metrics.catalog import METRICS
+    from cockpit.metrics import units as U
+    ids = [m.id for m in METRICS]
+    units = (U.CITY, U.COUNTIES, *U.UNIT_CODES)
+    df = demo_store.query(ids, units, period)
+    expected = {(m, u): (v, st, f) for m, u, v, st, f in
+                zip(df["metric_id"], df["unit"], df["value"], df["status"], df["flag"])}
+    assert demo_store.cells(ids, units, period) == expected
+    assert {st for _, st, _ in expected.values()} >= ({"not_live"} if period == "2021-01" else {"ok"})

@@ -250,11 +250,9 @@ def evaluate(store: MetricStore, month: str | None = None, thresholds: Iterable[
     # the month and its history, month by month (each month computed like Period.month)
     months = [add_months(month, -k) for k in range(history, -1, -1)]
     cells: dict[tuple[str, str], list] = {}
-    for m in months:
-        df = store.query(metric_ids, units, Period.month(m))
-        for mid, unit, value, status, flag in zip(df["metric_id"], df["unit"], df["value"], df["status"],
-                                                  df["flag"]):
-            cells.setdefault((mid, unit), []).append((value, status, flag))
+    for m in months:    # value, status and flag as store.query() gives them (no comparisons: unused)
+        for key, cell in store.cells(metric_ids, units, Period.month(m)).items():
+            cells.setdefault(key, []).append(cell)
     out: list[Alert] = []
     for mid in metric_ids:
         metric = METRIC_BY_ID[mid]

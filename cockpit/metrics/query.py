@@ -587,6 +587,23 @@ class MetricStore:
             data["pop_pct"] += [p for _, p in pc]
         return data
 
+    def cells(self, metric_ids: str | Iterable[str], units: str | Iterable[str] = (U.CITY,),
+              period: Period | str | None = None) -> dict[tuple[str, str], tuple]:
+        """{(metric id, unit): (value, status, flag)} — the `value`, `status` and `flag` of
+        `query()` for the same arguments, without the comparisons and without building a frame:
+        for callers that read many periods cell by cell (the alerts' 24 months of history)."""
+        metric_ids = [metric_ids] if isinstance(metric_ids, str) else list(metric_ids)
+        units = (units,) if isinstance(units, str) else tuple(units)
+        period = self._period(period)
+        w = self._unit_weights(units)
+        out: dict[tuple[str, str], tuple] = {}
+        for mid in metric_ids:
+            metric = METRIC_BY_ID[mid]
+            values, _, _, statuses, flags = self._side(metric, w, self._windows(metric, period)[0])
+            for unit, v, st, f in zip(units, values, statuses, flags):
+                out[(mid, unit)] = (v, st, f)
+        return out
+
     @staticmethod
     def _comparisons(metric: Metric, values: list, flags: list, base_side) -> tuple[list, list]:
         """The base values and (change, pct) pairs against another window. A flagged value
