@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Table, text
 
 CHUNK = 50_000
 SQLITE_VARIABLES = 32_766   # bound values a statement (SQLite's default limit; builds may allow more)
+SQLITE_ROWS = 1_000   # rows a statement at most: sqlite3 keeps each statement prepared (~1.2 KB a row)
 
 
 def _as_text_dates(df: pd.DataFrame) -> pd.DataFrame:
@@ -95,8 +96,8 @@ def _sqlite_insert(dbapi, table: str, names: list[str], df: pd.DataFrame) -> Non
     built while the previous chunk is being written (sqlite3 releases the GIL while it steps).
     Columns that are all NULL in a chunk are left out of its INSERT.
 
-    Each statement inserts as many rows as SQLite's limit of bound variables allows (about
-    2,500 event rows), not one: sqlite3 releases and takes back the GIL around every step, and
+    Each statement inserts SQLITE_ROWS rows (or as many as SQLite's limit of bound variables
+    allows), not one: sqlite3 releases and takes back the GIL around every step, and
     while the reading thread runs Python each take waits for it — a step per row made the
     writer crawl whenever validation ran (measured: 400,000 rows beside a busy thread 6.5 s
     one row a statement, 2.8 s many; alone 2.0 → 1.3 s)."""
@@ -109,7 +110,7 @@ def _sqlite_insert(dbapi, table: str, names: list[str], df: pd.DataFrame) -> Non
         return cols, len(keep), list(zip(*[_py_values(arrays[i]) for i in keep]))
 
     def write(cols: str, width: int, rows: list[tuple]):
-        per = max(1, most // width)   # rows a statement
+        per = max(1, min(most // width, SQLITE_ROWS))   # rows a statement
         one = f"({', '.join('?' * width)})"
         cur = dbapi.cursor()
         whole = len(rows) // per * per
@@ -117,10 +118,8 @@ def _sqlite_insert(dbapi, table: str, names: list[str], df: pd.DataFrame) -> Non
             it = iter(rows)
             groups = (tuple(chain.from_iterable(islice(it, per))) for _ in range(whole // per))
             cur.executemany(f'INSERT INTO "{table}" ({cols}) VALUES {", ".join([one] * per)}', groups)
-        if whole < len(rows):
-            rest = rows[whole:]
-            cur.execute(f'INSERT INTO "{table}" ({cols}) VALUES {", ".join([one] * len(rest))}',
-                        tuple(chain.from_iterable(rest)))
+        if whole < len(rows):   # one row a statement: a statement of every remainder's size would stay
+            cur.executemany(f'INSERT INTO "{table}" ({cols}) VALUES {one}', rows[whole:])   # in sqlite3's cache
         cur.close()
 
     with ThreadPoolExecutor(max_workers=1) as writer:
