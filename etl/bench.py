@@ -171,10 +171,12 @@ def main(databases: list[str] | None, sizes: list[str], work: Path | None) -> in
     ok = True
     for size, by_kind in results.items():
         for kind, r in by_kind.items():
-            met = (r["full"]["ratio"] <= MAX_FLOOR_RATIO and r["month"]["seconds"] <= MAX_MONTH_SECONDS
-                   and r["full"]["peak_mb"] <= MAX_PEAK_MB)
+            met = r["full"]["peak_mb"] <= MAX_PEAK_MB
+            # The speed targets are the full demo's: at x10 a month is ten times the rows, and the
+            # floor is not comparable (ten times the bytes in a third more files: docs/benchmarks.md).
             if size == "full":
-                met &= r["full"]["seconds"] <= TARGETS[kind]
+                met &= (r["full"]["ratio"] <= MAX_FLOOR_RATIO and r["month"]["seconds"] <= MAX_MONTH_SECONDS
+                        and r["full"]["seconds"] <= TARGETS[kind])
             ok &= met
     base = results.get("full")
     for size, by_kind in results.items():
@@ -187,8 +189,8 @@ def main(databases: list[str] | None, sizes: list[str], work: Path | None) -> in
             print(f"{size}/full {kind:10} rows ×{rows:.2f}  time ×{secs:.2f}  (per row ×{secs / rows:.2f})  "
                   f"peak memory ×{peak:.2f}")
             ok &= abs(peak - 1) <= 0.10 and (kind != "postgresql" or secs <= 1.1 * rows)
-    print(f"targets: full load ≤ {MAX_FLOOR_RATIO:g}x floor (and ≤ 20 s SQLite, ≤ 30 s PostgreSQL at full size), "
-          f"one month ≤ {MAX_MONTH_SECONDS:g} s, peak ≤ {MAX_PEAK_MB} MB, x10 peak within ±10 % of full, "
+    print(f"targets: at full size a full load ≤ {MAX_FLOOR_RATIO:g}x floor (and ≤ 20 s SQLite, ≤ 30 s PostgreSQL), "
+          f"one month ≤ {MAX_MONTH_SECONDS:g} s; peak ≤ {MAX_PEAK_MB} MB at any size, x10 peak within ±10 % of full, "
           "x10 time on PostgreSQL ≤ 1.1 × its rows ratio")
     print("all targets met" if ok else "SOME TARGETS MISSED")
     return 0
