@@ -87,13 +87,8 @@ class Callback:
     @classmethod
     def from_dep(cls, dep: dict) -> Callback:
         out = dep["output"]
-        multi = out.startswith("..")
-        parts = [p for p in out.strip(".").split("...")] if multi else [out]
-        outputs = []
-        for p in parts:
-            cid, prop = p.rsplit(".", 1)
-            outputs.append({"id": L.dep_id(cid), "property": prop.split("@")[0]})
-        return cls(out, outputs, dep["inputs"], dep.get("state", []), bool(dep.get("prevent_initial_call")), multi)
+        return cls(out, L.outputs(out), dep["inputs"], dep.get("state", []), bool(dep.get("prevent_initial_call")),
+                   out.startswith(".."))
 
 
 @dataclass
@@ -208,14 +203,7 @@ class Client:
         for cb in self.deps:
             if cb.output == ROUTER_OUTPUT or cb.prevent_initial_call:
                 continue
-            in_layout = False
-            for spec in cb.inputs:
-                cid = L.dep_id(spec["id"])
-                if isinstance(cid, dict):
-                    in_layout |= any(L.matches(cid, c) for c, _ in comps.values())
-                else:
-                    in_layout |= cid in comps
-            if not in_layout:
+            if not any(L.present(L.dep_id(spec["id"]), comps) for spec in cb.inputs):
                 continue
             iv = L.values(cb.inputs, comps)
             sv = L.values(cb.state, comps)

@@ -13,6 +13,17 @@ def dep_id(text: str):
     return json.loads(text) if text.startswith("{") else text
 
 
+def outputs(output: str) -> list[dict]:
+    """A callback's outputs ({id, property}) from its `output` string in `/_dash-dependencies`
+    ("..a.children...b.figure.." for several; "@hash" suffixes of duplicate outputs dropped)."""
+    parts = output.strip(".").split("...") if output.startswith("..") else [output]
+    out = []
+    for part in parts:
+        cid, prop = part.rsplit(".", 1)
+        out.append({"id": dep_id(cid), "property": prop.split("@")[0]})
+    return out
+
+
 def id_key(cid) -> str:
     return json.dumps(cid, sort_keys=True, separators=(",", ":")) if isinstance(cid, dict) else str(cid)
 

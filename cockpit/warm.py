@@ -241,12 +241,7 @@ def visit(client: _Client, path: str) -> None:
 
 def _callback(dep: dict) -> dict:
     out = dep["output"]
-    multi = out.startswith("..")
-    outputs = []
-    for part in (out.strip(".").split("...") if multi else [out]):
-        cid, prop = part.rsplit(".", 1)
-        outputs.append({"id": L.dep_id(cid), "property": prop.split("@")[0]})
-    return {"output": out, "outputs": outputs, "multi": multi, "inputs": dep["inputs"],
+    return {"output": out, "outputs": L.outputs(out), "multi": out.startswith(".."), "inputs": dep["inputs"],
             "state": dep.get("state", []), "prevent_initial_call": bool(dep.get("prevent_initial_call"))}
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from cockpit.metrics.contracts import SOURCES, Source
+from cockpit.metrics.contracts import SOURCE_BY_ID, SOURCES, Source
 from etl import sandbox
 
 SUPPORTED = (".csv", ".xlsx", ".xls")
@@ -172,7 +172,7 @@ def _map_columns(source: Source, headers: list[str]) -> tuple[dict[str, int], li
 def _layout(source_id: str, headers: tuple[str, ...]) -> tuple[dict[str, int], list[str], list[str]]:
     """`_map_columns` of a header row seen before (thousands of files share a few): do not
     change what it returns."""
-    return _map_columns(next(s for s in SOURCES if s.id == source_id), list(headers))
+    return _map_columns(SOURCE_BY_ID[source_id], list(headers))
 
 
 def _table(source, headers, rows: list[list[str]], line_no, raw, **kw) -> Table:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import (BigInteger, Column, Date, DateTime, Float, Index, Integer, MetaData,
                         SmallInteger, String, Table, Text, text)
 
-from cockpit.metrics.contracts import SOURCES, Source, month_column
+from cockpit.metrics.contracts import SOURCE_BY_ID, SOURCES, Source, month_column
 from cockpit.metrics.measures import MEASURES
 
 metadata = MetaData()
@@ -135,11 +135,8 @@ def _staging_table(source: Source) -> Table:
 def sparse_index(measure) -> Index:
     """The partial index of a `sparse` measure: (unit, month) over the rows of its `where`."""
     where = text(measure.where)
-    return Index(f"ix_{SOURCE_TABLE[measure.source]}_{measure.id}", "unit_code", measure.month,
+    return Index(f"ix_{SOURCE_BY_ID[measure.source].table}_{measure.id}", "unit_code", measure.month,
                  postgresql_where=where, sqlite_where=where)
-
-
-SOURCE_TABLE = {s.id: s.table for s in SOURCES}
 
 
 STAGING: dict[str, Table] = {s.id: _staging_table(s) for s in SOURCES}
